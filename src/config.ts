@@ -1,0 +1,80 @@
+import path from "node:path";
+import { z } from "zod";
+import { ImageModel } from "./domain/enums";
+
+// Settings come from the environment once, at start-up, and fail fast with a readable message.
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const EnvSchema = z.object({
+  DATABASE_URL: optionalString,
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  PUBLIC_URL: optionalUrl,
+  DATA_DIR: z.string().default(".data"),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  STABILITY_API_KEY: optionalString,
+  STABILITY_BASE_URL: optionalUrl,
+  DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
+  RATE_LIMIT_IMAGES_PER_MINUTE: optionalString.pipe(z.coerce.number().int().positive().optional()),
+  PROVIDER_TIMEOUT_SECONDS: positiveInt(120),
+  PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  USER_TAG_SECRET: optionalString,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface Settings {
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  /** Base of the image URLs we hand out; undefined means "derive from the listening address". */
+  publicUrl: string | undefined;
+  dataDir: string;
+  openai: { apiKey: string; baseURL: string | undefined } | undefined;
+  stability: { apiKey: string; baseURL: string | undefined } | undefined;
+  defaultImageModel: ImageModel;
+  rateLimitImagesPerMinute: number | undefined;
+  providerTimeoutMs: number;
+  providerMaxRetries: number;
+  /** How long a hold may stay open before the sweeper releases it: long enough for every retry of a provider call. */
+  holdTtlMs: number;
+  userTagSecret: string | undefined;
+  logLevel: string;
+}
+
+export class SettingsError extends Error {}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new SettingsError(`Invalid settings:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const providerTimeoutMs = e.PROVIDER_TIMEOUT_SECONDS * 1000;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    dataDir: path.resolve(e.DATA_DIR),
+    openai: e.OPENAI_API_KEY === undefined ? undefined : { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
+    stability:
+      e.STABILITY_API_KEY === undefined ? undefined : { apiKey: e.STABILITY_API_KEY, baseURL: e.STABILITY_BASE_URL },
+    defaultImageModel: e.DEFAULT_IMAGE_MODEL,
+    rateLimitImagesPerMinute: e.RATE_LIMIT_IMAGES_PER_MINUTE,
+    providerTimeoutMs,
+    providerMaxRetries: e.PROVIDER_MAX_RETRIES,
+    holdTtlMs: providerTimeoutMs * (e.PROVIDER_MAX_RETRIES + 1) + 60_000,
+    userTagSecret: e.USER_TAG_SECRET,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,46 @@
+import type { ModelSpec } from "../catalog";
+import { divideRoundingUp, minMicros } from "../money";
+
+// Pure pricing arithmetic, in integer micro-dollars.
+
+export interface TokenRates {
+  textInputPerMillionMicros: bigint;
+  imageInputPerMillionMicros: bigint;
+  imageOutputPerMillionMicros: bigint;
+}
+
+export interface TokenUsage {
+  inputTextTokens: number;
+  inputImageTokens: number;
+  outputTokens: number;
+}
+
+/** The most a request can cost: what is held before the provider is called. */
+export function holdMicros(perImageMicros: bigint, n: number): bigint {
+  return perImageMicros * BigInt(n);
+}
+
+/** Cost of reported token usage, rounded up to the whole micro-dollar. */
+export function usageCostMicros(usage: TokenUsage, rates: TokenRates): bigint {
+  const scaled =
+    BigInt(usage.inputTextTokens) * rates.textInputPerMillionMicros +
+    BigInt(usage.inputImageTokens) * rates.imageInputPerMillionMicros +
+    BigInt(usage.outputTokens) * rates.imageOutputPerMillionMicros;
+  return divideRoundingUp(scaled, 1_000_000n);
+}
+
+/**
+ * What a successful generation is charged. Token-billed models settle from the usage the provider reports;
+ * the charge never exceeds the hold, because the hold is what the caller's credit and budgets were checked
+ * against (charging more could spend past a balance).
+ */
+export function settledCostMicros(args: {
+  spec: ModelSpec;
+  heldMicros: bigint;
+  usage: TokenUsage | undefined;
+  rates: TokenRates | undefined;
+}): bigint {
+  const { spec, heldMicros, usage, rates } = args;
+  if (spec.billing !== "TOKENS" || usage === undefined || rates === undefined) return heldMicros;
+  return minMicros(usageCostMicros(usage, rates), heldMicros);
+}
