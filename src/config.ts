@@ -24,7 +24,10 @@ const EnvSchema = z.object({
   STABILITY_API_KEY: optionalString,
   STABILITY_BASE_URL: optionalUrl,
   DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
-  RATE_LIMIT_IMAGES_PER_MINUTE: optionalString.pipe(z.coerce.number().int().positive().optional()),
+  RATE_LIMIT_IMAGES_PER_MINUTE: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().positive().optional(),
+  ),
   PROVIDER_TIMEOUT_SECONDS: positiveInt(120),
   PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   USER_TAG_SECRET: optionalString,

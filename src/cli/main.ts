@@ -1,0 +1,81 @@
+import "reflect-metadata";
+import { parseArgs } from "node:util";
+import { loadSettings } from "../config";
+import { createPrismaClient } from "../db/client";
+import { openDatabase } from "../db/database";
+import { DomainError } from "../domain/errors";
+import { describeError } from "../domain/logger";
+import { MoneyFormatError } from "../domain/money";
+import { createUserWithKey } from "./create-user";
+import { checkMigrations, createMigrationCommand, migrate } from "./migrations-commands";
+
+const USAGE = `usage: npm run cli -- <command> [options]
+
+commands:
+  create-user --email <email> --role <MEMBER|FINANCE|ADMIN> [--credits <usd>]
+      creates a user and its first API key; prints {"userId": "...", "apiKey": "..."}
+  migrate                       applies pending migrations
+  create-migration --name <n>   writes a migration from changes to prisma/schema.prisma
+  check-migrations              fails when prisma/schema.prisma and the migrations disagree
+`;
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function withDatabase<T>(work: (db: ReturnType<typeof createPrismaClient>) => Promise<T>): Promise<T> {
+  const settings = loadSettings();
+  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log });
+  const db = createPrismaClient(database.databaseUrl);
+  try {
+    return await work(db);
+  } finally {
+    await db.$disconnect();
+    await database.close();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      credits: { type: "string" },
+      name: { type: "string" },
+    },
+    strict: true,
+  });
+  switch (command) {
+    case "create-user": {
+      if (values.email === undefined || values.role === undefined) throw new UsageError("--email and --role are required");
+      const { email, role, credits } = values;
+      const created = await withDatabase((db) => createUserWithKey(db, { email, role, credits }));
+      process.stdout.write(`${JSON.stringify(created)}\n`);
+      return 0;
+    }
+    case "migrate":
+      await migrate();
+      return 0;
+    case "create-migration":
+      if (values.name === undefined) throw new UsageError("--name is required");
+      await createMigrationCommand(values.name);
+      return 0;
+    case "check-migrations":
+      return (await checkMigrations()) ? 0 : 1;
+    default:
+      throw new UsageError(command === undefined ? "a command is required" : `unknown command ${command}`);
+  }
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) log(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof DomainError || error instanceof MoneyFormatError) log(`error: ${error.message}`);
+    else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) log(`${error.message}\n\n${USAGE}`);
+    else log(`error: ${JSON.stringify(describeError(error))}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

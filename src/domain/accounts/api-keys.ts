@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Db, Tx } from "../db";
+import { badInput, forbidden, notFound } from "../errors";
+import { isUuid } from "../ids";
+import type { Principal } from "./principal";
+
+// A key is 256 random bits. It is shown once; we keep only its SHA-256, which is safe for high-entropy secrets
+// and keeps authentication to a single index lookup.
+
+const SECRET_PREFIX = "igk_";
+const MAX_KEY_NAME_LENGTH = 100;
+
+export const hashSecret = (secret: string): string => createHash("sha256").update(secret).digest("hex");
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  secret: string;
+}
+
+export async function createApiKey(db: Db | Tx, input: { userId: string; name: string }): Promise<CreatedApiKey> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > MAX_KEY_NAME_LENGTH) {
+    throw badInput("name", `name must be 1 to ${MAX_KEY_NAME_LENGTH} characters`);
+  }
+  const user = isUuid(input.userId)
+    ? await db.user.findUnique({ where: { id: input.userId }, select: { id: true } })
+    : null;
+  if (user === null) throw notFound("User");
+  const secret = SECRET_PREFIX + randomBytes(32).toString("base64url");
+  const key = await db.apiKey.create({
+    data: { userId: user.id, name, secretHash: hashSecret(secret), prefix: secret.slice(0, SECRET_PREFIX.length + 6) },
+  });
+  return { id: key.id, name: key.name, secret };
+}
+
+/** The principal behind a bearer secret, or null when the key is unknown or revoked. */
+export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
+  const key = await db.apiKey.findUnique({
+    where: { secretHash: hashSecret(secret) },
+    select: { id: true, revokedAt: true, user: { select: { id: true, role: true } } },
+  });
+  if (key === null || key.revokedAt !== null) return null;
+  return { userId: key.user.id, role: key.user.role, apiKeyId: key.id };
+}
+
+/** Revokes a key of the caller's own, or any key for an ADMIN. Revoking twice is harmless. */
+export async function revokeApiKey(db: Db | Tx, principal: Principal, keyId: string) {
+  const key = isUuid(keyId) ? await db.apiKey.findUnique({ where: { id: keyId } }) : null;
+  if (key === null) throw notFound("API key");
+  if (key.userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
+  if (key.revokedAt !== null) return key;
+  return db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+}

@@ -1,0 +1,26 @@
+import type { Db, Tx } from "../db";
+import { isUniqueViolation } from "../db";
+import type { Role } from "../enums";
+import { badInput } from "../errors";
+
+// Deliberately loose: one @, something on each side, no spaces. Deliverability is not our business.
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+const MAX_EMAIL_LENGTH = 320;
+
+export function normalizeEmail(email: string): string {
+  const normalized = email.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(normalized) || normalized.length > MAX_EMAIL_LENGTH) {
+    throw badInput("email", "email must look like name@example.com");
+  }
+  return normalized;
+}
+
+export async function createUser(db: Db | Tx, input: { email: string; role: Role }) {
+  const email = normalizeEmail(input.email);
+  try {
+    return await db.user.create({ data: { email, role: input.role } });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw badInput("email", "a user with this email already exists");
+    throw error;
+  }
+}

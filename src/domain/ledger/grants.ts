@@ -1,0 +1,46 @@
+import { Prisma } from "../../generated/prisma/client";
+import type { Db, Tx } from "../db";
+import { badInput, notFound } from "../errors";
+import { isUuid } from "../ids";
+import { LEDGER_ENTRY_COLUMNS, type LedgerEntryRecord } from "./ledger-entry";
+
+const MAX_REASON_LENGTH = 500;
+
+export interface GrantInput {
+  actorId: string | null;
+  userId: string;
+  amountMicros: bigint;
+  reason: string;
+}
+
+/**
+ * Adds credit (a GRANT) or, with a negative amount, takes it away (an ADJUSTMENT). The balance update and its
+ * ledger row are one statement, so the entry's balanceAfter is exact even under concurrent charges. An adjustment
+ * may not take a balance below what is held for generations in flight.
+ */
+export async function grantCredits(db: Db | Tx, input: GrantInput): Promise<LedgerEntryRecord> {
+  const reason = input.reason.trim();
+  if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
+    throw badInput("reason", `reason must be 1 to ${MAX_REASON_LENGTH} characters`);
+  }
+  if (input.amountMicros === 0n) throw badInput("amount", "amount must not be zero");
+  if (!isUuid(input.userId)) throw notFound("User");
+  const kind = input.amountMicros > 0n ? "GRANT" : "ADJUSTMENT";
+
+  const rows = await db.$queryRaw<LedgerEntryRecord[]>`
+    WITH account AS (
+      UPDATE users SET balance_micros = balance_micros + ${input.amountMicros}
+       WHERE id = ${input.userId}::uuid AND balance_micros + ${input.amountMicros} >= reserved_micros
+       RETURNING id, balance_micros)
+    INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, reason, actor_id)
+    SELECT gen_random_uuid(), account.id, ${kind}::"LedgerEntryKind", ${input.amountMicros}, account.balance_micros,
+           ${reason}, ${input.actorId}::uuid
+      FROM account
+    RETURNING ${Prisma.raw(LEDGER_ENTRY_COLUMNS)}`;
+  const entry = rows[0];
+  if (entry !== undefined) return entry;
+
+  const exists = await db.user.findUnique({ where: { id: input.userId }, select: { id: true } });
+  if (exists === null) throw notFound("User");
+  throw badInput("amount", "the adjustment would take the balance below the credit held for generations in flight");
+}

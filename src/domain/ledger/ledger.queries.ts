@@ -1,0 +1,34 @@
+import type { Principal } from "../accounts/principal";
+import { assertCanRead } from "../accounts/principal";
+import type { Db } from "../db";
+import { isUuid } from "../ids";
+import { afterCursor, NEWEST_FIRST, pageSize, toPage, type Page, type PageRequest } from "../pagination";
+import type { LedgerEntryRecord } from "./ledger-entry";
+
+export async function listLedger(
+  db: Db,
+  principal: Principal,
+  args: PageRequest & { userId?: string | null },
+): Promise<Page<LedgerEntryRecord>> {
+  const userId = args.userId ?? principal.userId;
+  assertCanRead(principal, userId);
+  const size = pageSize(args.first);
+  if (!isUuid(userId)) return toPage([], size);
+  const rows = await db.ledgerEntry.findMany({
+    where: { userId, ...afterCursor(args.after) },
+    orderBy: NEWEST_FIRST,
+    take: size + 1,
+  });
+  return toPage(rows, size);
+}
+
+/** Net spend in [from, to): charges less refunds, from the ledger itself. */
+export async function spendMicros(db: Db, userId: string, range: { from?: Date | null; to?: Date | null }) {
+  const rows = await db.$queryRaw<{ spent: bigint | null }[]>`
+    SELECT -SUM(amount_micros)::bigint AS spent
+      FROM ledger_entries
+     WHERE user_id = ${userId}::uuid AND kind IN ('CHARGE', 'REFUND')
+       AND created_at >= ${range.from ?? new Date(0)}
+       AND created_at < ${range.to ?? new Date("9999-12-31T00:00:00Z")}`;
+  return rows[0]?.spent ?? 0n;
+}

@@ -1,0 +1,45 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { createApiKey, revokeApiKey } from "../../domain/accounts/api-keys";
+import { createUser } from "../../domain/accounts/users";
+import { forbidden } from "../../domain/errors";
+import { isUuid } from "../../domain/ids";
+import { principalOf, type GraphQLContext } from "../context";
+import { Role } from "../enums";
+import { CreatedApiKeyType } from "./created-api-key.type";
+import { UserType } from "./user.type";
+
+@Resolver()
+export class AccountResolver {
+  @Authorized()
+  @Query(() => UserType)
+  async me(@Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.userById.load(principalOf(ctx).userId);
+  }
+
+  @Authorized("FINANCE", "ADMIN")
+  @Query(() => UserType, { nullable: true })
+  async user(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return isUuid(id) ? ctx.loaders.userById.load(id) : null;
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => UserType)
+  async createUser(@Arg("email") email: string, @Arg("role", () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
+    return createUser(ctx.services.db, { email, role });
+  }
+
+  @Authorized()
+  @Mutation(() => CreatedApiKeyType, { description: "ADMIN, or a user for itself. The secret is shown once." })
+  async createApiKey(@Arg("userId", () => ID) userId: string, @Arg("name") name: string, @Ctx() ctx: GraphQLContext) {
+    const principal = principalOf(ctx);
+    if (userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
+    return createApiKey(ctx.services.db, { userId, name });
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: "A user's own key, or any key for ADMIN." })
+  async revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    await revokeApiKey(ctx.services.db, principalOf(ctx), id);
+    return true;
+  }
+}

@@ -1,0 +1,41 @@
+import type DataLoader from "dataloader";
+import type { Principal } from "../domain/accounts/principal";
+import type { Db } from "../domain/db";
+import type { GenerationService } from "../domain/generation/generation.service";
+import type { Logger } from "../domain/logger";
+import type { ImageModel } from "../domain/enums";
+import type { ImageStorage } from "../storage/image-storage";
+import type { ProviderRegistry } from "../providers/registry";
+import type { User } from "../generated/prisma/client";
+import type { GenerationRecord } from "../domain/generation/generation-record";
+import { unauthenticated } from "../domain/errors";
+
+/** What every resolver can reach: built once at start-up. */
+export interface Services {
+  db: Db;
+  generation: GenerationService;
+  storage: ImageStorage;
+  providers: ProviderRegistry;
+  logger: Logger;
+  defaultImageModel: ImageModel;
+  /** Base of stored images' URLs, e.g. "http://127.0.0.1:4000"; known once the server listens. */
+  publicUrl(): string;
+}
+
+/** Per request. Loaders batch the lookups of a request, so lists never issue a query per row. */
+export interface GraphQLContext {
+  principal: Principal | null;
+  services: Services;
+  loaders: Loaders;
+}
+
+export interface Loaders {
+  userById: DataLoader<string, User | null>;
+  generationById: DataLoader<string, GenerationRecord | null>;
+}
+
+/** The caller; resolvers behind @Authorized always have one. */
+export function principalOf(context: GraphQLContext): Principal {
+  if (context.principal === null) throw unauthenticated();
+  return context.principal;
+}

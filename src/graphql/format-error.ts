@@ -1,0 +1,38 @@
+import type { GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { DomainError } from "../domain/errors";
+import { describeError, type Logger } from "../domain/logger";
+
+// Codes that GraphQL itself or Apollo assign to a client's mistake: their messages are safe to show.
+const CLIENT_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/**
+ * Every error leaves with an `extensions.code`. Known failures keep their message and details; anything else
+ * is logged here and reaches the client as a bare INTERNAL_SERVER_ERROR: no stack, no SQL, no secret.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const where = { path: formatted.path, locations: formatted.locations };
+    if (original instanceof DomainError) {
+      return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
+      return { message: formatted.message, ...where, extensions: { code } };
+    }
+    logger.error(
+      { path: formatted.path, code, cause: describeError(original) },
+      "internal error in GraphQL operation",
+    );
+    return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}

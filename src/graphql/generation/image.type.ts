@@ -1,0 +1,23 @@
+import { Field, Int, ObjectType } from "type-graphql";
+
+@ObjectType("Image")
+export class ImageType {
+  @Field(() => Int)
+  index!: number;
+
+  @Field(() => String, { nullable: true, description: "Served by imagegate; does not expire." })
+  url!: string | null;
+
+  // b64Json is a field resolver: the bytes are read from storage only when asked for.
+  @Field(() => String, { nullable: true })
+  revisedPrompt!: string | null;
+
+  @Field(() => Int)
+  width!: number;
+
+  @Field(() => Int)
+  height!: number;
+
+  storageKey!: string;
+  includeB64!: boolean;
+}

@@ -1,0 +1,34 @@
+import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
+import { formatMoney, MoneyFormatError, parseMoney } from "../../domain/money";
+
+const invalid = (detail: string) =>
+  new GraphQLError(`Money must be a string of US dollars with at most six fractional digits: ${detail}`, {
+    extensions: { code: "BAD_USER_INPUT" },
+  });
+
+function parse(input: string): bigint {
+  try {
+    return parseMoney(input);
+  } catch (error) {
+    if (error instanceof MoneyFormatError) throw invalid(JSON.stringify(input));
+    throw error;
+  }
+}
+
+/** US dollars as a decimal string with six fractional digits ("0.040000"); integer micro-dollars (bigint) inside. */
+export const MoneyScalar = new GraphQLScalarType<bigint, string>({
+  name: "Money",
+  description: 'US dollars as a decimal string with exactly six fractional digits, e.g. "0.040000". Never a float.',
+  serialize(value) {
+    if (typeof value !== "bigint") throw new TypeError("Money fields must resolve to bigint micro-dollars");
+    return formatMoney(value);
+  },
+  parseValue(value) {
+    if (typeof value !== "string") throw invalid(`got ${typeof value}; send a string such as "10.50"`);
+    return parse(value);
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw invalid(`got a ${ast.kind} literal; send a string such as "10.50"`);
+    return parse(ast.value);
+  },
+});

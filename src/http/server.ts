@@ -1,0 +1,82 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { GraphQLSchema } from "graphql";
+import { authenticate } from "../domain/accounts/api-keys";
+import { describeError } from "../domain/logger";
+import type { GraphQLContext, Services } from "../graphql/context";
+import { createErrorFormatter } from "../graphql/format-error";
+import { createLoaders } from "../graphql/loaders";
+import { bearerSecret } from "./bearer";
+import { healthz, images, readyz } from "./routes";
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The HTTP face of imagegate: POST /graphql, GET /images/..., /healthz and /readyz. */
+export async function startHttpServer(args: {
+  schema: GraphQLSchema;
+  services: Services;
+  host: string;
+  port: number;
+}): Promise<RunningServer> {
+  const { schema, services, host, port } = args;
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError: createErrorFormatter(services.logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  app.get("/healthz", healthz);
+  app.get("/readyz", readyz(services.db, services.logger));
+  app.get("/images/:generationId/:file", images(services.storage));
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const secret = bearerSecret(req.headers.authorization);
+        return {
+          principal: secret === null ? null : await authenticate(services.db, secret),
+          services,
+          loaders: createLoaders(services.db),
+        };
+      },
+    }),
+  );
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).json({ error: "not found" });
+  });
+  // Express's last resort: log the cause, tell the client nothing about it.
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      res.status(status).json({ error: "bad request" });
+      return;
+    }
+    services.logger.error({ cause: describeError(error) }, "unhandled error in HTTP handler");
+    if (!res.headersSent) res.status(500).json({ error: "internal server error" });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, resolve);
+  });
+  const address = httpServer.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    close: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,47 @@
+import "reflect-metadata";
+import { startImagegate } from "./app";
+import { loadSettings, SettingsError } from "./config";
+import { createPrismaClient } from "./db/client";
+import { openDatabase } from "./db/database";
+import { describeError } from "./domain/logger";
+import { createLogger } from "./logging";
+
+// The composition root: settings, database (embedded unless DATABASE_URL is set, migrated before we listen),
+// then the server.
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.logLevel);
+  const database = await openDatabase({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    log: (message: string) => logger.info(message),
+  });
+  const db = createPrismaClient(database.databaseUrl);
+  const app = await startImagegate({ settings, db, logger });
+  logger.info(
+    {
+      url: app.url,
+      providers: { openai: settings.openai ? "openai" : "local", stability: settings.stability ? "stability" : "local" },
+    },
+    "imagegate is listening",
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await app.close();
+    await db.$disconnect();
+    await database.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof SettingsError) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`imagegate failed to start: ${JSON.stringify(describeError(error))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,139 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import type { Image, ImagesResponse } from "openai/resources/images";
+import { decodeBase64Image, detectImageContentType, downloadImage } from "./image-bytes";
+import { toOpenAIGenerateParams } from "./openai-wire";
+import {
+  ProviderError,
+  type ImageProvider,
+  type ProviderImage,
+  type ProviderImageRequest,
+  type ProviderResult,
+  type ProviderUsage,
+} from "./provider";
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  /** An OpenAI-compatible base URL including its version path, e.g. `http://127.0.0.1:1234/v1`. */
+  baseURL?: string | undefined;
+  /** Per attempt: the SDK retries a timed-out attempt like a 5xx. */
+  timeoutMs: number;
+  /** Retries of 408/409/429/5xx and connection failures, honouring retry-after(-ms). Default 2. */
+  maxRetries?: number | undefined;
+  /** For images a gateway returns as URLs instead of base64. Default 30 s. */
+  fetchImageTimeoutMs?: number | undefined;
+}
+
+const DEFAULT_MAX_RETRIES = 2;
+const DEFAULT_FETCH_IMAGE_TIMEOUT_MS = 30_000;
+const LABEL = "OpenAI";
+
+export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    // The SDK would log retries and failures to the console; our callers log the ProviderError instead.
+    logLevel: "off",
+  });
+  const fetchImageTimeoutMs = options.fetchImageTimeoutMs ?? DEFAULT_FETCH_IMAGE_TIMEOUT_MS;
+
+  return {
+    name: "openai",
+    async generate(request: ProviderImageRequest): Promise<ProviderResult> {
+      const params = toOpenAIGenerateParams(request);
+      let response: ImagesResponse;
+      try {
+        response = await client.images.generate(params);
+      } catch (error) {
+        throw toProviderError(error);
+      }
+      return toProviderResult(response, fetchImageTimeoutMs);
+    },
+  };
+}
+
+async function toProviderResult(response: ImagesResponse, fetchImageTimeoutMs: number): Promise<ProviderResult> {
+  const items: unknown = (response as Partial<ImagesResponse> | null | undefined)?.data;
+  if (!Array.isArray(items) || items.length === 0) {
+    throw new ProviderError("UPSTREAM", `${LABEL} returned a response without images`);
+  }
+  const images = await Promise.all(items.map((item: unknown) => toProviderImage(item, fetchImageTimeoutMs)));
+  const usage = toProviderUsage(response.usage);
+  return usage === undefined ? { images } : { images, usage };
+}
+
+async function toProviderImage(item: unknown, fetchImageTimeoutMs: number): Promise<ProviderImage> {
+  const image = (typeof item === "object" && item !== null ? item : {}) as Partial<Image>;
+  let bytes: Buffer;
+  if (typeof image.b64_json === "string" && image.b64_json !== "") {
+    bytes = decodeBase64Image(image.b64_json, LABEL);
+  } else if (typeof image.url === "string" && image.url !== "") {
+    // Some OpenAI-compatible gateways ignore response_format; their URLs expire, so fetch the bytes now.
+    bytes = await downloadImage(image.url, fetchImageTimeoutMs, LABEL);
+  } else {
+    throw new ProviderError("UPSTREAM", `${LABEL} returned an image with neither b64_json nor url`);
+  }
+  const result: ProviderImage = { bytes, contentType: detectImageContentType(bytes) };
+  if (typeof image.revised_prompt === "string" && image.revised_prompt !== "") {
+    result.revisedPrompt = image.revised_prompt;
+  }
+  return result;
+}
+
+/** Usage is optional (only GPT image models report it); a malformed one is dropped rather than failing the images. */
+function toProviderUsage(usage: ImagesResponse["usage"] | null | undefined): ProviderUsage | undefined {
+  if (usage === undefined || usage === null || typeof usage !== "object") return undefined;
+  const outputTokens = usage.output_tokens;
+  const details = usage.input_tokens_details as Partial<NonNullable<typeof usage.input_tokens_details>> | undefined;
+  const inputImageTokens = details?.image_tokens ?? 0;
+  // Without details, every input token is a text token: generation requests carry no input images.
+  const inputTextTokens = details?.text_tokens ?? usage.input_tokens - inputImageTokens;
+  if (![outputTokens, inputImageTokens, inputTextTokens].every(isTokenCount)) return undefined;
+  return { inputTextTokens, inputImageTokens, outputTokens };
+}
+
+function isTokenCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * OpenAI's refusals: `content_policy_violation` (DALL-E, and GPT image models on some paths) and
+ * `image_generation_user_error` with a moderation code such as `moderation_blocked` (GPT image models).
+ */
+function isContentPolicyRefusal(code: string | undefined, type: string | undefined): boolean {
+  if (code === "content_policy_violation") return true;
+  return type === "image_generation_user_error" && code !== undefined && /moderation|safety|content_policy/i.test(code);
+}
+
+/**
+ * Maps whatever the SDK threw to a ProviderError. Messages are built only from status, type, code and the
+ * request id, never from the upstream text, which may echo the prompt (or, from some gateways, the key).
+ */
+export function toProviderError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof APIError && typeof error.status === "number") {
+    const code = typeof error.code === "string" ? error.code : undefined;
+    const type = typeof error.type === "string" ? error.type : undefined;
+    const param = typeof error.param === "string" ? `param ${error.param}` : undefined;
+    const detail = [[type, code].filter((part) => part !== undefined).join("/"), param].filter(Boolean).join(" ");
+    const requestId = typeof error.requestID === "string" ? ` (request ${error.requestID})` : "";
+    const suffix = `${detail === "" ? "" : ` ${detail}`}${requestId}`;
+    if (error.status === 400 && isContentPolicyRefusal(code, type)) {
+      return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code);
+    }
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`, error.status, code);
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`);
+  }
+  if (error instanceof APIConnectionError) {
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate could not connect or timed out`);
+  }
+  // Duck-typed: errors from fetch or JSON.parse may come from another realm (jest's sandbox).
+  const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : typeof error;
+  if (name === "SyntaxError") {
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate returned a body that is not JSON`);
+  }
+  return new ProviderError("UPSTREAM", `${LABEL} images.generate failed unexpectedly (${name})`);
+}

@@ -1,0 +1,139 @@
+import { decodeBase64Image, describeFetchFailure, detectImageContentType } from "./image-bytes";
+import { ProviderError, type ImageProvider, type ProviderImageRequest, type ProviderResult } from "./provider";
+import { retryDelayMs, sleep, type RetryPolicy } from "./retry";
+
+// Stability AI REST v1 (platform.stability.ai/docs/api-reference#tag/v1generation), as we use it:
+//   POST /v1/generation/{engine}/text-to-image, Authorization: Bearer KEY, Accept: application/json
+//   body {text_prompts:[{text, weight}], width, height, samples (1-10), cfg_scale (0-35), steps (10-150)}
+//   200 {artifacts:[{base64, seed, finishReason: SUCCESS | ERROR | CONTENT_FILTERED}]}; filtered artifacts
+//   are blurred images, not refusals, so we treat them as one.
+//   errors {id, name, message}: 400 names include bad_request, invalid_sdxl_v1_dimensions and
+//   invalid_prompts ("one or more of the prompts contains filtered words"); 401 unauthorized,
+//   403 permission_denied, 404 not_found, 429 rate limiting, 500 server_error.
+//   SDXL v1.0 sizes: 1024x1024, 1152x896, 1216x832, 1344x768, 1536x640 and their transposes.
+
+export interface StabilityProviderOptions {
+  apiKey: string;
+  /** Default https://api.stability.ai */
+  baseURL?: string | undefined;
+  /** Per attempt. Timed-out attempts are not retried: the generation may still be running (and billed). */
+  timeoutMs: number;
+  /** Retries of 429, 5xx and network failures. Default 2. */
+  maxRetries?: number | undefined;
+  /** Backoff without Retry-After: base x 2^attempt with jitter, capped. Defaults 500 ms and 8 s. */
+  retryBaseDelayMs?: number | undefined;
+  retryMaxDelayMs?: number | undefined;
+  engineId?: string | undefined;
+}
+
+const DEFAULT_BASE_URL = "https://api.stability.ai";
+const DEFAULT_ENGINE = "stable-diffusion-xl-1024-v1-0";
+const LABEL = "Stability AI";
+
+export function createStabilityProvider(options: StabilityProviderOptions): ImageProvider {
+  const base = (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const url = `${base}/v1/generation/${options.engineId ?? DEFAULT_ENGINE}/text-to-image`;
+  const policy: RetryPolicy = {
+    maxRetries: options.maxRetries ?? 2,
+    baseDelayMs: options.retryBaseDelayMs ?? 500,
+    maxDelayMs: options.retryMaxDelayMs ?? 8_000,
+  };
+
+  return {
+    name: "stability",
+    async generate(request: ProviderImageRequest): Promise<ProviderResult> {
+      const body = JSON.stringify({
+        text_prompts: [{ text: request.prompt, weight: 1 }],
+        width: request.width,
+        height: request.height,
+        samples: request.n,
+        cfg_scale: 7,
+        steps: 30,
+      });
+      const payload = await postWithRetries(url, options.apiKey, body, options.timeoutMs, policy);
+      return toProviderResult(payload);
+    },
+  };
+}
+
+async function postWithRetries(
+  url: string,
+  apiKey: string,
+  body: string,
+  timeoutMs: number,
+  policy: RetryPolicy,
+): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const retriesLeft = attempt < policy.maxRetries;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${apiKey}`, Accept: "application/json", "Content-Type": "application/json" },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const reason = describeFetchFailure(error);
+      if (retriesLeft && reason !== "timed out") {
+        await sleep(retryDelayMs(policy, attempt, null) ?? policy.baseDelayMs);
+        continue;
+      }
+      throw new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: ${reason}`);
+    }
+    if (response.ok) return readJson(response);
+    const retryable = response.status === 429 || response.status >= 500;
+    const delayMs = retryable && retriesLeft ? retryDelayMs(policy, attempt, response.headers) : undefined;
+    if (delayMs !== undefined) {
+      await response.body?.cancel().catch(() => undefined);
+      await sleep(delayMs);
+      continue;
+    }
+    throw await toProviderError(response);
+  }
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new ProviderError("UPSTREAM", `${LABEL} returned an unreadable body: ${describeFetchFailure(error)}`);
+  }
+}
+
+async function toProviderError(response: Response): Promise<ProviderError> {
+  const payload = (await response.json().catch(() => undefined)) as { name?: unknown; message?: unknown } | undefined;
+  const name = typeof payload?.name === "string" ? payload.name : undefined;
+  const message = typeof payload?.message === "string" ? payload.message : "";
+  // Only the error's short name goes into our message: Stability's text may quote the prompt.
+  const detail = name === undefined ? "" : ` ${name}`;
+  if (response.status === 400 && isModerationRefusal(name, message)) {
+    return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name);
+  }
+  return new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: HTTP ${response.status}${detail}`, response.status, name);
+}
+
+function isModerationRefusal(name: string | undefined, message: string): boolean {
+  if (name === "invalid_prompts") return true;
+  return /moderat|content (policy|filter)|filtered words|safety/i.test(message);
+}
+
+function toProviderResult(payload: unknown): ProviderResult {
+  const artifacts = (payload as { artifacts?: unknown } | null)?.artifacts;
+  if (!Array.isArray(artifacts) || artifacts.length === 0) {
+    throw new ProviderError("UPSTREAM", `${LABEL} returned a response without artifacts`);
+  }
+  const typed = artifacts.map((artifact: unknown) => (artifact ?? {}) as { base64?: unknown; finishReason?: unknown });
+  if (typed.some((artifact) => artifact.finishReason === "CONTENT_FILTERED")) {
+    throw new ProviderError("CONTENT_POLICY", `${LABEL} filtered the image (finishReason CONTENT_FILTERED)`, 200, "CONTENT_FILTERED");
+  }
+  const images = typed.map((artifact) => {
+    if (artifact.finishReason !== "SUCCESS" || typeof artifact.base64 !== "string") {
+      const reason = typeof artifact.finishReason === "string" ? artifact.finishReason : "missing";
+      throw new ProviderError("UPSTREAM", `${LABEL} returned an artifact with finishReason ${reason}`);
+    }
+    const bytes = decodeBase64Image(artifact.base64, LABEL);
+    return { bytes, contentType: detectImageContentType(bytes) };
+  });
+  return { images };
+}

@@ -1,0 +1,57 @@
+import { GenerateImageDocument, ModelsDocument } from "../generated/graphql";
+import { pngSize } from "../fakes/png";
+import { dataOf } from "../support/graphql-client";
+import { startTestServer, type TestServer } from "../support/test-server";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(); // no provider keys: the built-in local provider
+});
+afterAll(() => server.close());
+
+describe("with no provider configured", () => {
+  it("serves every model from the local provider, at the right size and price", async () => {
+    const user = await server.createUser("MEMBER", "1");
+    const models = dataOf(await server.graphql(ModelsDocument, {}, user.apiKey)).models;
+    expect(new Set(models.map((model) => model.provider))).toEqual(new Set(["local"]));
+    const generation = dataOf(
+      await server.graphql(GenerateImageDocument, { input: { prompt: "a boat", model: "DALL_E_3", size: "SIZE_1792X1024" } }, user.apiKey),
+    ).generateImage;
+    expect(generation).toMatchObject({ provider: "local", status: "SUCCEEDED", cost: "0.080000" });
+    const image = await fetch(generation.images[0]!.url!);
+    expect(pngSize(Buffer.from(await image.arrayBuffer()))).toEqual({ width: 1792, height: 1024 });
+  });
+});
+
+describe("health", () => {
+  it("GET /healthz answers while the process is up, /readyz while the database answers", async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+});
+
+describe("nothing internal reaches a client", () => {
+  it("a malformed JSON body is a 400 without details", async () => {
+    const response = await fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toMatch(/at |SyntaxError|node_modules/);
+  });
+
+  it("a syntax error in a query is GRAPHQL_PARSE_FAILED without a stack trace", async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ me { " }),
+    });
+    const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]!.extensions.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules/);
+  });
+
+  it("unknown routes are 404", async () => {
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,296 @@
+import type { ServerResponse } from "node:http";
+import { renderPlaceholderPng } from "../../src/providers/placeholder-png";
+import { FakeTimers, never, pathnameOf, randomId, sendBytes, sendJson, startHttpFake, type RecordedRequest } from "./http-fake";
+import { checkGenerateBody, defaultOutputTokens, defaultTextTokens, modelFamily, type OpenAIWireError } from "./openai-fake-rules";
+
+export type { RecordedRequest } from "./http-fake";
+
+/** Token usage as the fake reports it for GPT image models (converted to OpenAI's wire shape). */
+export interface FakeUsage {
+  textTokens: number;
+  imageTokens?: number;
+  outputTokens: number;
+}
+
+/**
+ * What the fake does with one POST /v1/images/generations. Scripted behaviours are used once each, in order;
+ * when none is queued the default (normally "ok") applies. Strings are shorthands for the simple cases.
+ */
+export type FakeOpenAIBehaviour =
+  | {
+      kind: "ok";
+      /** "url": serve the image at GET /files/<id>.png and return its URL, as gateways that ignore response_format do. */
+      format?: "b64_json" | "url";
+      /** With format "url": return URLs whose files are already gone (404). */
+      expired?: boolean;
+      /** GPT image models: custom usage, or null for none. Default: OpenAI's token table for the size and quality. */
+      usage?: FakeUsage | null;
+      /** Any JSON as `usage`, verbatim (malformed usage tests). Overrides `usage`. */
+      rawUsage?: unknown;
+      /** dall-e-3: the revised prompt (default: derived from the prompt); null for none. */
+      revisedPrompt?: string | null;
+      /** Return this many images instead of n. */
+      imageCount?: number;
+    }
+  | { kind: "contentPolicy"; message?: string }
+  /** GPT image models' refusal: 400 image_generation_user_error / moderation_blocked. */
+  | { kind: "moderationBlocked" }
+  /** Any status with OpenAI's error body (or `body` verbatim). 5xx carry retry-after-ms (default 5; null for none). */
+  | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string>; retryAfterMs?: number | null }
+  /** 429 with retry-after-ms (default 5) and retry-after (seconds, rounded up). */
+  | { kind: "rateLimit"; retryAfterMs?: number }
+  /** Never answers: the client's timeout (or close()) ends it. */
+  | { kind: "hang" }
+  | { kind: "delay"; ms: number; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
+  /** 200 with a body that is not JSON. */
+  | { kind: "malformed" };
+
+export type FakeOpenAIShorthand = "ok" | "urls" | "contentPolicy" | "moderationBlocked" | "serverError" | "rateLimit" | "hang" | "malformed";
+
+export interface FakeOpenAIOptions {
+  /** The only key accepted; others get OpenAI's 401. Default "sk-fake-openai-key". */
+  apiKey?: string;
+  /** Reject bodies OpenAI would reject (unknown model, size/quality/n for the model, response_format on GPT image models...). Default true. */
+  strict?: boolean;
+}
+
+export interface FakeOpenAI {
+  /** Pass as the SDK's baseURL / OPENAI_BASE_URL: "http://127.0.0.1:PORT/v1". */
+  baseURL: string;
+  /** "http://127.0.0.1:PORT" */
+  origin: string;
+  apiKey: string;
+  /** Every request received, in order (generations, file downloads, rejected ones). */
+  requests: RecordedRequest[];
+  /** Only the POST /v1/images/generations requests. */
+  generationRequests(): RecordedRequest[];
+  /** Only the GET /files/... requests. */
+  fileRequests(): RecordedRequest[];
+  /** Queue behaviours for the next generation requests, one each. */
+  script(...behaviours: Array<FakeOpenAIBehaviour | FakeOpenAIShorthand>): void;
+  /** Behaviours still queued. */
+  pendingScript(): number;
+  /** The behaviour when nothing is queued (initially "ok"). */
+  setDefault(behaviour: FakeOpenAIBehaviour | FakeOpenAIShorthand): void;
+  /** Extra latency before every generation response (default 0). */
+  setLatencyMs(ms: number): void;
+  /** Extra latency before every file download response (default 0): for download timeout tests. */
+  setFileLatencyMs(ms: number): void;
+  /** Ids of the files currently served at /files/<id>.png. */
+  fileIds(): string[];
+  /** Delete served files (all, or the given ids): later downloads get 404, as an expired OpenAI URL would. */
+  expireFiles(ids?: string[]): void;
+  /** Forget requests, script, default, latency and files. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const SHORTHANDS: Record<FakeOpenAIShorthand, FakeOpenAIBehaviour> = {
+  ok: { kind: "ok" },
+  urls: { kind: "ok", format: "url" },
+  contentPolicy: { kind: "contentPolicy" },
+  moderationBlocked: { kind: "moderationBlocked" },
+  serverError: { kind: "error", status: 500 },
+  rateLimit: { kind: "rateLimit" },
+  hang: { kind: "hang" },
+  malformed: { kind: "malformed" },
+};
+
+function normalize(behaviour: FakeOpenAIBehaviour | FakeOpenAIShorthand): FakeOpenAIBehaviour {
+  return typeof behaviour === "string" ? SHORTHANDS[behaviour] : behaviour;
+}
+
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const apiKey = options.apiKey ?? "sk-fake-openai-key";
+  const strict = options.strict ?? true;
+  const requests: RecordedRequest[] = [];
+  const queue: FakeOpenAIBehaviour[] = [];
+  const files = new Map<string, Buffer>();
+  const timers = new FakeTimers();
+  let fallback: FakeOpenAIBehaviour = { kind: "ok" };
+  let latencyMs = 0;
+  let fileLatencyMs = 0;
+
+  const running = await startHttpFake(
+    (request) => requests.push(request),
+    async (request, res) => {
+      const pathname = pathnameOf(request.path);
+      if (request.method === "GET" && pathname.startsWith("/files/")) {
+        await timers.delay(fileLatencyMs);
+        return serveFile(pathname, res);
+      }
+      if (request.method !== "POST" || pathname !== "/v1/images/generations") {
+        return sendError(res, 404, { message: `Invalid URL (${request.method} ${pathname})`, type: "invalid_request_error", param: null, code: null });
+      }
+      const authError = checkAuthorization(request.authorization, apiKey);
+      if (authError !== undefined) return sendError(res, 401, authError);
+      if (typeof request.body !== "object" || request.body === null || Array.isArray(request.body)) {
+        return sendError(res, 400, { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null });
+      }
+      await timers.delay(latencyMs);
+      await respond(queue.shift() ?? fallback, request.body as Record<string, unknown>, res);
+    },
+  );
+
+  const serveFile = (pathname: string, res: ServerResponse): void => {
+    const id = pathname.slice("/files/".length).replace(/\.png$/, "");
+    const bytes = files.get(id);
+    if (bytes === undefined) return sendBytes(res, 404, "BlobNotFound: The specified blob does not exist.", { "content-type": "text/plain" });
+    sendBytes(res, 200, bytes, { "content-type": "image/png" });
+  };
+
+  const respond = async (behaviour: FakeOpenAIBehaviour, body: Record<string, unknown>, res: ServerResponse): Promise<void> => {
+    switch (behaviour.kind) {
+      case "ok": {
+        const wireError = strict ? checkGenerateBody(body) : undefined;
+        if (wireError !== undefined) return sendError(res, 400, wireError);
+        return sendJson(res, 200, success(behaviour, body), { "x-request-id": randomId("req_") });
+      }
+      case "contentPolicy":
+        return sendError(res, 400, {
+          message: behaviour.message ?? "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.",
+          type: "invalid_request_error",
+          param: null,
+          code: "content_policy_violation",
+        });
+      case "moderationBlocked":
+        return sendError(res, 400, {
+          message: "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID.",
+          type: "image_generation_user_error",
+          param: null,
+          code: "moderation_blocked",
+        });
+      case "error": {
+        const retryAfterMs = behaviour.retryAfterMs === undefined ? (behaviour.status >= 500 ? 5 : null) : behaviour.retryAfterMs;
+        const headers = { ...retryHeaders(retryAfterMs), ...behaviour.headers };
+        const errorBody = behaviour.body ?? {
+          error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null },
+        };
+        return sendJson(res, behaviour.status, errorBody, { "x-request-id": randomId("req_"), ...headers });
+      }
+      case "rateLimit":
+        return sendError(
+          res,
+          429,
+          { message: "Rate limit reached for images per minute. Please try again later.", type: "requests", param: null, code: "rate_limit_exceeded" },
+          retryHeaders(behaviour.retryAfterMs ?? 5),
+        );
+      case "hang":
+        return never();
+      case "delay":
+        await timers.delay(behaviour.ms);
+        return respond(normalize(behaviour.then ?? "ok"), body, res);
+      case "malformed":
+        return sendBytes(res, 200, "<html>502 Bad Gateway</html>", { "content-type": "application/json" });
+    }
+  };
+
+  const success = (behaviour: Extract<FakeOpenAIBehaviour, { kind: "ok" }>, body: Record<string, unknown>): Record<string, unknown> => {
+    const model = typeof body.model === "string" ? body.model : "dall-e-2";
+    const prompt = String(body.prompt ?? "");
+    const size = typeof body.size === "string" && body.size !== "auto" ? body.size : "1024x1024";
+    const [width, height] = size.split("x").map(Number) as [number, number];
+    const count = behaviour.imageCount ?? (typeof body.n === "number" ? body.n : 1);
+    const created = Math.floor(Date.now() / 1000);
+    const data = Array.from({ length: count }, (_, index) => {
+      const bytes = renderPlaceholderPng(width, height, `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`);
+      const item: Record<string, unknown> = {};
+      if (behaviour.format === "url") {
+        const id = randomId("img-");
+        if (behaviour.expired !== true) files.set(id, bytes);
+        item.url = `${running.origin}/files/${id}.png?st=${created}&se=${created + 3600}&sig=fake-signature`;
+      } else {
+        item.b64_json = bytes.toString("base64");
+      }
+      if (model === "dall-e-3" && behaviour.revisedPrompt !== null) {
+        item.revised_prompt = behaviour.revisedPrompt ?? `A detailed rendering of: ${prompt}`;
+      }
+      return item;
+    });
+    if (modelFamily(model) !== "gpt-image") return { created, data };
+    const quality = typeof body.quality === "string" ? body.quality : "auto";
+    const response: Record<string, unknown> = { created, background: "opaque", data, output_format: "png", quality: quality === "auto" ? "medium" : quality, size };
+    const usage = behaviour.rawUsage !== undefined ? behaviour.rawUsage : wireUsage(behaviour.usage, prompt, quality, size, count);
+    if (usage !== undefined) response.usage = usage;
+    return response;
+  };
+
+  return {
+    baseURL: `${running.origin}/v1`,
+    origin: running.origin,
+    apiKey,
+    requests,
+    generationRequests: () => requests.filter((r) => r.method === "POST" && pathnameOf(r.path) === "/v1/images/generations"),
+    fileRequests: () => requests.filter((r) => r.method === "GET" && pathnameOf(r.path).startsWith("/files/")),
+    script: (...behaviours) => queue.push(...behaviours.map(normalize)),
+    pendingScript: () => queue.length,
+    setDefault: (behaviour) => {
+      fallback = normalize(behaviour);
+    },
+    setLatencyMs: (ms) => {
+      latencyMs = ms;
+    },
+    setFileLatencyMs: (ms) => {
+      fileLatencyMs = ms;
+    },
+    fileIds: () => [...files.keys()],
+    expireFiles: (ids) => {
+      if (ids === undefined) files.clear();
+      else for (const id of ids) files.delete(id);
+    },
+    reset: () => {
+      requests.length = 0;
+      queue.length = 0;
+      files.clear();
+      fallback = { kind: "ok" };
+      latencyMs = 0;
+      fileLatencyMs = 0;
+    },
+    close: async () => {
+      timers.clear();
+      await running.close();
+    },
+  };
+}
+
+function wireUsage(usage: FakeUsage | null | undefined, prompt: string, quality: string, size: string, count: number): unknown {
+  if (usage === null) return undefined;
+  const textTokens = usage?.textTokens ?? defaultTextTokens(prompt);
+  const imageTokens = usage?.imageTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? defaultOutputTokens(quality, size, count);
+  return {
+    total_tokens: textTokens + imageTokens + outputTokens,
+    input_tokens: textTokens + imageTokens,
+    output_tokens: outputTokens,
+    input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
+  };
+}
+
+function checkAuthorization(header: string | undefined, apiKey: string): OpenAIWireError | undefined {
+  if (header === undefined || !header.startsWith("Bearer ") || header.length === "Bearer ".length) {
+    return {
+      message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      type: "invalid_request_error",
+      param: null,
+      code: null,
+    };
+  }
+  const given = header.slice("Bearer ".length);
+  if (given === apiKey) return undefined;
+  const masked = given.length > 8 ? `${given.slice(0, 3)}${"*".repeat(given.length - 7)}${given.slice(-4)}` : "***";
+  return {
+    message: `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    type: "invalid_request_error",
+    param: null,
+    code: "invalid_api_key",
+  };
+}
+
+function retryHeaders(retryAfterMs: number | null): Record<string, string> {
+  if (retryAfterMs === null) return {};
+  return { "retry-after-ms": String(retryAfterMs), "retry-after": String(Math.ceil(retryAfterMs / 1000)) };
+}
+
+function sendError(res: ServerResponse, status: number, error: OpenAIWireError, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error }, { "x-request-id": randomId("req_"), ...headers });
+}

@@ -1,0 +1,330 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createOpenAIProvider, type OpenAIProviderOptions } from "../../src/providers/openai";
+import { ProviderError, type ProviderResult } from "../../src/providers/provider";
+import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
+import { pngSize } from "../fakes/png";
+import { imageRequest } from "./requests";
+
+let fake: FakeOpenAI;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+function provider(overrides: Partial<OpenAIProviderOptions> = {}) {
+  return createOpenAIProvider({
+    apiKey: fake.apiKey,
+    baseURL: fake.baseURL,
+    timeoutMs: 5_000,
+    maxRetries: 2,
+    fetchImageTimeoutMs: 2_000,
+    ...overrides,
+  });
+}
+
+async function failureOf(promise: Promise<ProviderResult>): Promise<ProviderError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
+  return error;
+}
+
+function onlyBody(): Record<string, unknown> {
+  const requests = fake.generationRequests();
+  expect(requests).toHaveLength(1);
+  return requests[0]?.body as Record<string, unknown>;
+}
+
+describe("OpenAI wire mapping", () => {
+  it("sends DALL_E_2 as dall-e-2 with b64_json and no quality or style", async () => {
+    const result = await provider().generate(imageRequest({ model: "DALL_E_2", n: 2, width: 512, height: 512 }));
+
+    expect(onlyBody()).toEqual({
+      model: "dall-e-2",
+      prompt: "a lighthouse on a cliff at dusk",
+      n: 2,
+      size: "512x512",
+      user: "0123456789abcdef0123456789abcdef",
+      response_format: "b64_json",
+    });
+    expect(result.images).toHaveLength(2);
+    for (const image of result.images) {
+      expect(pngSize(image.bytes)).toEqual({ width: 512, height: 512 });
+      expect(image.contentType).toBe("image/png");
+      expect(image.revisedPrompt).toBeUndefined();
+    }
+    expect(result.usage).toBeUndefined();
+  });
+
+  it("sends DALL_E_3 quality and style, and returns the revised prompt", async () => {
+    const result = await provider().generate(
+      imageRequest({ model: "DALL_E_3", quality: "HD", style: "NATURAL", width: 1792, height: 1024 }),
+    );
+
+    expect(onlyBody()).toEqual({
+      model: "dall-e-3",
+      prompt: "a lighthouse on a cliff at dusk",
+      n: 1,
+      size: "1792x1024",
+      user: "0123456789abcdef0123456789abcdef",
+      response_format: "b64_json",
+      quality: "hd",
+      style: "natural",
+    });
+    expect(pngSize(result.images[0]!.bytes)).toEqual({ width: 1792, height: 1024 });
+    expect(result.images[0]?.revisedPrompt).toContain("a lighthouse on a cliff at dusk");
+  });
+
+  it("maps DALL_E_3 STANDARD and VIVID", async () => {
+    await provider().generate(imageRequest({ model: "DALL_E_3", quality: "STANDARD", style: "VIVID" }));
+
+    expect(onlyBody()).toMatchObject({ quality: "standard", style: "vivid" });
+  });
+
+  it("sends GPT_IMAGE_1 without response_format or style, with quality and moderation, and maps usage", async () => {
+    const prompt = "a lighthouse on a cliff at dusk"; // 31 characters: 8 text tokens in the fake's estimate
+    const result = await provider().generate(
+      imageRequest({ model: "GPT_IMAGE_1", quality: "HIGH", moderation: "LOW", n: 2, width: 1536, height: 1024, prompt }),
+    );
+
+    const body = onlyBody();
+    expect(body).toEqual({
+      model: "gpt-image-1",
+      prompt,
+      n: 2,
+      size: "1536x1024",
+      user: "0123456789abcdef0123456789abcdef",
+      quality: "high",
+      moderation: "low",
+    });
+    expect(body).not.toHaveProperty("response_format");
+    expect(result.images.map((image) => pngSize(image.bytes))).toEqual([
+      { width: 1536, height: 1024 },
+      { width: 1536, height: 1024 },
+    ]);
+    expect(result.usage).toEqual({ inputTextTokens: 8, inputImageTokens: 0, outputTokens: 2 * 6208 });
+  });
+
+  it.each([
+    ["LOW", "low"],
+    ["MEDIUM", "medium"],
+    ["HIGH", "high"],
+  ] as const)("maps GPT_IMAGE_1_MINI quality %s to %s and moderation AUTO to auto", async (quality, wire) => {
+    await provider().generate(imageRequest({ model: "GPT_IMAGE_1_MINI", quality, moderation: "AUTO", width: 1024, height: 1536 }));
+
+    const body = onlyBody();
+    expect(body).toMatchObject({ model: "gpt-image-1-mini", quality: wire, moderation: "auto", size: "1024x1536" });
+    expect(body).not.toHaveProperty("response_format");
+  });
+
+  it("leaves moderation out when the request has none", async () => {
+    await provider().generate(imageRequest({ model: "GPT_IMAGE_1", quality: "MEDIUM" }));
+
+    expect(onlyBody()).not.toHaveProperty("moderation");
+  });
+
+  it("maps custom usage numbers", async () => {
+    fake.script({ kind: "ok", usage: { textTokens: 11, imageTokens: 3, outputTokens: 777 } });
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_1_MINI", quality: "MEDIUM" }));
+
+    expect(result.usage).toEqual({ inputTextTokens: 11, inputImageTokens: 3, outputTokens: 777 });
+  });
+
+  it("drops malformed usage but keeps the images", async () => {
+    fake.script({ kind: "ok", rawUsage: { total_tokens: "many" } });
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_1" }));
+
+    expect(result.images).toHaveLength(1);
+    expect(result.usage).toBeUndefined();
+  });
+
+  it("authenticates with the bearer key", async () => {
+    await provider().generate(imageRequest({ model: "DALL_E_3" }));
+
+    expect(fake.generationRequests()[0]?.authorization).toBe(`Bearer ${fake.apiKey}`);
+  });
+});
+
+describe("OpenAI failures", () => {
+  it("maps content_policy_violation to CONTENT_POLICY without retrying", async () => {
+    fake.script("contentPolicy");
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("CONTENT_POLICY");
+    expect(error.status).toBe(400);
+    expect(error.providerCode).toBe("content_policy_violation");
+    expect(fake.generationRequests()).toHaveLength(1);
+  });
+
+  it("maps GPT image moderation_blocked to CONTENT_POLICY", async () => {
+    fake.script("moderationBlocked");
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "GPT_IMAGE_1" })));
+
+    expect(error.kind).toBe("CONTENT_POLICY");
+    expect(error.providerCode).toBe("moderation_blocked");
+  });
+
+  it("maps other 400s to UPSTREAM", async () => {
+    const error = await failureOf(provider().generate(imageRequest({ model: "DALL_E_3", n: 2 })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(error.status).toBe(400);
+  });
+
+  it.each([0, 1, 2])("fails with UPSTREAM after maxRetries=%i retries of a 500", async (maxRetries) => {
+    fake.setDefault("serverError");
+
+    const error = await failureOf(provider({ maxRetries }).generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(error.status).toBe(500);
+    expect(fake.generationRequests()).toHaveLength(maxRetries + 1);
+  });
+
+  it("retries a 429 and succeeds", async () => {
+    fake.script("rateLimit");
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_1" }));
+
+    expect(result.images).toHaveLength(1);
+    expect(fake.generationRequests()).toHaveLength(2);
+  });
+
+  it("retries a 500 and succeeds", async () => {
+    fake.script("serverError", "serverError");
+
+    const result = await provider().generate(imageRequest({ model: "DALL_E_2", width: 256, height: 256 }));
+
+    expect(pngSize(result.images[0]!.bytes)).toEqual({ width: 256, height: 256 });
+    expect(fake.generationRequests()).toHaveLength(3);
+  });
+
+  it("maps a timeout to UPSTREAM, retrying timed-out attempts", async () => {
+    fake.setDefault("hang");
+    const startedAt = Date.now();
+
+    const error = await failureOf(provider({ timeoutMs: 150, maxRetries: 1 }).generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(fake.generationRequests()).toHaveLength(2);
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+  });
+
+  it("maps a non-JSON success body to UPSTREAM", async () => {
+    fake.script("malformed");
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+  });
+
+  it("maps a response without images to UPSTREAM", async () => {
+    fake.script({ kind: "ok", imageCount: 0 });
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+  });
+
+  it("maps a refused connection to UPSTREAM", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const error = await failureOf(
+      provider({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).generate(imageRequest({ model: "DALL_E_3" })),
+    );
+
+    expect(error.kind).toBe("UPSTREAM");
+  });
+
+  it("never puts the API key or the prompt in an error message", async () => {
+    const apiKey = "sk-live-very-secret-key-0123456789";
+    const prompt = "a secret prompt about a lighthouse";
+    fake.script({
+      kind: "error",
+      status: 400,
+      body: { error: { message: `Key ${apiKey} may not ask for ${prompt}`, type: "invalid_request_error", param: null, code: null } },
+    });
+
+    const echoed = await failureOf(provider({ apiKey }).generate(imageRequest({ model: "DALL_E_3", prompt })));
+    const unauthorized = await failureOf(provider({ apiKey }).generate(imageRequest({ model: "DALL_E_3", prompt })));
+
+    expect(unauthorized.status).toBe(401);
+    for (const error of [echoed, unauthorized]) {
+      expect(error.kind).toBe("UPSTREAM");
+      expect(error.message).not.toContain(apiKey);
+      expect(error.message).not.toContain(apiKey.slice(-8));
+      expect(error.message).not.toContain(prompt);
+      expect(JSON.stringify(error)).not.toContain(apiKey);
+    }
+  });
+});
+
+describe("OpenAI URL responses", () => {
+  it("downloads URL images at once, without sending the API key to the file host", async () => {
+    fake.script("urls");
+
+    const result = await provider().generate(imageRequest({ model: "DALL_E_3", width: 1024, height: 1792 }));
+
+    expect(pngSize(result.images[0]!.bytes)).toEqual({ width: 1024, height: 1792 });
+    expect(result.images[0]?.contentType).toBe("image/png");
+    expect(result.images[0]?.revisedPrompt).toBeDefined();
+    expect(fake.fileRequests()).toHaveLength(1);
+    expect(fake.fileRequests()[0]?.authorization).toBeUndefined();
+  });
+
+  it("downloads every image of a multi-image URL response", async () => {
+    fake.script({ kind: "ok", format: "url" });
+
+    const result = await provider().generate(imageRequest({ model: "DALL_E_2", n: 3, width: 256, height: 256 }));
+
+    expect(result.images).toHaveLength(3);
+    expect(new Set(result.images.map((image) => image.bytes.toString("base64"))).size).toBe(3);
+    expect(fake.fileRequests()).toHaveLength(3);
+  });
+
+  it("maps an expired (404) image URL to UPSTREAM", async () => {
+    fake.script({ kind: "ok", format: "url", expired: true });
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(error.status).toBe(404);
+    expect(error.message).not.toContain("sig=");
+  });
+
+  it("maps a download that outlasts fetchImageTimeoutMs to UPSTREAM", async () => {
+    fake.script("urls");
+    fake.setFileLatencyMs(2_000);
+
+    const error = await failureOf(provider({ fetchImageTimeoutMs: 100 }).generate(imageRequest({ model: "DALL_E_3" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(error.message).toContain("timed out");
+  });
+
+  it("serves files until they are expired", async () => {
+    fake.script("urls");
+    await provider().generate(imageRequest({ model: "DALL_E_3" }));
+    const [id] = fake.fileIds();
+
+    fake.expireFiles();
+
+    const response = await fetch(`${fake.origin}/files/${id}.png`);
+    expect(response.status).toBe(404);
+    await response.arrayBuffer();
+  });
+});

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+
+const ROOT = path.resolve(__dirname, "../..");
+const START_TIMEOUT_MS = 30_000;
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Every log line it printed, parsed. */
+  logs: Record<string, unknown>[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** imagegate as its own OS process (`src/main.ts`), the way it is deployed, on an OS-chosen port. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "imagegate-proc-"));
+  const child = spawn(process.execPath, ["-r", "@swc-node/register", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${stderr}`)), START_TIMEOUT_MS);
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === "imagegate is listening") {
+          clearTimeout(timer);
+          resolve(String(entry.url));
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
+  });
+
+  return {
+    url,
+    child,
+    logs,
+    async stop(signal = "SIGTERM") {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = child.exitCode ?? (await exited);
+      await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { CATALOG } from "../../src/domain/catalog";
+import { holdMicros, settledCostMicros, usageCostMicros, type TokenRates } from "../../src/domain/pricing/cost";
+
+const GPT_IMAGE_1_RATES: TokenRates = {
+  textInputPerMillionMicros: 5_000_000n,
+  imageInputPerMillionMicros: 10_000_000n,
+  imageOutputPerMillionMicros: 40_000_000n,
+};
+
+describe("pricing", () => {
+  it("holds the per-image price times n", () => {
+    expect(holdMicros(16_000n, 10)).toBe(160_000n);
+  });
+
+  it("prices token usage exactly, rounding up to the micro-dollar", () => {
+    // 50 text tokens at $5/M = 250 micros; 4160 output tokens at $40/M = 166400 micros.
+    expect(usageCostMicros({ inputTextTokens: 50, inputImageTokens: 0, outputTokens: 4160 }, GPT_IMAGE_1_RATES)).toBe(
+      166_650n,
+    );
+    // 1 text token costs 5 micros; 1 token at $2.5/M costs 2.5 micros, rounded up to 3.
+    expect(
+      usageCostMicros(
+        { inputTextTokens: 0, inputImageTokens: 1, outputTokens: 0 },
+        { ...GPT_IMAGE_1_RATES, imageInputPerMillionMicros: 2_500_000n },
+      ),
+    ).toBe(3n);
+  });
+
+  it("settles token-billed models from usage, never above the hold", () => {
+    const usage = { inputTextTokens: 20, inputImageTokens: 0, outputTokens: 272 };
+    const args = { spec: CATALOG.GPT_IMAGE_1, usage, rates: GPT_IMAGE_1_RATES };
+    expect(settledCostMicros({ ...args, heldMicros: 11_000n })).toBe(10_980n);
+    expect(settledCostMicros({ ...args, heldMicros: 10_000n })).toBe(10_000n);
+  });
+
+  it("charges the hold for per-image models and when no usage is reported", () => {
+    const usage = { inputTextTokens: 1, inputImageTokens: 0, outputTokens: 1 };
+    expect(settledCostMicros({ spec: CATALOG.DALL_E_3, heldMicros: 40_000n, usage, rates: GPT_IMAGE_1_RATES })).toBe(40_000n);
+    expect(settledCostMicros({ spec: CATALOG.GPT_IMAGE_1, heldMicros: 11_000n, usage: undefined, rates: undefined })).toBe(
+      11_000n,
+    );
+  });
+});
