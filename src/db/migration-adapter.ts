@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
+  ColumnTypeEnum,
   DriverAdapterError,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
+  type SqlQueryable,
 } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { createDatabase, dropDatabase, withDatabaseName } from "./postgres-admin";
@@ -13,8 +15,10 @@ import { createDatabase, dropDatabase, withDatabaseName } from "./postgres-admin
  * - `executeScript` sends the whole script as one simple-protocol query, as the native engine does
  *   (`batch_execute`). The stock adapter splits on `;`, which breaks `$$`-quoted function bodies and any
  *   string literal holding a `;`. One query also makes each migration atomic (an implicit transaction).
- * - Columns of PostgreSQL's internal `"char"` type (OID 18, e.g. `pg_class.relkind`) reach the engine as text;
- *   the stock adapter rejects them, which breaks describing a live schema (diffs against a shadow database).
+ * - Columns of PostgreSQL's internal `"char"` type (OID 18, e.g. `pg_constraint.contype`) reach the engine as
+ *   the adapter protocol's Character type. The stock adapter rejects OID 18, which breaks describing a live
+ *   schema (every diff against a shadow database); reporting them as Text is not enough either: the describer
+ *   then panics on the first CHECK constraint, whose `constraint_type` it reads as a char.
  * - Shadow databases are created on the target's server and dropped after their pool is closed.
  * Every adapter handed out is tracked so `disposeAll()` can close what the engine leaves open.
  */
@@ -32,14 +36,8 @@ export class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFa
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
     const shadowName = `prisma_shadow_${randomUUID().replace(/-/g, "")}`;
     await createDatabase(this.databaseUrl, shadowName);
-    const adapter = await this.open(withDatabaseName(this.databaseUrl, shadowName));
-    const closePool = adapter.dispose.bind(adapter);
-    // Close our pool first: DROP DATABASE fails while our own sessions are still connected.
-    adapter.dispose = async () => {
-      await closePool();
-      await dropDatabase(this.databaseUrl, shadowName);
-    };
-    return adapter;
+    // Dropped after our pool is closed: a database cannot be dropped from one of its own sessions.
+    return this.open(withDatabaseName(this.databaseUrl, shadowName), () => dropDatabase(this.databaseUrl, shadowName));
   }
 
   async disposeAll(): Promise<void> {
@@ -50,16 +48,19 @@ export class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFa
     if (failure !== undefined) throw failure.reason;
   }
 
-  private async open(databaseUrl: string): Promise<SqlDriverAdapter> {
+  private async open(databaseUrl: string, afterClose?: () => Promise<void>): Promise<SqlDriverAdapter> {
     const adapter = await new PrismaPg({ connectionString: databaseUrl, Client: CharAsTextClient }).connect();
     const pool = adapter.underlyingDriver();
     adapter.executeScript = (script) => executeWholeScript(pool, script);
-    const dispose = adapter.dispose.bind(adapter);
+    reportCharColumns(adapter);
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => reportCharColumns(await startTransaction(isolationLevel));
+    const closePool = adapter.dispose.bind(adapter);
     let disposed: Promise<void> | undefined;
     adapter.dispose = () => {
       // The engine may dispose an adapter itself; disposing twice would end a pool twice.
       this.openAdapters.delete(adapter);
-      disposed ??= dispose();
+      disposed ??= closePool().then(afterClose);
       return disposed;
     };
     this.openAdapters.add(adapter);
@@ -92,10 +93,12 @@ function toDriverAdapterError(error: unknown): unknown {
 
 const CHAR_OID = 18;
 const TEXT_OID = 25;
+/** Tags a column name on its way through the stock adapter: the one channel from a pg field to a column type. */
+const CHAR_COLUMN_MARK = "\u0000char";
 
 type Callback = (error: Error | undefined, result: unknown) => void;
 
-/** A node-postgres client that reports `"char"` columns as `text` (their text-format values already are). */
+/** A node-postgres client that lets `"char"` columns through the stock adapter: as text, with a tagged name. */
 class CharAsTextClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
@@ -105,22 +108,39 @@ class CharAsTextClient extends pg.Client {
       if (typeof last === "function") {
         const callback = last as Callback;
         return query(...args.slice(0, -1), (error: Error | undefined, result: unknown) =>
-          callback(error, error === undefined || error === null ? charColumnsAsText(result) : result),
+          callback(error, error === undefined || error === null ? tagCharColumns(result) : result),
         );
       }
       const returned = query(...args);
-      return returned instanceof Promise ? returned.then(charColumnsAsText) : returned;
+      return returned instanceof Promise ? returned.then(tagCharColumns) : returned;
     };
     this.query = patched as pg.Client["query"];
   }
 }
 
-function charColumnsAsText(result: unknown): unknown {
+function tagCharColumns(result: unknown): unknown {
   const results = Array.isArray(result) ? result : [result];
   for (const one of results as Array<Partial<pg.QueryResult> | undefined>) {
     for (const field of one?.fields ?? []) {
-      if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      if (field.dataTypeID !== CHAR_OID) continue;
+      field.dataTypeID = TEXT_OID; // its text-format value is the one character
+      field.name += CHAR_COLUMN_MARK;
     }
   }
   return result;
+}
+
+/** Turns tagged Text columns back into Character columns with their real names. */
+function reportCharColumns<T extends SqlQueryable>(queryable: T): T {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    result.columnNames.forEach((name, index) => {
+      if (!name.endsWith(CHAR_COLUMN_MARK)) return;
+      result.columnNames[index] = name.slice(0, -CHAR_COLUMN_MARK.length);
+      result.columnTypes[index] = ColumnTypeEnum.Character;
+    });
+    return result;
+  };
+  return queryable;
 }

@@ -76,7 +76,8 @@ export function migrationSlug(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "");
-  if (slug.length === 0) throw new Error(`A migration needs a name made of letters or digits, got ${JSON.stringify(name)}`);
+  if (slug.length === 0)
+    throw new Error(`A migration needs a name made of letters or digits, got ${JSON.stringify(name)}`);
   return slug.slice(0, 100);
 }
 

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
-import type { DiffParams, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg" with { "resolution-mode": "import" };
+import type { DiffParams, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg" with {
+  "resolution-mode": "import",
+};
 import {
   type MigrationPaths,
   nextMigrationName,
@@ -56,9 +58,7 @@ export async function diffMigrationsToSchema(databaseUrl: string, options: Migra
   });
 }
 
-export type CreateMigrationResult =
-  | { created: true; name: string; file: string; script: string }
-  | { created: false };
+export type CreateMigrationResult = { created: true; name: string; file: string; script: string } | { created: false };
 
 /**
  * `prisma migrate dev --create-only`: writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL
@@ -82,7 +82,10 @@ export async function createMigration(
 export type MigrationsCheckResult = { inSync: true } | { inSync: false; script: string };
 
 /** For CI: do the migrations produce exactly what schema.prisma describes? If not, the missing SQL. */
-export async function checkMigrationsInSync(databaseUrl: string, options: MigrationOptions = {}): Promise<MigrationsCheckResult> {
+export async function checkMigrationsInSync(
+  databaseUrl: string,
+  options: MigrationOptions = {},
+): Promise<MigrationsCheckResult> {
   const script = await diffMigrationsToSchema(databaseUrl, options);
   return script.trim().length === 0 ? { inSync: true } : { inSync: false, script };
 }

@@ -31,7 +31,9 @@ export async function withConnection<T>(databaseUrl: string, work: (client: pg.C
 
 export async function createDatabase(serverUrl: string, databaseName: string, templateName?: string): Promise<void> {
   const template = templateName === undefined ? "" : ` TEMPLATE ${quoteIdentifier(templateName)}`;
-  await withConnection(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdentifier(databaseName)}${template}`));
+  await withConnection(serverUrl, (client) =>
+    client.query(`CREATE DATABASE ${quoteIdentifier(databaseName)}${template}`),
+  );
 }
 
 /** Drops even while sessions are still connected (PostgreSQL 13+). */

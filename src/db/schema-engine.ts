@@ -30,7 +30,18 @@ function loadSchemaEngine(): Promise<SchemaEngineModule> {
   return loaded;
 }
 
+let lastPanicMessage: string | undefined;
+
 async function instantiate(): Promise<SchemaEngineModule> {
+  // Where the engine reports a Rust panic's message (the Prisma CLI installs the same hook). A panic often
+  // surfaces as an uncaught RuntimeError ("unreachable") that no caller can catch, so it is printed here too.
+  const globals = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
+  globals.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message: (message) => {
+      lastPanicMessage = message;
+      process.stderr.write(`prisma schema engine panic: ${message}\n`);
+    },
+  };
   const glue = await import("@prisma/schema-engine-wasm/schema_engine_bg");
   const packageDir = path.dirname(require.resolve("@prisma/schema-engine-wasm"));
   const bytes = await readFile(path.join(packageDir, "schema_engine_bg.wasm"));
@@ -55,7 +66,10 @@ export interface EngineOptions {
 }
 
 /** Runs `work` with a fresh engine, then frees it and closes every connection it opened. */
-export async function withSchemaEngine<T>(options: EngineOptions, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+export async function withSchemaEngine<T>(
+  options: EngineOptions,
+  work: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const glue = await loadSchemaEngine();
   const schema = await readFile(options.schemaPath, "utf8");
   const factory = new MigrationAdapterFactory(options.databaseUrl);
@@ -69,7 +83,9 @@ export async function withSchemaEngine<T>(options: EngineOptions, work: (engine:
     );
     return await work(engine);
   } catch (error) {
-    throw asError(error);
+    const panic = lastPanicMessage;
+    lastPanicMessage = undefined;
+    throw panic === undefined ? asError(error) : new Error(`the schema engine panicked: ${panic}`, { cause: error });
   } finally {
     engine?.free();
     await factory.disposeAll();

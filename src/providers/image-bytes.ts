@@ -44,7 +44,11 @@ export async function downloadImage(url: string, timeoutMs: number, providerLabe
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
-    throw new ProviderError("UPSTREAM", `${providerLabel} image download failed with HTTP ${response.status}`, response.status);
+    throw new ProviderError(
+      "UPSTREAM",
+      `${providerLabel} image download failed with HTTP ${response.status}`,
+      response.status,
+    );
   }
   const declaredBytes = Number(response.headers.get("content-length") ?? "0");
   if (declaredBytes > MAX_IMAGE_BYTES) {
@@ -73,6 +77,7 @@ export function describeFetchFailure(error: unknown): string {
   if (name === "TimeoutError") return "timed out";
   if (name === "AbortError") return "aborted";
   if (name === "SyntaxError") return "not JSON";
-  if (typeof cause === "object" && cause !== null && typeof cause.code === "string") return `network error ${cause.code}`;
+  if (typeof cause === "object" && cause !== null && typeof cause.code === "string")
+    return `network error ${cause.code}`;
   return "network error";
 }

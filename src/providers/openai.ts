@@ -122,7 +122,12 @@ export function toProviderError(error: unknown): ProviderError {
     if (error.status === 400 && isContentPolicyRefusal(code, type)) {
       return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code);
     }
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`, error.status, code);
+    return new ProviderError(
+      "UPSTREAM",
+      `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`,
+      error.status,
+      code,
+    );
   }
   if (error instanceof APIConnectionTimeoutError) {
     return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`);

@@ -27,10 +27,14 @@ export function renderPlaceholderPng(width: number, height: number, seed: string
   const pixels = Buffer.allocUnsafe(rowBytes * height);
   for (let y = 0; y < height; y++) row.copy(pixels, y * rowBytes);
 
-  return PNG.sync.write(
-    { width, height, data: pixels } as PNG,
-    { colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8, filterType: 2, deflateLevel: 1 },
-  );
+  return PNG.sync.write({ width, height, data: pixels } as PNG, {
+    colorType: 2,
+    inputColorType: 2,
+    inputHasAlpha: false,
+    bitDepth: 8,
+    filterType: 2,
+    deflateLevel: 1,
+  });
 }
 
 const MAX_DIMENSION_PX = 8192;

@@ -110,7 +110,12 @@ async function toProviderError(response: Response): Promise<ProviderError> {
   if (response.status === 400 && isModerationRefusal(name, message)) {
     return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name);
   }
-  return new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: HTTP ${response.status}${detail}`, response.status, name);
+  return new ProviderError(
+    "UPSTREAM",
+    `${LABEL} text-to-image failed: HTTP ${response.status}${detail}`,
+    response.status,
+    name,
+  );
 }
 
 function isModerationRefusal(name: string | undefined, message: string): boolean {
@@ -125,7 +130,12 @@ function toProviderResult(payload: unknown): ProviderResult {
   }
   const typed = artifacts.map((artifact: unknown) => (artifact ?? {}) as { base64?: unknown; finishReason?: unknown });
   if (typed.some((artifact) => artifact.finishReason === "CONTENT_FILTERED")) {
-    throw new ProviderError("CONTENT_POLICY", `${LABEL} filtered the image (finishReason CONTENT_FILTERED)`, 200, "CONTENT_FILTERED");
+    throw new ProviderError(
+      "CONTENT_POLICY",
+      `${LABEL} filtered the image (finishReason CONTENT_FILTERED)`,
+      200,
+      "CONTENT_FILTERED",
+    );
   }
   const images = typed.map((artifact) => {
     if (artifact.finishReason !== "SUCCESS" || typeof artifact.base64 !== "string") {

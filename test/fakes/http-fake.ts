@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request as a fake received it. `body` is the parsed JSON body, or the raw text when it is not JSON. */
@@ -25,7 +31,10 @@ export interface RunningFake {
 }
 
 /** Starts a node:http server on 127.0.0.1 and an OS-chosen port; every request is parsed, recorded, then handled. */
-export async function startHttpFake(record: (request: RecordedRequest) => void, handle: FakeHandler): Promise<RunningFake> {
+export async function startHttpFake(
+  record: (request: RecordedRequest) => void,
+  handle: FakeHandler,
+): Promise<RunningFake> {
   const server = createServer((req, res) => {
     void receive(req)
       .then(async (request) => {
@@ -67,14 +76,24 @@ async function receive(req: IncomingMessage): Promise<RecordedRequest> {
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed || res.writableEnded) return;
   const payload = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { "content-type": "application/json", "content-length": payload.length, ...headers });
   res.end(payload);
 }
 
-export function sendBytes(res: ServerResponse, status: number, body: Buffer | string, headers: Record<string, string>): void {
+export function sendBytes(
+  res: ServerResponse,
+  status: number,
+  body: Buffer | string,
+  headers: Record<string, string>,
+): void {
   if (res.destroyed || res.writableEnded) return;
   const payload = typeof body === "string" ? Buffer.from(body) : body;
   res.writeHead(status, { "content-length": payload.length, ...headers });

@@ -1,7 +1,22 @@
 import type { ServerResponse } from "node:http";
 import { renderPlaceholderPng } from "../../src/providers/placeholder-png";
-import { FakeTimers, never, pathnameOf, randomId, sendBytes, sendJson, startHttpFake, type RecordedRequest } from "./http-fake";
-import { checkGenerateBody, defaultOutputTokens, defaultTextTokens, modelFamily, type OpenAIWireError } from "./openai-fake-rules";
+import {
+  FakeTimers,
+  never,
+  pathnameOf,
+  randomId,
+  sendBytes,
+  sendJson,
+  startHttpFake,
+  type RecordedRequest,
+} from "./http-fake";
+import {
+  checkGenerateBody,
+  defaultOutputTokens,
+  defaultTextTokens,
+  modelFamily,
+  type OpenAIWireError,
+} from "./openai-fake-rules";
 
 export type { RecordedRequest } from "./http-fake";
 
@@ -45,7 +60,8 @@ export type FakeOpenAIBehaviour =
   /** 200 with a body that is not JSON. */
   | { kind: "malformed" };
 
-export type FakeOpenAIShorthand = "ok" | "urls" | "contentPolicy" | "moderationBlocked" | "serverError" | "rateLimit" | "hang" | "malformed";
+export type FakeOpenAIShorthand =
+  "ok" | "urls" | "contentPolicy" | "moderationBlocked" | "serverError" | "rateLimit" | "hang" | "malformed";
 
 export interface FakeOpenAIOptions {
   /** The only key accepted; others get OpenAI's 401. Default "sk-fake-openai-key". */
@@ -120,12 +136,22 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return serveFile(pathname, res);
       }
       if (request.method !== "POST" || pathname !== "/v1/images/generations") {
-        return sendError(res, 404, { message: `Invalid URL (${request.method} ${pathname})`, type: "invalid_request_error", param: null, code: null });
+        return sendError(res, 404, {
+          message: `Invalid URL (${request.method} ${pathname})`,
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        });
       }
       const authError = checkAuthorization(request.authorization, apiKey);
       if (authError !== undefined) return sendError(res, 401, authError);
       if (typeof request.body !== "object" || request.body === null || Array.isArray(request.body)) {
-        return sendError(res, 400, { message: "We could not parse the JSON body of your request.", type: "invalid_request_error", param: null, code: null });
+        return sendError(res, 400, {
+          message: "We could not parse the JSON body of your request.",
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        });
       }
       await timers.delay(latencyMs);
       await respond(queue.shift() ?? fallback, request.body as Record<string, unknown>, res);
@@ -135,11 +161,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const serveFile = (pathname: string, res: ServerResponse): void => {
     const id = pathname.slice("/files/".length).replace(/\.png$/, "");
     const bytes = files.get(id);
-    if (bytes === undefined) return sendBytes(res, 404, "BlobNotFound: The specified blob does not exist.", { "content-type": "text/plain" });
+    if (bytes === undefined)
+      return sendBytes(res, 404, "BlobNotFound: The specified blob does not exist.", { "content-type": "text/plain" });
     sendBytes(res, 200, bytes, { "content-type": "image/png" });
   };
 
-  const respond = async (behaviour: FakeOpenAIBehaviour, body: Record<string, unknown>, res: ServerResponse): Promise<void> => {
+  const respond = async (
+    behaviour: FakeOpenAIBehaviour,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+  ): Promise<void> => {
     switch (behaviour.kind) {
       case "ok": {
         const wireError = strict ? checkGenerateBody(body) : undefined;
@@ -148,23 +179,32 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
       case "contentPolicy":
         return sendError(res, 400, {
-          message: behaviour.message ?? "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.",
+          message:
+            behaviour.message ??
+            "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.",
           type: "invalid_request_error",
           param: null,
           code: "content_policy_violation",
         });
       case "moderationBlocked":
         return sendError(res, 400, {
-          message: "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID.",
+          message:
+            "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID.",
           type: "image_generation_user_error",
           param: null,
           code: "moderation_blocked",
         });
       case "error": {
-        const retryAfterMs = behaviour.retryAfterMs === undefined ? (behaviour.status >= 500 ? 5 : null) : behaviour.retryAfterMs;
+        const retryAfterMs =
+          behaviour.retryAfterMs === undefined ? (behaviour.status >= 500 ? 5 : null) : behaviour.retryAfterMs;
         const headers = { ...retryHeaders(retryAfterMs), ...behaviour.headers };
         const errorBody = behaviour.body ?? {
-          error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null },
+          error: {
+            message: "The server had an error while processing your request. Sorry about that!",
+            type: "server_error",
+            param: null,
+            code: null,
+          },
         };
         return sendJson(res, behaviour.status, errorBody, { "x-request-id": randomId("req_"), ...headers });
       }
@@ -172,7 +212,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return sendError(
           res,
           429,
-          { message: "Rate limit reached for images per minute. Please try again later.", type: "requests", param: null, code: "rate_limit_exceeded" },
+          {
+            message: "Rate limit reached for images per minute. Please try again later.",
+            type: "requests",
+            param: null,
+            code: "rate_limit_exceeded",
+          },
           retryHeaders(behaviour.retryAfterMs ?? 5),
         );
       case "hang":
@@ -185,7 +230,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
   };
 
-  const success = (behaviour: Extract<FakeOpenAIBehaviour, { kind: "ok" }>, body: Record<string, unknown>): Record<string, unknown> => {
+  const success = (
+    behaviour: Extract<FakeOpenAIBehaviour, { kind: "ok" }>,
+    body: Record<string, unknown>,
+  ): Record<string, unknown> => {
     const model = typeof body.model === "string" ? body.model : "dall-e-2";
     const prompt = String(body.prompt ?? "");
     const size = typeof body.size === "string" && body.size !== "auto" ? body.size : "1024x1024";
@@ -193,7 +241,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const count = behaviour.imageCount ?? (typeof body.n === "number" ? body.n : 1);
     const created = Math.floor(Date.now() / 1000);
     const data = Array.from({ length: count }, (_, index) => {
-      const bytes = renderPlaceholderPng(width, height, `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`);
+      const bytes = renderPlaceholderPng(
+        width,
+        height,
+        `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`,
+      );
       const item: Record<string, unknown> = {};
       if (behaviour.format === "url") {
         const id = randomId("img-");
@@ -209,8 +261,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     });
     if (modelFamily(model) !== "gpt-image") return { created, data };
     const quality = typeof body.quality === "string" ? body.quality : "auto";
-    const response: Record<string, unknown> = { created, background: "opaque", data, output_format: "png", quality: quality === "auto" ? "medium" : quality, size };
-    const usage = behaviour.rawUsage !== undefined ? behaviour.rawUsage : wireUsage(behaviour.usage, prompt, quality, size, count);
+    const response: Record<string, unknown> = {
+      created,
+      background: "opaque",
+      data,
+      output_format: "png",
+      quality: quality === "auto" ? "medium" : quality,
+      size,
+    };
+    const usage =
+      behaviour.rawUsage !== undefined ? behaviour.rawUsage : wireUsage(behaviour.usage, prompt, quality, size, count);
     if (usage !== undefined) response.usage = usage;
     return response;
   };
@@ -220,7 +280,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     origin: running.origin,
     apiKey,
     requests,
-    generationRequests: () => requests.filter((r) => r.method === "POST" && pathnameOf(r.path) === "/v1/images/generations"),
+    generationRequests: () =>
+      requests.filter((r) => r.method === "POST" && pathnameOf(r.path) === "/v1/images/generations"),
     fileRequests: () => requests.filter((r) => r.method === "GET" && pathnameOf(r.path).startsWith("/files/")),
     script: (...behaviours) => queue.push(...behaviours.map(normalize)),
     pendingScript: () => queue.length,
@@ -253,7 +314,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 }
 
-function wireUsage(usage: FakeUsage | null | undefined, prompt: string, quality: string, size: string, count: number): unknown {
+function wireUsage(
+  usage: FakeUsage | null | undefined,
+  prompt: string,
+  quality: string,
+  size: string,
+  count: number,
+): unknown {
   if (usage === null) return undefined;
   const textTokens = usage?.textTokens ?? defaultTextTokens(prompt);
   const imageTokens = usage?.imageTokens ?? 0;
@@ -269,7 +336,8 @@ function wireUsage(usage: FakeUsage | null | undefined, prompt: string, quality:
 function checkAuthorization(header: string | undefined, apiKey: string): OpenAIWireError | undefined {
   if (header === undefined || !header.startsWith("Bearer ") || header.length === "Bearer ".length) {
     return {
-      message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      message:
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
       type: "invalid_request_error",
       param: null,
       code: null,
@@ -291,6 +359,11 @@ function retryHeaders(retryAfterMs: number | null): Record<string, string> {
   return { "retry-after-ms": String(retryAfterMs), "retry-after": String(Math.ceil(retryAfterMs / 1000)) };
 }
 
-function sendError(res: ServerResponse, status: number, error: OpenAIWireError, headers: Record<string, string> = {}): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  error: OpenAIWireError,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error }, { "x-request-id": randomId("req_"), ...headers });
 }

@@ -5,8 +5,19 @@ import { startFakeStability } from "../fakes/stability-fake";
 
 // The end-to-end suite trusts these fakes to speak the providers' wire formats; these tests pin that down.
 
-async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: any; headers: Headers }> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON, probed field by field in assertions
+type WireJson = any;
+
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: WireJson; headers: Headers }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, json: text === "" ? undefined : JSON.parse(text), headers: response.headers };
 }
@@ -26,7 +37,11 @@ describe("fake OpenAI", () => {
 
   it("answers a missing or wrong key with OpenAI's 401", async () => {
     const missing = await post(generations(), { model: "dall-e-3", prompt: "x" }, {});
-    const wrong = await post(generations(), { model: "dall-e-3", prompt: "x" }, { authorization: "Bearer sk-wrong-key-123456" });
+    const wrong = await post(
+      generations(),
+      { model: "dall-e-3", prompt: "x" },
+      { authorization: "Bearer sk-wrong-key-123456" },
+    );
 
     expect(missing.status).toBe(401);
     expect(missing.json.error).toMatchObject({ type: "invalid_request_error", code: null });
@@ -37,10 +52,22 @@ describe("fake OpenAI", () => {
   });
 
   it("returns gpt-image responses with b64_json, usage and metadata as OpenAI does", async () => {
-    const { status, json } = await post(generations(), { model: "gpt-image-1", prompt: "abcdefgh", n: 2, size: "1024x1536", quality: "low" }, auth());
+    const { status, json } = await post(
+      generations(),
+      { model: "gpt-image-1", prompt: "abcdefgh", n: 2, size: "1024x1536", quality: "low" },
+      auth(),
+    );
 
     expect(status).toBe(200);
-    expect(Object.keys(json).sort()).toEqual(["background", "created", "data", "output_format", "quality", "size", "usage"]);
+    expect(Object.keys(json).sort()).toEqual([
+      "background",
+      "created",
+      "data",
+      "output_format",
+      "quality",
+      "size",
+      "usage",
+    ]);
     expect(json.usage).toEqual({
       total_tokens: 2 + 2 * 408,
       input_tokens: 2,
@@ -53,7 +80,11 @@ describe("fake OpenAI", () => {
   });
 
   it("returns dall-e-3 responses with revised_prompt and no usage", async () => {
-    const { json } = await post(generations(), { model: "dall-e-3", prompt: "a cat", response_format: "b64_json" }, auth());
+    const { json } = await post(
+      generations(),
+      { model: "dall-e-3", prompt: "a cat", response_format: "b64_json" },
+      auth(),
+    );
 
     expect(Object.keys(json).sort()).toEqual(["created", "data"]);
     expect(Object.keys(json.data[0]).sort()).toEqual(["b64_json", "revised_prompt"]);
@@ -84,7 +115,12 @@ describe("fake OpenAI", () => {
 
     expect(first.status).toBe(400);
     expect(first.json).toEqual({
-      error: { message: expect.any(String), type: "invalid_request_error", param: null, code: "content_policy_violation" },
+      error: {
+        message: expect.any(String),
+        type: "invalid_request_error",
+        param: null,
+        code: "content_policy_violation",
+      },
     });
     expect(second.status).toBe(503);
     expect(second.headers.get("retry-after-ms")).toBe("5");
@@ -111,7 +147,14 @@ describe("fake Stability", () => {
   it("speaks v1 text-to-image: artifacts, errors {id,name,message}, raw PNG for Accept image/png", async () => {
     const fake = await startFakeStability();
     const url = `${fake.baseURL}/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image`;
-    const body = { text_prompts: [{ text: "x", weight: 1 }], width: 1152, height: 896, samples: 1, steps: 30, cfg_scale: 7 };
+    const body = {
+      text_prompts: [{ text: "x", weight: 1 }],
+      width: 1152,
+      height: 896,
+      samples: 1,
+      steps: 30,
+      cfg_scale: 7,
+    };
     const auth = { authorization: `Bearer ${fake.apiKey}`, accept: "application/json" };
     try {
       const ok = await post(url, body, auth);
@@ -132,7 +175,11 @@ describe("fake Stability", () => {
       expect(limited.status).toBe(429);
       expect(limited.headers.get("retry-after")).toBe("0");
 
-      const png = await fetch(url, { method: "POST", headers: { ...auth, accept: "image/png" }, body: JSON.stringify(body) });
+      const png = await fetch(url, {
+        method: "POST",
+        headers: { ...auth, accept: "image/png" },
+        body: JSON.stringify(body),
+      });
       expect(png.headers.get("finish-reason")).toBe("SUCCESS");
       expect(pngSize(Buffer.from(await png.arrayBuffer()))).toEqual({ width: 1152, height: 896 });
     } finally {

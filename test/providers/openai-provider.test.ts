@@ -91,7 +91,15 @@ describe("OpenAI wire mapping", () => {
   it("sends GPT_IMAGE_1 without response_format or style, with quality and moderation, and maps usage", async () => {
     const prompt = "a lighthouse on a cliff at dusk"; // 31 characters: 8 text tokens in the fake's estimate
     const result = await provider().generate(
-      imageRequest({ model: "GPT_IMAGE_1", quality: "HIGH", moderation: "LOW", n: 2, width: 1536, height: 1024, prompt }),
+      imageRequest({
+        model: "GPT_IMAGE_1",
+        quality: "HIGH",
+        moderation: "LOW",
+        n: 2,
+        width: 1536,
+        height: 1024,
+        prompt,
+      }),
     );
 
     const body = onlyBody();
@@ -117,7 +125,9 @@ describe("OpenAI wire mapping", () => {
     ["MEDIUM", "medium"],
     ["HIGH", "high"],
   ] as const)("maps GPT_IMAGE_1_MINI quality %s to %s and moderation AUTO to auto", async (quality, wire) => {
-    await provider().generate(imageRequest({ model: "GPT_IMAGE_1_MINI", quality, moderation: "AUTO", width: 1024, height: 1536 }));
+    await provider().generate(
+      imageRequest({ model: "GPT_IMAGE_1_MINI", quality, moderation: "AUTO", width: 1024, height: 1536 }),
+    );
 
     const body = onlyBody();
     expect(body).toMatchObject({ model: "gpt-image-1-mini", quality: wire, moderation: "auto", size: "1024x1536" });
@@ -214,7 +224,9 @@ describe("OpenAI failures", () => {
     fake.setDefault("hang");
     const startedAt = Date.now();
 
-    const error = await failureOf(provider({ timeoutMs: 150, maxRetries: 1 }).generate(imageRequest({ model: "DALL_E_3" })));
+    const error = await failureOf(
+      provider({ timeoutMs: 150, maxRetries: 1 }).generate(imageRequest({ model: "DALL_E_3" })),
+    );
 
     expect(error.kind).toBe("UPSTREAM");
     expect(fake.generationRequests()).toHaveLength(2);
@@ -256,7 +268,14 @@ describe("OpenAI failures", () => {
     fake.script({
       kind: "error",
       status: 400,
-      body: { error: { message: `Key ${apiKey} may not ask for ${prompt}`, type: "invalid_request_error", param: null, code: null } },
+      body: {
+        error: {
+          message: `Key ${apiKey} may not ask for ${prompt}`,
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        },
+      },
     });
 
     const echoed = await failureOf(provider({ apiKey }).generate(imageRequest({ model: "DALL_E_3", prompt })));

@@ -79,7 +79,9 @@ describe("Stability AI v1 text-to-image", () => {
   });
 
   it("maps other 400s to UPSTREAM", async () => {
-    const error = await failureOf(provider().generate(imageRequest({ model: "STABLE_DIFFUSION_XL", width: 512, height: 512 })));
+    const error = await failureOf(
+      provider().generate(imageRequest({ model: "STABLE_DIFFUSION_XL", width: 512, height: 512 })),
+    );
 
     expect(error.kind).toBe("UPSTREAM");
     expect(error.providerCode).toBe("invalid_sdxl_v1_dimensions");
@@ -101,6 +103,20 @@ describe("Stability AI v1 text-to-image", () => {
     expect(error.kind).toBe("UPSTREAM");
     expect(error.status).toBe(500);
     expect(fake.generationRequests()).toHaveLength(maxRetries + 1);
+  });
+
+  it("backs off by itself when a 5xx has no Retry-After", async () => {
+    fake.script(
+      { kind: "error", status: 502, retryAfterSeconds: null },
+      { kind: "error", status: 503, retryAfterSeconds: null },
+    );
+
+    const result = await provider({ retryBaseDelayMs: 20 }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL" }));
+
+    expect(result.images).toHaveLength(1);
+    const [first, second, third] = fake.generationRequests().map((request) => request.receivedAt.getTime());
+    expect(second! - first!).toBeGreaterThanOrEqual(10);
+    expect(third! - second!).toBeGreaterThanOrEqual(25);
   });
 
   it("retries a 429 honouring Retry-After and succeeds", async () => {
@@ -125,7 +141,9 @@ describe("Stability AI v1 text-to-image", () => {
   it("maps a timeout to UPSTREAM without retrying it", async () => {
     fake.setDefault("hang");
 
-    const error = await failureOf(provider({ timeoutMs: 100 }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL" })));
+    const error = await failureOf(
+      provider({ timeoutMs: 100 }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL" })),
+    );
 
     expect(error.kind).toBe("UPSTREAM");
     expect(error.message).toContain("timed out");
@@ -145,8 +163,12 @@ describe("Stability AI v1 text-to-image", () => {
     const prompt = "a secret prompt about a lighthouse";
     fake.script({ kind: "error", status: 400, name: "bad_request", message: `${apiKey} cannot draw ${prompt}` });
 
-    const echoed = await failureOf(provider({ apiKey }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL", prompt })));
-    const unauthorized = await failureOf(provider({ apiKey }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL", prompt })));
+    const echoed = await failureOf(
+      provider({ apiKey }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL", prompt })),
+    );
+    const unauthorized = await failureOf(
+      provider({ apiKey }).generate(imageRequest({ model: "STABLE_DIFFUSION_XL", prompt })),
+    );
 
     expect(unauthorized.status).toBe(401);
     for (const error of [echoed, unauthorized]) {

@@ -209,3 +209,61 @@ ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_user_id_fkey" FOREIG
 
 -- AddForeignKey
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_generation_id_fkey" FOREIGN KEY ("generation_id") REFERENCES "image_generations"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Hand-written below this line. Prisma does not model CHECK constraints or data, so the drift check
+-- (check-migrations) does not see them; keep generated DDL above and invariants and seeds here.
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Credit can never be over-reserved: available = balance - reserved is never negative.
+ALTER TABLE "users" ADD CONSTRAINT "users_reserved_micros_nonnegative" CHECK ("reserved_micros" >= 0);
+ALTER TABLE "users" ADD CONSTRAINT "users_reserved_within_balance" CHECK ("balance_micros" >= "reserved_micros");
+
+ALTER TABLE "holds" ADD CONSTRAINT "holds_amount_micros_nonnegative" CHECK ("amount_micros" >= 0);
+
+ALTER TABLE "image_generations" ADD CONSTRAINT "image_generations_n_range" CHECK ("n" BETWEEN 1 AND 10);
+
+ALTER TABLE "prices" ADD CONSTRAINT "prices_per_image_micros_positive" CHECK ("per_image_micros" > 0);
+
+ALTER TABLE "token_prices" ADD CONSTRAINT "token_prices_per_million_tokens_micros_nonnegative"
+    CHECK ("per_million_tokens_micros" >= 0);
+
+-- Seed: the list prices of API.md in integer micro-dollars (0.040 USD = 40000), in force from the start.
+INSERT INTO "prices" ("id", "model", "size", "quality", "per_image_micros", "effective_from") VALUES
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1024X1024', 'STANDARD', 40000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1792X1024', 'STANDARD', 80000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1024X1792', 'STANDARD', 80000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1024X1024', 'HD', 80000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1792X1024', 'HD', 120000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_3', 'SIZE_1024X1792', 'HD', 120000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_2', 'SIZE_1024X1024', 'STANDARD', 20000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_2', 'SIZE_512X512', 'STANDARD', 18000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'DALL_E_2', 'SIZE_256X256', 'STANDARD', 16000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1024', 'LOW', 11000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1024', 'MEDIUM', 42000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1024', 'HIGH', 167000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1536X1024', 'LOW', 16000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1536X1024', 'MEDIUM', 63000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1536X1024', 'HIGH', 250000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1536', 'LOW', 16000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1536', 'MEDIUM', 63000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'SIZE_1024X1536', 'HIGH', 250000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1024', 'LOW', 5000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1024', 'MEDIUM', 11000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1024', 'HIGH', 36000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1536X1024', 'LOW', 6000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1536X1024', 'MEDIUM', 15000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1536X1024', 'HIGH', 52000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1536', 'LOW', 6000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1536', 'MEDIUM', 15000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'SIZE_1024X1536', 'HIGH', 52000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'STABLE_DIFFUSION_XL', 'SIZE_1024X1024', 'STANDARD', 6000, '1970-01-01T00:00:00Z');
+
+-- Seed: token prices of the GPT image models, micro-dollars per million tokens (5 USD/M = 5000000).
+INSERT INTO "token_prices" ("id", "model", "kind", "per_million_tokens_micros", "effective_from") VALUES
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'TEXT_INPUT', 5000000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'IMAGE_INPUT', 10000000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1', 'IMAGE_OUTPUT', 40000000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'TEXT_INPUT', 2000000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'IMAGE_INPUT', 2500000, '1970-01-01T00:00:00Z'),
+    (gen_random_uuid(), 'GPT_IMAGE_1_MINI', 'IMAGE_OUTPUT', 8000000, '1970-01-01T00:00:00Z');

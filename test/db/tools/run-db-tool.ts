@@ -1,0 +1,46 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const TOOL = path.join(__dirname, "db-tool.ts");
+
+export interface DbToolRun<T> {
+  ok: boolean;
+  result: T;
+  error?: string;
+  exitCode: number | null;
+  /** From spawn to exit: includes Node's start-up and the engine's load, so it bounds "exits promptly". */
+  durationMs: number;
+  stderr: string;
+}
+
+/** Runs one db-tool command in a fresh Node process (outside jest's sandbox) and parses its JSON answer. */
+export function runDbTool<T = unknown>(
+  command: string,
+  args: Record<string, string | undefined>,
+): Promise<DbToolRun<T>> {
+  const startedMs = Date.now();
+  const env = { ...process.env };
+  delete env.DATABASE_URL; // the tool is told its database explicitly, never by the environment
+  const child = spawn(process.execPath, ["-r", "@swc-node/register", TOOL, command, JSON.stringify(args)], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (exitCode) => {
+      const lastLine = stdout.trim().split("\n").at(-1) ?? "";
+      try {
+        const answer = JSON.parse(lastLine) as { ok: boolean; result: T; error?: string };
+        resolve({ ...answer, exitCode, durationMs: Date.now() - startedMs, stderr });
+      } catch {
+        reject(new Error(`db-tool ${command} printed no answer (exit ${exitCode}):\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
