@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: app.url,
-      providers: { openai: settings.openai ? "openai" : "local", stability: settings.stability ? "stability" : "local" },
+      providers: {
+        openai: settings.openai ? "openai" : "local",
+        stability: settings.stability ? "stability" : "local",
+      },
     },
     "imagegate is listening",
   );

@@ -23,7 +23,12 @@ export async function createUserWithKey(db: Db, options: CreateUserOptions) {
     const user = await createUser(tx, { email: options.email, role });
     const key = await createApiKey(tx, { userId: user.id, name: "created by the cli" });
     if (creditsMicros > 0n) {
-      await grantCredits(tx, { actorId: null, userId: user.id, amountMicros: creditsMicros, reason: "initial credits (cli)" });
+      await grantCredits(tx, {
+        actorId: null,
+        userId: user.id,
+        amountMicros: creditsMicros,
+        reason: "initial credits (cli)",
+      });
     }
     return { userId: user.id, apiKey: key.secret };
   });

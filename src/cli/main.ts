@@ -47,7 +47,8 @@ async function run(argv: string[]): Promise<number> {
   });
   switch (command) {
     case "create-user": {
-      if (values.email === undefined || values.role === undefined) throw new UsageError("--email and --role are required");
+      if (values.email === undefined || values.role === undefined)
+        throw new UsageError("--email and --role are required");
       const { email, role, credits } = values;
       const created = await withDatabase((db) => createUserWithKey(db, { email, role, credits }));
       process.stdout.write(`${JSON.stringify(created)}\n`);
@@ -74,7 +75,8 @@ run(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) log(`${error.message}\n\n${USAGE}`);
     else if (error instanceof DomainError || error instanceof MoneyFormatError) log(`error: ${error.message}`);
-    else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) log(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
+      log(`${error.message}\n\n${USAGE}`);
     else log(`error: ${JSON.stringify(describeError(error))}`);
     process.exit(error instanceof UsageError ? 2 : 1);
   },

@@ -52,6 +52,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const serverOutput = new RecentLines(options.onServerLog);
   const owner = runsAsRoot() ? postgresOsUser() : undefined;
   const initialized = existsSync(path.join(dataDir, "PG_VERSION"));
+  const running = initialized ? await runningServer(dataDir, options.databaseName ?? "imagegate") : undefined;
+  if (running !== undefined) {
+    log(`using the PostgreSQL already running on 127.0.0.1:${running.port} for ${dataDir}`);
+    return running;
+  }
   const createdDataDir = !initialized && (await isMissingOrEmpty(dataDir));
   if (!initialized && !createdDataDir) {
     throw new Error(`${dataDir} is neither empty nor a PostgreSQL data folder; refusing to initialize a cluster there`);
@@ -106,6 +111,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   log(`PostgreSQL is ready (data in ${dataDir})`);
   return { databaseUrl: withDatabaseName(serverUrl, databaseName), serverUrl, port, dataDir, stop };
+}
+
+/**
+ * The server another process (say, `npm start`) already runs on this data folder, if any: a second postmaster
+ * cannot open the same folder, so commands such as `cli create-user` connect to the first one instead.
+ */
+async function runningServer(dataDir: string, databaseName: string): Promise<EmbeddedPostgres | undefined> {
+  const pidFile = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => undefined);
+  if (pidFile === undefined) return undefined;
+  const [pidLine, , , portLine] = pidFile.split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !isAlive(pid)) return undefined;
+  const password = await readPassword(dataDir);
+  const serverUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  if (!(await databaseExists(serverUrl, databaseName))) await createDatabase(serverUrl, databaseName);
+  return { databaseUrl: withDatabaseName(serverUrl, databaseName), serverUrl, port, dataDir, stop: async () => undefined };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**

@@ -171,6 +171,7 @@ function resolveStyle(spec: ModelSpec, style: ImageStyle | null, fieldName: stri
     return null;
   }
   if (style === null) return spec.styles[0]!;
-  if (!spec.styles.includes(style)) throw badInput(fieldName, `${spec.model} supports styles ${spec.styles.join(", ")}`);
+  if (!spec.styles.includes(style))
+    throw badInput(fieldName, `${spec.model} supports styles ${spec.styles.join(", ")}`);
   return style;
 }

@@ -29,10 +29,7 @@ export function createErrorFormatter(logger: Logger) {
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
       return { message: formatted.message, ...where, extensions: { code } };
     }
-    logger.error(
-      { path: formatted.path, code, cause: describeError(original) },
-      "internal error in GraphQL operation",
-    );
+    logger.error({ path: formatted.path, code, cause: describeError(original) }, "internal error in GraphQL operation");
     return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
   };
 }

@@ -29,6 +29,7 @@ export function buildImagegateSchema(options: { emitSchemaFile?: string } = {}):
     authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
-    emitSchemaFile: options.emitSchemaFile === undefined ? false : { path: options.emitSchemaFile, sortedSchema: false },
+    emitSchemaFile:
+      options.emitSchemaFile === undefined ? false : { path: options.emitSchemaFile, sortedSchema: false },
   });
 }

@@ -15,7 +15,9 @@ export function readyz(db: Db, logger: Logger) {
     try {
       await Promise.race([
         db.$queryRaw`SELECT 1`,
-        new Promise((_, reject) => setTimeout(() => reject(new Error("database check timed out")), READINESS_TIMEOUT_MS).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("database check timed out")), READINESS_TIMEOUT_MS).unref(),
+        ),
       ]);
       res.json({ status: "ok" });
     } catch (error) {

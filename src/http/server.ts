@@ -34,6 +34,8 @@ export async function startHttpServer(args: {
     schema,
     formatError: createErrorFormatter(services.logger),
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (main.ts): Apollo would otherwise re-raise the signal and kill the process mid-drain.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();

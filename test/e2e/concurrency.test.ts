@@ -8,7 +8,10 @@ const DALL_E_2 = { prompt: "a bridge", model: "DALL_E_2", size: "SIZE_256X256" }
 
 function outcomes(results: GraphQLResponse<unknown>[]) {
   const codes = results.map((result) => (result.errors?.[0]?.extensions?.code as string | undefined) ?? "OK");
-  return { ok: codes.filter((code) => code === "OK").length, insufficient: codes.filter((code) => code === "INSUFFICIENT_CREDITS").length };
+  return {
+    ok: codes.filter((code) => code === "OK").length,
+    insufficient: codes.filter((code) => code === "INSUFFICIENT_CREDITS").length,
+  };
 }
 
 describe("concurrent requests never spend past a balance", () => {
@@ -39,7 +42,11 @@ describe("the same race split across two server processes on one database", () =
     env = await startEnvironment();
     openai = await startFakeOpenAI();
     openai.setLatencyMs(50);
-    const processEnv = { DATABASE_URL: env.server.databaseUrl, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL };
+    const processEnv = {
+      DATABASE_URL: env.server.databaseUrl,
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.baseURL,
+    };
     processes = await Promise.all([startServerProcess(processEnv), startServerProcess(processEnv)]);
   });
   afterAll(async () => {

@@ -51,19 +51,29 @@ describe("provider failures are never charged and leave nothing held", () => {
   it("a 429 is retried and then succeeds, charged once", async () => {
     const user = await env.server.createUser("MEMBER", "1");
     env.openai.script("rateLimit");
-    const generation = dataOf(await env.server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey)).generateImage;
+    const generation = dataOf(
+      await env.server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey),
+    ).generateImage;
     expect(generation).toMatchObject({ status: "SUCCEEDED", cost: "0.016000" });
     expect(env.openai.generationRequests()).toHaveLength(2);
-    expect(await accountOf(env.server, user.userId)).toEqual({ balanceMicros: 984_000n, reservedMicros: 0n, openHolds: 0 });
+    expect(await accountOf(env.server, user.userId)).toEqual({
+      balanceMicros: 984_000n,
+      reservedMicros: 0n,
+      openHolds: 0,
+    });
   });
 
   it("Stability content filtering and 500s map to the same codes", async () => {
     const user = await env.server.createUser("MEMBER", "1");
     const input: GenerateImageInput = { prompt: "a kite", model: "STABLE_DIFFUSION_XL" };
     env.stability.script("contentFiltered");
-    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe("CONTENT_POLICY_VIOLATION");
+    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe(
+      "CONTENT_POLICY_VIOLATION",
+    );
     env.stability.setDefault("serverError");
-    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe("UPSTREAM_ERROR");
+    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe(
+      "UPSTREAM_ERROR",
+    );
     await expectUntouched(user.userId);
   });
 });
@@ -72,7 +82,9 @@ describe("images are ours", () => {
   it("downloads a gateway's URL at once and serves it after the provider's URL has gone", async () => {
     const user = await env.server.createUser("MEMBER", "1");
     env.openai.script({ kind: "ok", format: "url" });
-    const generation = dataOf(await env.server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey)).generateImage;
+    const generation = dataOf(
+      await env.server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey),
+    ).generateImage;
     expect(env.openai.fileRequests()).toHaveLength(1);
     env.openai.expireFiles();
 
@@ -120,7 +132,11 @@ describe("idempotency", () => {
     expect(ids.size).toBe(1);
     expect(results.every((result) => dataOf(result).generateImage.status === "SUCCEEDED")).toBe(true);
     expect(env.openai.generationRequests()).toHaveLength(1);
-    expect(await accountOf(env.server, user.userId)).toEqual({ balanceMicros: 984_000n, reservedMicros: 0n, openHolds: 0 });
+    expect(await accountOf(env.server, user.userId)).toEqual({
+      balanceMicros: 984_000n,
+      reservedMicros: 0n,
+      openHolds: 0,
+    });
   });
 
   it("keys are per user", async () => {
@@ -136,7 +152,11 @@ describe("idempotency", () => {
     const user = await env.server.createUser("MEMBER", "1");
     await env.server.graphql(GenerateImageDocument, { input: { ...DALL_E_2, idempotencyKey: "k1" } }, user.apiKey);
     const error = errorOf(
-      await env.server.graphql(GenerateImageDocument, { input: { ...DALL_E_2, prompt: "other", idempotencyKey: "k1" } }, user.apiKey),
+      await env.server.graphql(
+        GenerateImageDocument,
+        { input: { ...DALL_E_2, prompt: "other", idempotencyKey: "k1" } },
+        user.apiKey,
+      ),
     );
     expect(error).toMatchObject({ code: "BAD_USER_INPUT", extensions: { field: "input.idempotencyKey" } });
   });
@@ -145,8 +165,12 @@ describe("idempotency", () => {
     const user = await env.server.createUser("MEMBER", "1");
     env.openai.script("contentPolicy");
     const input = { ...DALL_E_2, idempotencyKey: "bad-prompt" };
-    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe("CONTENT_POLICY_VIOLATION");
-    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe("CONTENT_POLICY_VIOLATION");
+    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe(
+      "CONTENT_POLICY_VIOLATION",
+    );
+    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe(
+      "CONTENT_POLICY_VIOLATION",
+    );
     expect(env.openai.generationRequests()).toHaveLength(1);
   });
 });

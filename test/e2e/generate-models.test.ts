@@ -22,7 +22,11 @@ async function generate(input: GenerateImageInput, credits = "10") {
 
 async function fetchImage(url: string) {
   const response = await fetch(url);
-  return { status: response.status, type: response.headers.get("content-type"), bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 describe("generateImage, per-image models", () => {
@@ -81,7 +85,12 @@ describe("generateImage, per-image models", () => {
   });
 
   it("returns base64 when asked, the same bytes as the stored image", async () => {
-    const { generation } = await generate({ prompt: "a fox", model: "DALL_E_2", size: "SIZE_256X256", responseFormat: "B64_JSON" });
+    const { generation } = await generate({
+      prompt: "a fox",
+      model: "DALL_E_2",
+      size: "SIZE_256X256",
+      responseFormat: "B64_JSON",
+    });
     const image = generation.images[0]!;
     expect(pngSizeOfBase64(image.b64Json!)).toEqual({ width: 256, height: 256 });
     const served = await fetchImage(image.url!);
@@ -95,7 +104,12 @@ describe("generateImage, per-image models", () => {
 
   it("STABLE_DIFFUSION_XL goes to Stability's v1 text-to-image endpoint", async () => {
     const { generation } = await generate({ prompt: "a red kite", model: "STABLE_DIFFUSION_XL", n: 2 });
-    expect(generation).toMatchObject({ status: "SUCCEEDED", provider: "stability", cost: "0.012000", quality: "STANDARD" });
+    expect(generation).toMatchObject({
+      status: "SUCCEEDED",
+      provider: "stability",
+      cost: "0.012000",
+      quality: "STANDARD",
+    });
     const [wire] = env.stability.generationRequests();
     expect(wire!.path).toBe("/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image");
     expect(wire!.body).toMatchObject({ width: 1024, height: 1024, samples: 2 });
@@ -129,7 +143,11 @@ describe("generateImage, token-billed GPT image models", () => {
     expect(expected).toBeGreaterThan(0n);
 
     const stored = await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: generation.id } });
-    expect(stored).toMatchObject({ inputTextTokens: Number(textTokens), outputTokens: Number(outputTokens), holdMicros: heldMicros });
+    expect(stored).toMatchObject({
+      inputTextTokens: Number(textTokens),
+      outputTokens: Number(outputTokens),
+      holdMicros: heldMicros,
+    });
     const account = await accountOf(env.server, user.userId);
     expect(account).toEqual({ balanceMicros: 10_000_000n - expected, reservedMicros: 0n, openHolds: 0 });
   });

@@ -31,7 +31,11 @@ const VIOLATIONS: [string, GenerateImageInput, string][] = [
   ["GPT_IMAGE_1 n=11", { prompt: "x", model: "GPT_IMAGE_1", n: 11 }, "input.n"],
   ["GPT_IMAGE_1 prompt of 32001", { prompt: "x".repeat(32_001), model: "GPT_IMAGE_1" }, "input.prompt"],
   ["GPT_IMAGE_1_MINI size 256", { prompt: "x", model: "GPT_IMAGE_1_MINI", size: "SIZE_256X256" }, "input.size"],
-  ["GPT_IMAGE_1_MINI quality STANDARD", { prompt: "x", model: "GPT_IMAGE_1_MINI", quality: "STANDARD" }, "input.quality"],
+  [
+    "GPT_IMAGE_1_MINI quality STANDARD",
+    { prompt: "x", model: "GPT_IMAGE_1_MINI", quality: "STANDARD" },
+    "input.quality",
+  ],
   ["GPT_IMAGE_1_MINI n=11", { prompt: "x", model: "GPT_IMAGE_1_MINI", n: 11 }, "input.n"],
   ["SDXL size 512", { prompt: "x", model: "STABLE_DIFFUSION_XL", size: "SIZE_512X512" }, "input.size"],
   ["SDXL quality HD", { prompt: "x", model: "STABLE_DIFFUSION_XL", quality: "HD" }, "input.quality"],
@@ -43,19 +47,28 @@ const VIOLATIONS: [string, GenerateImageInput, string][] = [
 ];
 
 describe("rules per model", () => {
-  it.each(VIOLATIONS)("%s is BAD_USER_INPUT naming the field, with no provider call and nothing held", async (_name, input, field) => {
-    const error = errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey));
-    expect(error.code).toBe("BAD_USER_INPUT");
-    expect(error.extensions?.field).toBe(field);
-    expect(env.openai.generationRequests()).toHaveLength(0);
-    expect(env.stability.generationRequests()).toHaveLength(0);
-    expect(await accountOf(env.server, user.userId)).toEqual({ balanceMicros: 100_000_000n, reservedMicros: 0n, openHolds: 0 });
-    expect(await env.server.db.imageGeneration.count()).toBe(0);
-  });
+  it.each(VIOLATIONS)(
+    "%s is BAD_USER_INPUT naming the field, with no provider call and nothing held",
+    async (_name, input, field) => {
+      const error = errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey));
+      expect(error.code).toBe("BAD_USER_INPUT");
+      expect(error.extensions?.field).toBe(field);
+      expect(env.openai.generationRequests()).toHaveLength(0);
+      expect(env.stability.generationRequests()).toHaveLength(0);
+      expect(await accountOf(env.server, user.userId)).toEqual({
+        balanceMicros: 100_000_000n,
+        reservedMicros: 0n,
+        openHolds: 0,
+      });
+      expect(await env.server.db.imageGeneration.count()).toBe(0);
+    },
+  );
 
   it("an unknown enum value is BAD_USER_INPUT", async () => {
     const input = { prompt: "x", model: "DALL_E_4" } as unknown as GenerateImageInput;
-    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe("BAD_USER_INPUT");
+    expect(errorOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).code).toBe(
+      "BAD_USER_INPUT",
+    );
   });
 });
 
@@ -71,7 +84,9 @@ describe("Money inputs", () => {
   it("a number instead of a string is BAD_USER_INPUT", async () => {
     const admin = await env.server.createUser("ADMIN");
     const amount = 1.5 as unknown as string;
-    const error = errorOf(await env.server.graphql(GrantCreditsDocument, { userId: user.userId, amount, reason: "x" }, admin.apiKey));
+    const error = errorOf(
+      await env.server.graphql(GrantCreditsDocument, { userId: user.userId, amount, reason: "x" }, admin.apiKey),
+    );
     expect(error.code).toBe("BAD_USER_INPUT");
   });
 });

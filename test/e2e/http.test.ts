@@ -15,7 +15,11 @@ describe("with no provider configured", () => {
     const models = dataOf(await server.graphql(ModelsDocument, {}, user.apiKey)).models;
     expect(new Set(models.map((model) => model.provider))).toEqual(new Set(["local"]));
     const generation = dataOf(
-      await server.graphql(GenerateImageDocument, { input: { prompt: "a boat", model: "DALL_E_3", size: "SIZE_1792X1024" } }, user.apiKey),
+      await server.graphql(
+        GenerateImageDocument,
+        { input: { prompt: "a boat", model: "DALL_E_3", size: "SIZE_1792X1024" } },
+        user.apiKey,
+      ),
     ).generateImage;
     expect(generation).toMatchObject({ provider: "local", status: "SUCCEEDED", cost: "0.080000" });
     const image = await fetch(generation.images[0]!.url!);
@@ -35,7 +39,11 @@ describe("health", () => {
 
 describe("nothing internal reaches a client", () => {
   it("a malformed JSON body is a 400 without details", async () => {
-    const response = await fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(response.status).toBe(400);
     expect(await response.text()).not.toMatch(/at |SyntaxError|node_modules/);
   });

@@ -13,7 +13,9 @@ afterAll(() => env.close());
 describe("the pricing matrix", () => {
   it("is seeded with API.md's list prices", async () => {
     const prices = dataOf(await env.server.graphql(PricesDocument, {}, admin.apiKey)).prices;
-    const table = Object.fromEntries(prices.map((price) => [`${price.model} ${price.size} ${price.quality}`, price.perImage]));
+    const table = Object.fromEntries(
+      prices.map((price) => [`${price.model} ${price.size} ${price.quality}`, price.perImage]),
+    );
     expect(table).toMatchObject({
       "DALL_E_3 SIZE_1024X1024 STANDARD": "0.040000",
       "DALL_E_3 SIZE_1792X1024 STANDARD": "0.080000",
@@ -46,11 +48,27 @@ describe("the pricing matrix", () => {
     expect(before.cost).toBe("0.006000");
 
     const future = new Date(Date.now() + 3_600_000).toISOString();
-    await env.server.graphql(SetPriceDocument, { model: "STABLE_DIFFUSION_XL", size: "SIZE_1024X1024", quality: "STANDARD", perImage: "0.5", effectiveFrom: future }, admin.apiKey);
-    expect(dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).generateImage.cost).toBe("0.006000");
+    await env.server.graphql(
+      SetPriceDocument,
+      {
+        model: "STABLE_DIFFUSION_XL",
+        size: "SIZE_1024X1024",
+        quality: "STANDARD",
+        perImage: "0.5",
+        effectiveFrom: future,
+      },
+      admin.apiKey,
+    );
+    expect(dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).generateImage.cost).toBe(
+      "0.006000",
+    );
 
     const set = dataOf(
-      await env.server.graphql(SetPriceDocument, { model: "STABLE_DIFFUSION_XL", size: "SIZE_1024X1024", quality: "STANDARD", perImage: "0.009" }, admin.apiKey),
+      await env.server.graphql(
+        SetPriceDocument,
+        { model: "STABLE_DIFFUSION_XL", size: "SIZE_1024X1024", quality: "STANDARD", perImage: "0.009" },
+        admin.apiKey,
+      ),
     ).setPrice;
     expect(set.perImage).toBe("0.009000");
     const after = dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).generateImage;
@@ -58,7 +76,10 @@ describe("the pricing matrix", () => {
 
     const reread = dataOf(await env.server.graphql(GenerationDocument, { id: before.id }, user.apiKey)).generation;
     expect(reread?.cost).toBe("0.006000");
-    const stored = await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: before.id }, include: { price: true } });
+    const stored = await env.server.db.imageGeneration.findUniqueOrThrow({
+      where: { id: before.id },
+      include: { price: true },
+    });
     expect(stored.price.perImageMicros).toBe(6_000n);
     expect(await env.server.db.price.count({ where: { model: "STABLE_DIFFUSION_XL" } })).toBe(3);
   });
@@ -66,16 +87,28 @@ describe("the pricing matrix", () => {
   it("refuses prices for combinations the model does not offer, and non-positive prices", async () => {
     const set = (variables: Parameters<typeof env.server.graphql<unknown, Record<string, unknown>>>[1]) =>
       env.server.graphql(SetPriceDocument, variables as never, admin.apiKey);
-    expect(errorOf(await set({ model: "DALL_E_3", size: "SIZE_256X256", quality: "STANDARD", perImage: "1" })).code).toBe("BAD_USER_INPUT");
-    expect(errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "HD", perImage: "1" })).code).toBe("BAD_USER_INPUT");
-    expect(errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "0" })).code).toBe("BAD_USER_INPUT");
-    expect(errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "-1" })).code).toBe("BAD_USER_INPUT");
+    expect(
+      errorOf(await set({ model: "DALL_E_3", size: "SIZE_256X256", quality: "STANDARD", perImage: "1" })).code,
+    ).toBe("BAD_USER_INPUT");
+    expect(errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "HD", perImage: "1" })).code).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(
+      errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "0" })).code,
+    ).toBe("BAD_USER_INPUT");
+    expect(
+      errorOf(await set({ model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "-1" })).code,
+    ).toBe("BAD_USER_INPUT");
   });
 
   it("only ADMIN sets prices", async () => {
     const finance = await env.server.createUser("FINANCE");
     const error = errorOf(
-      await env.server.graphql(SetPriceDocument, { model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "1" }, finance.apiKey),
+      await env.server.graphql(
+        SetPriceDocument,
+        { model: "DALL_E_2", size: "SIZE_256X256", quality: "STANDARD", perImage: "1" },
+        finance.apiKey,
+      ),
     );
     expect(error.code).toBe("FORBIDDEN");
   });

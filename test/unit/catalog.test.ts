@@ -16,7 +16,13 @@ function fieldOf(attempt: () => unknown): string | undefined {
 describe("resolveRequest defaults", () => {
   it("uses the default model, 1024x1024, the cheapest quality and VIVID for DALL-E 3", () => {
     const request = resolveRequest({ prompt: "a cat" }, ImageModel.DALL_E_3);
-    expect(request).toMatchObject({ model: "DALL_E_3", n: 1, size: "SIZE_1024X1024", quality: "STANDARD", style: "VIVID" });
+    expect(request).toMatchObject({
+      model: "DALL_E_3",
+      n: 1,
+      size: "SIZE_1024X1024",
+      quality: "STANDARD",
+      style: "VIVID",
+    });
     expect(request.responseFormat).toBe("URL");
   });
 
@@ -31,27 +37,35 @@ describe("rules per model", () => {
   const allSizes = Object.values(ImageSize);
   const allQualities = Object.values(ImageQuality);
 
-  it.each(Object.values(CATALOG).map((spec) => [spec.model, spec] as const))("%s: sizes and qualities", (model, spec) => {
-    for (const size of allSizes) {
-      const attempt = () => resolveRequest({ prompt: "x", model, size }, ImageModel.DALL_E_3);
-      if (spec.sizes.includes(size)) expect(attempt().size).toBe(size);
-      else expect(fieldOf(attempt)).toBe("input.size");
-    }
-    for (const quality of allQualities) {
-      const attempt = () => resolveRequest({ prompt: "x", model, quality }, ImageModel.DALL_E_3);
-      if (spec.qualities.includes(quality)) expect(attempt().quality).toBe(quality);
-      else expect(fieldOf(attempt)).toBe("input.quality");
-    }
-  });
+  it.each(Object.values(CATALOG).map((spec) => [spec.model, spec] as const))(
+    "%s: sizes and qualities",
+    (model, spec) => {
+      for (const size of allSizes) {
+        const attempt = () => resolveRequest({ prompt: "x", model, size }, ImageModel.DALL_E_3);
+        if (spec.sizes.includes(size)) expect(attempt().size).toBe(size);
+        else expect(fieldOf(attempt)).toBe("input.size");
+      }
+      for (const quality of allQualities) {
+        const attempt = () => resolveRequest({ prompt: "x", model, quality }, ImageModel.DALL_E_3);
+        if (spec.qualities.includes(quality)) expect(attempt().quality).toBe(quality);
+        else expect(fieldOf(attempt)).toBe("input.quality");
+      }
+    },
+  );
 
-  it.each(Object.values(CATALOG).map((spec) => [spec.model, spec] as const))("%s: n and prompt length", (model, spec) => {
-    expect(resolveRequest({ prompt: "x", model, n: spec.maxN }, ImageModel.DALL_E_3).n).toBe(spec.maxN);
-    expect(fieldOf(() => resolveRequest({ prompt: "x", model, n: spec.maxN + 1 }, ImageModel.DALL_E_3))).toBe("input.n");
-    expect(fieldOf(() => resolveRequest({ prompt: "x", model, n: 0 }, ImageModel.DALL_E_3))).toBe("input.n");
-    const longest = "a".repeat(spec.maxPromptLength);
-    expect(resolveRequest({ prompt: longest, model }, ImageModel.DALL_E_3).prompt).toBe(longest);
-    expect(fieldOf(() => resolveRequest({ prompt: `${longest}a`, model }, ImageModel.DALL_E_3))).toBe("input.prompt");
-  });
+  it.each(Object.values(CATALOG).map((spec) => [spec.model, spec] as const))(
+    "%s: n and prompt length",
+    (model, spec) => {
+      expect(resolveRequest({ prompt: "x", model, n: spec.maxN }, ImageModel.DALL_E_3).n).toBe(spec.maxN);
+      expect(fieldOf(() => resolveRequest({ prompt: "x", model, n: spec.maxN + 1 }, ImageModel.DALL_E_3))).toBe(
+        "input.n",
+      );
+      expect(fieldOf(() => resolveRequest({ prompt: "x", model, n: 0 }, ImageModel.DALL_E_3))).toBe("input.n");
+      const longest = "a".repeat(spec.maxPromptLength);
+      expect(resolveRequest({ prompt: longest, model }, ImageModel.DALL_E_3).prompt).toBe(longest);
+      expect(fieldOf(() => resolveRequest({ prompt: `${longest}a`, model }, ImageModel.DALL_E_3))).toBe("input.prompt");
+    },
+  );
 
   it("counts prompt length in characters, not UTF-16 units", () => {
     const emoji = "🎨".repeat(1000); // 2000 UTF-16 units, 1000 characters
@@ -60,7 +74,8 @@ describe("rules per model", () => {
 
   it("accepts a style only for DALL-E 3", () => {
     for (const spec of Object.values(CATALOG)) {
-      const attempt = () => resolveRequest({ prompt: "x", model: spec.model, style: "NATURAL" as ImageStyle }, ImageModel.DALL_E_3);
+      const attempt = () =>
+        resolveRequest({ prompt: "x", model: spec.model, style: "NATURAL" as ImageStyle }, ImageModel.DALL_E_3);
       if (spec.model === "DALL_E_3") expect(attempt().style).toBe("NATURAL");
       else expect(fieldOf(attempt)).toBe("input.style");
     }

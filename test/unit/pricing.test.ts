@@ -35,9 +35,11 @@ describe("pricing", () => {
 
   it("charges the hold for per-image models and when no usage is reported", () => {
     const usage = { inputTextTokens: 1, inputImageTokens: 0, outputTokens: 1 };
-    expect(settledCostMicros({ spec: CATALOG.DALL_E_3, heldMicros: 40_000n, usage, rates: GPT_IMAGE_1_RATES })).toBe(40_000n);
-    expect(settledCostMicros({ spec: CATALOG.GPT_IMAGE_1, heldMicros: 11_000n, usage: undefined, rates: undefined })).toBe(
-      11_000n,
+    expect(settledCostMicros({ spec: CATALOG.DALL_E_3, heldMicros: 40_000n, usage, rates: GPT_IMAGE_1_RATES })).toBe(
+      40_000n,
     );
+    expect(
+      settledCostMicros({ spec: CATALOG.GPT_IMAGE_1, heldMicros: 11_000n, usage: undefined, rates: undefined }),
+    ).toBe(11_000n);
   });
 });

@@ -8,7 +8,8 @@ export interface Principal {
   apiKeyId: string;
 }
 
-export const canReadOthers = (principal: Principal): boolean => principal.role === "ADMIN" || principal.role === "FINANCE";
+export const canReadOthers = (principal: Principal): boolean =>
+  principal.role === "ADMIN" || principal.role === "FINANCE";
 
 /** Members see only their own data; FINANCE and ADMIN see everyone's. */
 export function assertCanRead(principal: Principal, ownerId: string): void {

@@ -103,18 +103,29 @@ export class GenerationService {
     result: ProviderResult,
   ): Promise<GenerationRecord> {
     if (result.images.length !== request.n) {
-      throw new DomainError("UPSTREAM_ERROR", `The provider returned ${result.images.length} images for n=${request.n}`);
+      throw new DomainError(
+        "UPSTREAM_ERROR",
+        `The provider returned ${result.images.length} images for n=${request.n}`,
+      );
     }
     const images = await this.storeImages(opened.id, result.images, request);
     // GPT image models settle from the tokens the provider reports, at the token prices in force for the request.
     const rates =
       result.usage === undefined ? undefined : await tokenRatesInForce(this.deps.db, request.model, opened.createdAt);
-    const costMicros = settledCostMicros({ spec: request.spec, heldMicros: opened.heldMicros, usage: result.usage, rates });
+    const costMicros = settledCostMicros({
+      spec: request.spec,
+      heldMicros: opened.heldMicros,
+      usage: result.usage,
+      rates,
+    });
 
     return this.deps.db.$transaction(async (tx) => {
       await tx.generatedImage.createMany({ data: images });
       if (!(await settleHold(tx, { generationId: opened.id, costMicros }))) {
-        throw new DomainError("UPSTREAM_ERROR", "The generation outlived its hold and was cancelled; nothing was charged");
+        throw new DomainError(
+          "UPSTREAM_ERROR",
+          "The generation outlived its hold and was cancelled; nothing was charged",
+        );
       }
       return tx.imageGeneration.update({
         where: { id: opened.id },

@@ -23,6 +23,9 @@ export function errorForStoredFailure(errorCode: string | null): DomainError {
     case "UPSTREAM_ERROR":
       return new DomainError(errorCode, "The image provider failed; nothing was charged");
     default:
-      return new DomainError("UPSTREAM_ERROR", `The first request with this idempotency key failed (${errorCode ?? "unknown"})`);
+      return new DomainError(
+        "UPSTREAM_ERROR",
+        `The first request with this idempotency key failed (${errorCode ?? "unknown"})`,
+      );
   }
 }

@@ -22,9 +22,13 @@ export async function placeHold(tx: Tx, hold: HoldRequest): Promise<void> {
     UPDATE users SET reserved_micros = reserved_micros + ${hold.amountMicros}
      WHERE id = ${hold.userId}::uuid AND balance_micros - reserved_micros >= ${hold.amountMicros}`;
   if (reserved !== 1) {
-    throw new DomainError("INSUFFICIENT_CREDITS", `Not enough credit: this request needs ${formatMoney(hold.amountMicros)}`, {
-      required: formatMoney(hold.amountMicros),
-    });
+    throw new DomainError(
+      "INSUFFICIENT_CREDITS",
+      `Not enough credit: this request needs ${formatMoney(hold.amountMicros)}`,
+      {
+        required: formatMoney(hold.amountMicros),
+      },
+    );
   }
   await tx.$executeRaw`
     INSERT INTO holds (id, user_id, generation_id, amount_micros, status, expires_at)

@@ -23,7 +23,7 @@ export async function priceInForce(
   at: Date,
 ): Promise<PriceRecord> {
   const price = await db.price.findFirst({
-    where: { ...key, effectiveFrom: { lte: at } },
+    where: { model: key.model, size: key.size, quality: key.quality, effectiveFrom: { lte: at } },
     orderBy: { effectiveFrom: "desc" },
   });
   if (price === null) {

@@ -17,7 +17,7 @@ const toPriceType = (price: PriceRecord): PriceType => ({
 @Resolver()
 export class PricingResolver {
   @Authorized()
-  @Query(() => [ModelInfoType], { description: "provider is the one serving the model here: \"local\" without a key." })
+  @Query(() => [ModelInfoType], { description: 'provider is the one serving the model here: "local" without a key.' })
   models(@Ctx() ctx: GraphQLContext): ModelInfoType[] {
     return Object.values(CATALOG).map((spec) => ({
       model: spec.model,
@@ -37,7 +37,9 @@ export class PricingResolver {
   }
 
   @Authorized("ADMIN")
-  @Mutation(() => PriceType, { description: "Adds a price from effectiveFrom (default now); earlier generations keep theirs." })
+  @Mutation(() => PriceType, {
+    description: "Adds a price from effectiveFrom (default now); earlier generations keep theirs.",
+  })
   async setPrice(
     @Arg("model", () => ImageModel) model: ImageModel,
     @Arg("size", () => ImageSize) size: ImageSize,
