@@ -8,6 +8,7 @@ import { buildImagegateSchema } from "./graphql/schema";
 import { startHttpServer, type RunningServer } from "./http/server";
 import { createProviderRegistry } from "./providers/registry";
 import { userTag } from "./providers/user-tag";
+import { UNLIMITED } from "./domain/rate-limit/rate-limiter";
 import { FilesystemImageStorage } from "./storage/filesystem-storage";
 import type { ImageStorage } from "./storage/image-storage";
 
@@ -43,6 +44,7 @@ export async function startImagegate(args: {
       providers,
       storage,
       logger,
+      rateLimiter: UNLIMITED,
       defaultModel: settings.defaultImageModel,
       holdTtlMs: settings.holdTtlMs,
       userTag: (userId) => userTag(userId, settings.userTagSecret),

@@ -11,6 +11,11 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url().optional());
 
+const optionalPositiveInt = z.preprocess(
+  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+  z.coerce.number().int().positive().optional(),
+);
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const EnvSchema = z.object({
@@ -24,13 +29,20 @@ const EnvSchema = z.object({
   STABILITY_API_KEY: optionalString,
   STABILITY_BASE_URL: optionalUrl,
   DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
-  RATE_LIMIT_IMAGES_PER_MINUTE: z.preprocess(
-    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z.coerce.number().int().positive().optional(),
-  ),
+  RATE_LIMIT_IMAGES_PER_MINUTE: optionalPositiveInt,
   PROVIDER_TIMEOUT_SECONDS: positiveInt(120),
   PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   USER_TAG_SECRET: optionalString,
+  REDIS_URL: optionalString,
+  TIME_ZONE: z
+    .string()
+    .default("UTC")
+    .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
+  BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
+  BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
+  HOLD_TTL_SECONDS: optionalPositiveInt,
+  HOLD_SWEEP_INTERVAL_SECONDS: positiveInt(15),
+  SHUTDOWN_GRACE_SECONDS: positiveInt(25),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -51,9 +63,25 @@ export interface Settings {
   holdTtlMs: number;
   userTagSecret: string | undefined;
   logLevel: string;
+  /** Rate-limit counters live in Redis when set, else in PostgreSQL. */
+  redisUrl: string | undefined;
+  /** Calendar days, weeks and months of budgets and reports are this zone's. Fixed for a deployment's life. */
+  timeZone: string;
+  budgetAlertWebhook: { url: string; secret: string | undefined } | undefined;
+  holdSweepIntervalMs: number;
+  shutdownGraceMs: number;
 }
 
 export class SettingsError extends Error {}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = EnvSchema.safeParse(env);
@@ -76,8 +104,19 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitImagesPerMinute: e.RATE_LIMIT_IMAGES_PER_MINUTE,
     providerTimeoutMs,
     providerMaxRetries: e.PROVIDER_MAX_RETRIES,
-    holdTtlMs: providerTimeoutMs * (e.PROVIDER_MAX_RETRIES + 1) + 60_000,
+    holdTtlMs:
+      e.HOLD_TTL_SECONDS === undefined
+        ? providerTimeoutMs * (e.PROVIDER_MAX_RETRIES + 1) + 60_000
+        : e.HOLD_TTL_SECONDS * 1000,
     userTagSecret: e.USER_TAG_SECRET,
     logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    timeZone: e.TIME_ZONE,
+    budgetAlertWebhook:
+      e.BUDGET_ALERT_WEBHOOK_URL === undefined
+        ? undefined
+        : { url: e.BUDGET_ALERT_WEBHOOK_URL, secret: e.BUDGET_ALERT_WEBHOOK_SECRET },
+    holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_SECONDS * 1000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

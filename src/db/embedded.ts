@@ -127,7 +127,13 @@ async function runningServer(dataDir: string, databaseName: string): Promise<Emb
   const password = await readPassword(dataDir);
   const serverUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   if (!(await databaseExists(serverUrl, databaseName))) await createDatabase(serverUrl, databaseName);
-  return { databaseUrl: withDatabaseName(serverUrl, databaseName), serverUrl, port, dataDir, stop: async () => undefined };
+  return {
+    databaseUrl: withDatabaseName(serverUrl, databaseName),
+    serverUrl,
+    port,
+    dataDir,
+    stop: async () => undefined,
+  };
 }
 
 function isAlive(pid: number): boolean {

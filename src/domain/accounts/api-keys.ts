@@ -38,10 +38,15 @@ export async function createApiKey(db: Db | Tx, input: { userId: string; name: s
 export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
   const key = await db.apiKey.findUnique({
     where: { secretHash: hashSecret(secret) },
-    select: { id: true, revokedAt: true, user: { select: { id: true, role: true } } },
+    select: { id: true, revokedAt: true, user: { select: { id: true, role: true, rateLimitPerMinute: true } } },
   });
   if (key === null || key.revokedAt !== null) return null;
-  return { userId: key.user.id, role: key.user.role, apiKeyId: key.id };
+  return {
+    userId: key.user.id,
+    role: key.user.role,
+    apiKeyId: key.id,
+    rateLimitPerMinute: key.user.rateLimitPerMinute,
+  };
 }
 
 /** Revokes a key of the caller's own, or any key for an ADMIN. Revoking twice is harmless. */

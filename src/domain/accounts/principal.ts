@@ -6,6 +6,8 @@ export interface Principal {
   userId: string;
   role: Role;
   apiKeyId: string;
+  /** The user's own images-per-minute limit, when an admin set one. */
+  rateLimitPerMinute: number | null;
 }
 
 export const canReadOthers = (principal: Principal): boolean =>

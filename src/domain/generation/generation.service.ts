@@ -10,6 +10,7 @@ import { placeHold, releaseHold, settleHold } from "../ledger/holds";
 import { describeError, type Logger } from "../logger";
 import { holdMicros, settledCostMicros } from "../pricing/cost";
 import { priceInForce, tokenRatesInForce } from "../pricing/price-book";
+import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import type { GenerationRecord } from "./generation-record";
 import { errorForStoredFailure, failureOf } from "./provider-failure";
 
@@ -17,6 +18,7 @@ export interface GenerationDeps {
   db: Db;
   providers: { forModel(model: ImageModel): ImageProvider };
   storage: ImageStorage;
+  rateLimiter: ImageRateLimiter;
   defaultModel: ImageModel;
   holdTtlMs: number;
   userTag(userId: string): string;
@@ -34,6 +36,8 @@ const REPLAY_POLL_MS = 100;
  */
 export class GenerationService {
   private readonly now: () => Date;
+  /** Generations holding credit in this process, by id: what a shutdown waits for, or releases. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: GenerationDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -46,13 +50,46 @@ export class GenerationService {
       if (earlier !== null) return this.replay(earlier, request);
     }
 
+    await this.deps.rateLimiter.consume(principal, request.n);
     const provider = this.deps.providers.forModel(request.model);
     const opened = await this.open(principal, request, provider.name);
     if (opened === "DUPLICATE") {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey!);
       return this.replay(earlier!, request);
     }
+    const outcome = this.run(principal, request, provider, opened);
+    this.inFlight.set(opened.id, outcome);
+    try {
+      return await outcome;
+    } finally {
+      this.inFlight.delete(opened.id);
+    }
+  }
 
+  /** Waits until nothing is in flight, or until `deadlineMs` passes; returns the ids still running. */
+  async drain(deadlineMs: number): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), deadline]);
+    clearTimeout(timer);
+    return [...this.inFlight.keys()];
+  }
+
+  /** Releases the holds of generations still in flight (a shutdown past its deadline): they end INTERRUPTED. */
+  async interruptInFlight(): Promise<number> {
+    let released = 0;
+    for (const id of this.inFlight.keys()) {
+      if (await this.releaseAndFail(id, "INTERRUPTED")) released++;
+    }
+    return released;
+  }
+
+  private async run(
+    principal: Principal,
+    request: GenerationRequest,
+    provider: ImageProvider,
+    opened: { id: string; createdAt: Date; heldMicros: bigint },
+  ): Promise<GenerationRecord> {
     try {
       const result = await provider.generate({
         model: request.model,
@@ -168,13 +205,7 @@ export class GenerationService {
     if (errorCode === "INTERNAL") this.deps.logger.error(log, "generation failed");
     else this.deps.logger.warn(log, "generation failed");
     try {
-      await this.deps.db.$transaction(async (tx) => {
-        await releaseHold(tx, generationId);
-        await tx.imageGeneration.updateMany({
-          where: { id: generationId, status: "PENDING" },
-          data: { status: "FAILED", errorCode, completedAt: this.now() },
-        });
-      }, TRANSACTION_OPTIONS);
+      await this.releaseAndFail(generationId, errorCode);
     } catch (releaseError) {
       // The hold expires and the sweeper releases it; the caller still gets the original failure.
       this.deps.logger.error(
@@ -183,6 +214,18 @@ export class GenerationService {
       );
     }
     return clientError;
+  }
+
+  /** Releases a generation's hold and marks it FAILED, once; false when it was already resolved. */
+  private async releaseAndFail(generationId: string, errorCode: string): Promise<boolean> {
+    return this.deps.db.$transaction(async (tx) => {
+      const released = await releaseHold(tx, generationId);
+      await tx.imageGeneration.updateMany({
+        where: { id: generationId, status: "PENDING" },
+        data: { status: "FAILED", errorCode, completedAt: this.now() },
+      });
+      return released;
+    }, TRANSACTION_OPTIONS);
   }
 
   private findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<GenerationRecord | null> {

@@ -1,0 +1,16 @@
+import type { Principal } from "../accounts/principal";
+
+/**
+ * Per-user images per minute, shared by every server process. `consume` throws RATE_LIMITED (with
+ * retryAfterSeconds) when the request's images do not fit; it is called before anything is held.
+ */
+export interface ImageRateLimiter {
+  consume(principal: Principal, images: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** For deployments with no limit at all. */
+export const UNLIMITED: ImageRateLimiter = {
+  consume: async () => undefined,
+  close: async () => undefined,
+};
