@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Settings } from "./config";
 import type { Db } from "./domain/db";
+import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
 import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
@@ -8,7 +9,7 @@ import { buildImagegateSchema } from "./graphql/schema";
 import { startHttpServer, type RunningServer } from "./http/server";
 import { createProviderRegistry } from "./providers/registry";
 import { userTag } from "./providers/user-tag";
-import { UNLIMITED } from "./domain/rate-limit/rate-limiter";
+import { createImageRateLimiter } from "./domain/rate-limit/create-image-rate-limiter";
 import { FilesystemImageStorage } from "./storage/filesystem-storage";
 import type { ImageStorage } from "./storage/image-storage";
 
@@ -20,16 +21,27 @@ export interface Imagegate extends RunningServer {
 export async function startImagegate(args: {
   settings: Settings;
   db: Db;
+  /** The database `db` is open on: the rate limiter keeps its counters there, on a small pool of its own. */
+  databaseUrl: string;
   logger: Logger;
   storage?: ImageStorage;
+  /** The clock (tests move it across budget periods); the system clock by default. */
+  now?: () => Date;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
+  const now = args.now ?? (() => new Date());
   const storage = args.storage ?? new FilesystemImageStorage(path.join(settings.dataDir, "images"));
   const providers = createProviderRegistry({
     openai: settings.openai,
     stability: settings.stability,
     timeoutMs: settings.providerTimeoutMs,
     maxRetries: settings.providerMaxRetries,
+  });
+  const rateLimiter = await createImageRateLimiter({
+    databaseUrl: args.databaseUrl,
+    redisUrl: settings.redisUrl,
+    defaultPerMinute: settings.rateLimitImagesPerMinute,
+    logger,
   });
   let publicUrl = settings.publicUrl ?? "";
   const services: Services = {
@@ -38,15 +50,20 @@ export async function startImagegate(args: {
     logger,
     providers,
     defaultImageModel: settings.defaultImageModel,
+    defaultImagesPerMinute: settings.rateLimitImagesPerMinute ?? null,
+    timeZone: settings.timeZone,
+    now,
     publicUrl: () => publicUrl,
     generation: new GenerationService({
       db,
       providers,
       storage,
       logger,
-      rateLimiter: UNLIMITED,
+      rateLimiter,
       defaultModel: settings.defaultImageModel,
       holdTtlMs: settings.holdTtlMs,
+      timeZone: settings.timeZone,
+      now,
       userTag: (userId) => userTag(userId, settings.userTagSecret),
     }),
   };
@@ -57,5 +74,11 @@ export async function startImagegate(args: {
     port: settings.port,
   });
   if (settings.publicUrl === undefined) publicUrl = server.url;
-  return { ...server, services };
+  const alertDelivery = startConfiguredAlertDelivery({ db, logger, webhook: settings.budgetAlertWebhook });
+  const close = async () => {
+    await alertDelivery?.stop();
+    await server.close();
+    await rateLimiter.close();
+  };
+  return { ...server, services, close };
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     log: (message: string) => logger.info(message),
   });
   const db = createPrismaClient(database.databaseUrl);
-  const app = await startImagegate({ settings, db, logger });
+  const app = await startImagegate({ settings, db, databaseUrl: database.databaseUrl, logger });
   logger.info(
     {
       url: app.url,

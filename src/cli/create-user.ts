@@ -20,8 +20,8 @@ export async function createUserWithKey(db: Db, options: CreateUserOptions) {
   if (creditsMicros < 0n) throw badInput("credits", "credits must not be negative");
 
   return db.$transaction(async (tx) => {
-    const user = await createUser(tx, { email: options.email, role });
-    const key = await createApiKey(tx, { userId: user.id, name: "created by the cli" });
+    const user = await createUser(tx, { actorId: null, email: options.email, role });
+    const key = await createApiKey(tx, { actorId: null, userId: user.id, name: "created by the cli" });
     if (creditsMicros > 0n) {
       await grantCredits(tx, {
         actorId: null,

@@ -7,6 +7,7 @@ import { DomainError } from "../domain/errors";
 import { describeError } from "../domain/logger";
 import { MoneyFormatError } from "../domain/money";
 import { createUserWithKey } from "./create-user";
+import { verifyLedger } from "../domain/ledger/verify-ledger";
 import { checkMigrations, createMigrationCommand, migrate } from "./migrations-commands";
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -17,6 +18,8 @@ commands:
   migrate                       applies pending migrations
   create-migration --name <n>   writes a migration from changes to prisma/schema.prisma
   check-migrations              fails when prisma/schema.prisma and the migrations disagree
+  verify-ledger                 proves balances, reservations, holds, charges and spend aggregates against the
+                                ledger; prints a JSON report, exits 1 on any mismatch
 `;
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -63,6 +66,12 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case "check-migrations":
       return (await checkMigrations()) ? 0 : 1;
+    case "verify-ledger": {
+      const report = await withDatabase((db) => verifyLedger(db));
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (!report.ok) log("verify-ledger: MISMATCH (see the report)");
+      return report.ok ? 0 : 1;
+    }
     default:
       throw new UsageError(command === undefined ? "a command is required" : `unknown command ${command}`);
   }

@@ -6,7 +6,7 @@ import type { Logger } from "../domain/logger";
 import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
 import type { ProviderRegistry } from "../providers/registry";
-import type { User } from "../generated/prisma/client";
+import type { Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
 import { unauthenticated } from "../domain/errors";
 
@@ -18,6 +18,12 @@ export interface Services {
   providers: ProviderRegistry;
   logger: Logger;
   defaultImageModel: ImageModel;
+  /** The deployment's zone for budget periods and report days. */
+  timeZone: string;
+  /** The clock; tests control it to cross period boundaries. */
+  now(): Date;
+  /** RATE_LIMIT_IMAGES_PER_MINUTE: the limit of users without an override of their own; null means unlimited. */
+  defaultImagesPerMinute: number | null;
   /** Base of stored images' URLs, e.g. "http://127.0.0.1:4000"; known once the server listens. */
   publicUrl(): string;
 }
@@ -32,6 +38,7 @@ export interface GraphQLContext {
 export interface Loaders {
   userById: DataLoader<string, User | null>;
   generationById: DataLoader<string, GenerationRecord | null>;
+  teamById: DataLoader<string, Team | null>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

@@ -10,6 +10,11 @@ export function createLoaders(db: Db): Loaders {
       const byId = new Map(users.map((user) => [user.id, user]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    teamById: new DataLoader(async (ids: readonly string[]) => {
+      const teams = await db.team.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(teams.map((team) => [team.id, team]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
     generationById: new DataLoader(async (ids: readonly string[]) => {
       const generations = await db.imageGeneration.findMany({
         where: { id: { in: [...ids] } },

@@ -12,6 +12,7 @@ import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { bearerSecret } from "./bearer";
 import { healthz, images, readyz } from "./routes";
+import { spendCsv } from "./spend-csv";
 
 export interface RunningServer {
   url: string;
@@ -43,6 +44,7 @@ export async function startHttpServer(args: {
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(services.db, services.logger));
   app.get("/images/:generationId/:file", images(services.storage));
+  app.get("/reports/spend.csv", spendCsv(services));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),

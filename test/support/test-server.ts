@@ -21,6 +21,8 @@ export interface TestServer {
     variables: TVariables,
     apiKey?: string,
   ): Promise<GraphQLResponse<TData>>;
+  /** Moves the server's clock (budget periods, spend days) to `at`; null goes back to the system clock. */
+  setClock(at: Date | null): void;
   /** A user with an API key and, optionally, credits in USD ("1.00"). */
   createUser(role?: "MEMBER" | "FINANCE" | "ADMIN", credits?: string): Promise<{ userId: string; apiKey: string }>;
   close(): Promise<void>;
@@ -46,13 +48,23 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const db = createPrismaClient(database.databaseUrl);
-  const app = await startImagegate({ settings, db, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  let clockOffsetMs = 0;
+  const app = await startImagegate({
+    now: () => new Date(Date.now() + clockOffsetMs),
+    settings,
+    db,
+    databaseUrl: database.databaseUrl,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
   return {
     url: app.url,
     db,
     databaseUrl: database.databaseUrl,
     app,
     graphql: (document, variables, apiKey) => executeOperation(app.url, document, variables, apiKey),
+    setClock: (at) => {
+      clockOffsetMs = at === null ? 0 : at.getTime() - Date.now();
+    },
     createUser: (role = "MEMBER", credits) =>
       createUserWithKey(db, { email: `user${++userCounter}-${process.pid}@example.com`, role, credits }),
     async close() {

@@ -130,7 +130,8 @@ ALTER TABLE "budget_alerts" ADD CONSTRAINT "budget_alerts_budget_id_fkey" FOREIG
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_one_owner" CHECK (("user_id" IS NULL) <> ("team_id" IS NULL));
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_limit_not_negative" CHECK ("limit_micros" >= 0);
 ALTER TABLE "budgets" ADD CONSTRAINT "budgets_thresholds_in_range" CHECK (1 <= ALL ("alert_thresholds") AND 1000 >= ALL ("alert_thresholds"));
-ALTER TABLE "spend_daily" ADD CONSTRAINT "spend_daily_not_negative" CHECK ("requests" >= 0 AND "images" >= 0 AND "cost_micros" >= 0);
+-- cost_micros may be negative on a day whose refunds exceed its charges (a refund counts on the day it is made).
+ALTER TABLE "spend_daily" ADD CONSTRAINT "spend_daily_counts_not_negative" CHECK ("requests" >= 0 AND "images" >= 0);
 ALTER TABLE "users" ADD CONSTRAINT "users_rate_limit_positive" CHECK ("rate_limit_per_minute" IS NULL OR "rate_limit_per_minute" > 0);
 
 -- Backfill the daily aggregates from charges made before they existed (days in UTC, the default time zone).

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { recordAudit } from "../audit/audit-log";
 import type { Db, Tx } from "../db";
 import { badInput, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -18,18 +19,29 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-export async function createApiKey(db: Db | Tx, input: { userId: string; name: string }): Promise<CreatedApiKey> {
+export async function createApiKey(
+  tx: Tx,
+  input: { actorId: string | null; userId: string; name: string },
+): Promise<CreatedApiKey> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > MAX_KEY_NAME_LENGTH) {
     throw badInput("name", `name must be 1 to ${MAX_KEY_NAME_LENGTH} characters`);
   }
   const user = isUuid(input.userId)
-    ? await db.user.findUnique({ where: { id: input.userId }, select: { id: true } })
+    ? await tx.user.findUnique({ where: { id: input.userId }, select: { id: true } })
     : null;
   if (user === null) throw notFound("User");
   const secret = SECRET_PREFIX + randomBytes(32).toString("base64url");
-  const key = await db.apiKey.create({
+  const key = await tx.apiKey.create({
     data: { userId: user.id, name, secretHash: hashSecret(secret), prefix: secret.slice(0, SECRET_PREFIX.length + 6) },
+  });
+  // The secret itself is never recorded: only the key's id, owner and display prefix.
+  await recordAudit(tx, {
+    actorId: input.actorId,
+    action: "createApiKey",
+    targetType: "ApiKey",
+    targetId: key.id,
+    after: { userId: key.userId, name: key.name, prefix: key.prefix },
   });
   return { id: key.id, name: key.name, secret };
 }
@@ -50,10 +62,19 @@ export async function authenticate(db: Db, secret: string): Promise<Principal | 
 }
 
 /** Revokes a key of the caller's own, or any key for an ADMIN. Revoking twice is harmless. */
-export async function revokeApiKey(db: Db | Tx, principal: Principal, keyId: string) {
-  const key = isUuid(keyId) ? await db.apiKey.findUnique({ where: { id: keyId } }) : null;
+export async function revokeApiKey(tx: Tx, principal: Principal, keyId: string) {
+  const key = isUuid(keyId) ? await tx.apiKey.findUnique({ where: { id: keyId } }) : null;
   if (key === null) throw notFound("API key");
   if (key.userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
   if (key.revokedAt !== null) return key;
-  return db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+  const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+  await recordAudit(tx, {
+    actorId: principal.userId,
+    action: "revokeApiKey",
+    targetType: "ApiKey",
+    targetId: key.id,
+    before: { revokedAt: null },
+    after: { revokedAt: revoked.revokedAt },
+  });
+  return revoked;
 }

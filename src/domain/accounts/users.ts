@@ -1,4 +1,5 @@
-import type { Db, Tx } from "../db";
+import { recordAudit } from "../audit/audit-log";
+import type { Tx } from "../db";
 import { isUniqueViolation } from "../db";
 import type { Role } from "../enums";
 import { badInput } from "../errors";
@@ -15,10 +16,13 @@ export function normalizeEmail(email: string): string {
   return normalized;
 }
 
-export async function createUser(db: Db | Tx, input: { email: string; role: Role }) {
+/** Creates a user; `actorId` null for the CLI. Audited in the caller's transaction. */
+export async function createUser(tx: Tx, input: { actorId: string | null; email: string; role: Role }) {
   const email = normalizeEmail(input.email);
   try {
-    return await db.user.create({ data: { email, role: input.role } });
+    const user = await tx.user.create({ data: { email, role: input.role } });
+    await recordAudit(tx, { actorId: input.actorId, action: "createUser", targetType: "User", targetId: user.id, after: user });
+    return user;
   } catch (error) {
     if (isUniqueViolation(error)) throw badInput("email", "a user with this email already exists");
     throw error;

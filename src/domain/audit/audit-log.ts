@@ -1,5 +1,6 @@
 import type { Prisma } from "../../generated/prisma/client";
-import type { Tx } from "../db";
+import type { Db, Tx } from "../db";
+import { afterCursor, NEWEST_FIRST, pageSize, toPage, type PageRequest } from "../pagination";
 
 export interface AuditEntry {
   actorId: string | null;
@@ -31,4 +32,21 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
       after: toJson(entry.after),
     },
   });
+}
+
+export async function listAuditLog(
+  db: Db,
+  args: PageRequest & { targetId?: string | null; action?: string | null },
+) {
+  const size = pageSize(args.first);
+  const rows = await db.auditLogEntry.findMany({
+    where: {
+      ...(args.targetId ? { targetId: args.targetId } : {}),
+      ...(args.action ? { action: args.action } : {}),
+      ...afterCursor(args.after),
+    },
+    orderBy: NEWEST_FIRST,
+    take: size + 1,
+  });
+  return toPage(rows, size);
 }

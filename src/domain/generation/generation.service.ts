@@ -3,7 +3,7 @@ import type { ImageProvider, ProviderImage, ProviderResult } from "../../provide
 import { imageKey, type ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
 import { resolveRequest, sizeDimensions, type GenerationRequest, type GenerationRequestInput } from "../catalog";
-import type { Db } from "../db";
+import type { Db, Tx } from "../db";
 import type { ImageModel } from "../enums";
 import { DomainError } from "../errors";
 import { placeHold, releaseHold, settleHold } from "../ledger/holds";
@@ -11,6 +11,9 @@ import { describeError, type Logger } from "../logger";
 import { holdMicros, settledCostMicros } from "../pricing/cost";
 import { priceInForce, tokenRatesInForce } from "../pricing/price-book";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
+import { recordCrossedThresholds } from "../budgets/alert-recording";
+import { lockAccountAndCheckBudgets } from "../budgets/budget-guard";
+import { budgetUsages, type BudgetUsage } from "../budgets/budget-usage";
 import type { GenerationRecord } from "./generation-record";
 import { errorForStoredFailure, failureOf } from "./provider-failure";
 
@@ -21,9 +24,20 @@ export interface GenerationDeps {
   rateLimiter: ImageRateLimiter;
   defaultModel: ImageModel;
   holdTtlMs: number;
+  /** Budgets' calendar periods and the spend aggregates' days are in this zone. */
+  timeZone: string;
   userTag(userId: string): string;
   logger: Logger;
   now?: () => Date;
+}
+
+interface OpenedGeneration {
+  id: string;
+  createdAt: Date;
+  heldMicros: bigint;
+  teamId: string | null;
+  /** Whether any budget applied: only then can a charge cross an alert threshold. */
+  budgeted: boolean;
 }
 
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
@@ -88,7 +102,7 @@ export class GenerationService {
     principal: Principal,
     request: GenerationRequest,
     provider: ImageProvider,
-    opened: { id: string; createdAt: Date; heldMicros: bigint },
+    opened: OpenedGeneration,
   ): Promise<GenerationRecord> {
     try {
       const result = await provider.generate({
@@ -101,41 +115,56 @@ export class GenerationService {
         moderation: request.moderation ?? undefined,
         userTag: this.deps.userTag(principal.userId),
       });
-      return await this.complete(opened, request, result);
+      return await this.complete(principal, opened, request, result);
     } catch (error) {
       throw await this.fail(opened.id, error);
     }
   }
 
-  /** Records the PENDING generation and holds its price, in one transaction; "DUPLICATE" if its idempotency key is taken. */
-  private async open(principal: Principal, request: GenerationRequest, providerName: string) {
+  /**
+   * Records the PENDING generation and holds its price, after checking the caller's budgets under its account lock,
+   * in one transaction; "DUPLICATE" if its idempotency key is taken.
+   */
+  private async open(
+    principal: Principal,
+    request: GenerationRequest,
+    providerName: string,
+  ): Promise<OpenedGeneration | "DUPLICATE"> {
     const id = randomUUID();
     const now = this.now();
     return this.deps.db.$transaction(async (tx) => {
       const price = await priceInForce(tx, request, now);
       const heldMicros = holdMicros(price.perImageMicros, request.n);
+      const account = await lockAccountAndCheckBudgets(tx, {
+        userId: principal.userId,
+        holdMicros: heldMicros,
+        at: now,
+        timeZone: this.deps.timeZone,
+      });
       const inserted = await tx.$executeRaw`
         INSERT INTO image_generations (id, user_id, status, provider, model, size, quality, style, n, prompt,
                                        response_format, moderation, idempotency_key, price_id, per_image_micros,
-                                       hold_micros, created_at)
+                                       hold_micros, team_id, created_at)
         VALUES (${id}::uuid, ${principal.userId}::uuid, 'PENDING', ${providerName}, ${request.model}::"ImageModel",
                 ${request.size}::"ImageSize", ${request.quality}::"ImageQuality", ${request.style}::"ImageStyle",
                 ${request.n}, ${request.prompt}, ${request.responseFormat}, ${request.moderation},
-                ${request.idempotencyKey}, ${price.id}::uuid, ${price.perImageMicros}, ${heldMicros}, ${now})
+                ${request.idempotencyKey}, ${price.id}::uuid, ${price.perImageMicros}, ${heldMicros}, ${account.teamId}::uuid, ${now})
         ON CONFLICT (user_id, idempotency_key) DO NOTHING`;
       if (inserted === 0) return "DUPLICATE" as const;
       await placeHold(tx, {
         userId: principal.userId,
+        teamId: account.teamId,
         generationId: id,
         amountMicros: heldMicros,
         expiresAt: new Date(now.getTime() + this.deps.holdTtlMs),
       });
-      return { id, createdAt: now, heldMicros };
+      return { id, createdAt: now, heldMicros, teamId: account.teamId, budgeted: account.budgets.length > 0 };
     }, TRANSACTION_OPTIONS);
   }
 
   private async complete(
-    opened: { id: string; createdAt: Date; heldMicros: bigint },
+    principal: Principal,
+    opened: OpenedGeneration,
     request: GenerationRequest,
     result: ProviderResult,
   ): Promise<GenerationRecord> {
@@ -158,12 +187,17 @@ export class GenerationService {
 
     return this.deps.db.$transaction(async (tx) => {
       await tx.generatedImage.createMany({ data: images });
-      if (!(await settleHold(tx, { generationId: opened.id, costMicros }))) {
-        throw new DomainError(
-          "UPSTREAM_ERROR",
-          "The generation outlived its hold and was cancelled; nothing was charged",
-        );
+      const settledAt = this.now();
+      const settled = await settleHold(tx, {
+        generationId: opened.id,
+        costMicros,
+        at: settledAt,
+        timeZone: this.deps.timeZone,
+      });
+      if (!settled) {
+        throw new DomainError("UPSTREAM_ERROR", "The generation outlived its hold and was cancelled; nothing was charged");
       }
+      if (opened.budgeted) await this.recordBudgetAlerts(tx, principal.userId, opened.teamId, settledAt);
       return tx.imageGeneration.update({
         where: { id: opened.id },
         data: {
@@ -177,6 +211,11 @@ export class GenerationService {
         include: { images: { orderBy: { index: "asc" } } },
       });
     }, TRANSACTION_OPTIONS);
+  }
+
+  private async recordBudgetAlerts(tx: Tx, userId: string, teamId: string | null, at: Date): Promise<void> {
+    const budgets: BudgetUsage[] = await budgetUsages(tx, { userId, teamId }, at, this.deps.timeZone);
+    await recordCrossedThresholds(tx, budgets);
   }
 
   private async storeImages(generationId: string, images: ProviderImage[], request: GenerationRequest) {

@@ -1,5 +1,6 @@
 import { Prisma } from "../../generated/prisma/client";
-import type { Db, Tx } from "../db";
+import { recordAudit } from "../audit/audit-log";
+import type { Tx } from "../db";
 import { badInput, notFound } from "../errors";
 import { isUuid } from "../ids";
 import { LEDGER_ENTRY_COLUMNS, type LedgerEntryRecord } from "./ledger-entry";
@@ -18,7 +19,7 @@ export interface GrantInput {
  * ledger row are one statement, so the entry's balanceAfter is exact even under concurrent charges. An adjustment
  * may not take a balance below what is held for generations in flight.
  */
-export async function grantCredits(db: Db | Tx, input: GrantInput): Promise<LedgerEntryRecord> {
+export async function grantCredits(tx: Tx, input: GrantInput): Promise<LedgerEntryRecord> {
   const reason = input.reason.trim();
   if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
     throw badInput("reason", `reason must be 1 to ${MAX_REASON_LENGTH} characters`);
@@ -27,7 +28,7 @@ export async function grantCredits(db: Db | Tx, input: GrantInput): Promise<Ledg
   if (!isUuid(input.userId)) throw notFound("User");
   const kind = input.amountMicros > 0n ? "GRANT" : "ADJUSTMENT";
 
-  const rows = await db.$queryRaw<LedgerEntryRecord[]>`
+  const rows = await tx.$queryRaw<LedgerEntryRecord[]>`
     WITH account AS (
       UPDATE users SET balance_micros = balance_micros + ${input.amountMicros}
        WHERE id = ${input.userId}::uuid AND balance_micros + ${input.amountMicros} >= reserved_micros
@@ -38,9 +39,18 @@ export async function grantCredits(db: Db | Tx, input: GrantInput): Promise<Ledg
       FROM account
     RETURNING ${Prisma.raw(LEDGER_ENTRY_COLUMNS)}`;
   const entry = rows[0];
-  if (entry !== undefined) return entry;
+  if (entry !== undefined) {
+    await recordAudit(tx, {
+      actorId: input.actorId,
+      action: "grantCredits",
+      targetType: "User",
+      targetId: input.userId,
+      after: { kind, amountMicros: entry.amountMicros, balanceAfterMicros: entry.balanceAfterMicros, reason },
+    });
+    return entry;
+  }
 
-  const exists = await db.user.findUnique({ where: { id: input.userId }, select: { id: true } });
+  const exists = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true } });
   if (exists === null) throw notFound("User");
   throw badInput("amount", "the adjustment would take the balance below the credit held for generations in flight");
 }

@@ -8,6 +8,8 @@ import { formatMoney } from "../money";
 
 export interface HoldRequest {
   userId: string;
+  /** The user's team now: team budgets count the holds of all its members. */
+  teamId: string | null;
   generationId: string;
   amountMicros: bigint;
   expiresAt: Date;
@@ -31,27 +33,43 @@ export async function placeHold(tx: Tx, hold: HoldRequest): Promise<void> {
     );
   }
   await tx.$executeRaw`
-    INSERT INTO holds (id, user_id, generation_id, amount_micros, status, expires_at)
-    VALUES (gen_random_uuid(), ${hold.userId}::uuid, ${hold.generationId}::uuid, ${hold.amountMicros}, 'OPEN', ${hold.expiresAt})`;
+    INSERT INTO holds (id, user_id, team_id, generation_id, amount_micros, status, expires_at)
+    VALUES (gen_random_uuid(), ${hold.userId}::uuid, ${hold.teamId}::uuid, ${hold.generationId}::uuid,
+            ${hold.amountMicros}, 'OPEN', ${hold.expiresAt})`;
 }
 
+export const NO_TEAM = "00000000-0000-0000-0000-000000000000";
+
 /**
- * Charges `costMicros` (at most the hold) and frees the hold, in one statement: the CHARGE ledger row, the balance
- * and the reservation move together. Returns false when the hold is no longer open (it expired and was released).
+ * Charges `costMicros` (at most the hold) and frees the hold, in one statement: the CHARGE ledger row, the balance,
+ * the reservation and the day's spend aggregate move together. `at` stamps the ledger row and picks the aggregate's
+ * day in `timeZone`, so reports and the ledger always agree. Returns false when the hold is no longer open (it
+ * expired and was released).
  */
-export async function settleHold(tx: Tx, settle: { generationId: string; costMicros: bigint }): Promise<boolean> {
+export async function settleHold(
+  tx: Tx,
+  settle: { generationId: string; costMicros: bigint; at: Date; timeZone: string },
+): Promise<boolean> {
   const rows = await tx.$queryRaw<{ id: string }[]>`
     WITH hold AS (
-      UPDATE holds SET status = 'SETTLED', resolved_at = now()
+      UPDATE holds SET status = 'SETTLED', resolved_at = ${settle.at}
        WHERE generation_id = ${settle.generationId}::uuid AND status = 'OPEN' AND amount_micros >= ${settle.costMicros}
-       RETURNING user_id, amount_micros),
+       RETURNING user_id, team_id, amount_micros),
     account AS (
       UPDATE users SET balance_micros = balance_micros - ${settle.costMicros},
                        reserved_micros = reserved_micros - hold.amount_micros
         FROM hold WHERE users.id = hold.user_id
-       RETURNING users.id, users.balance_micros)
-    INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, generation_id)
-    SELECT gen_random_uuid(), account.id, 'CHARGE', ${-settle.costMicros}, account.balance_micros, ${settle.generationId}::uuid
+       RETURNING users.id, users.balance_micros),
+    daily AS (
+      INSERT INTO spend_daily AS s (day, user_id, team_key, model, size, quality, requests, images, cost_micros)
+      SELECT (${settle.at}::timestamptz AT TIME ZONE ${settle.timeZone}::text)::date, hold.user_id,
+             COALESCE(hold.team_id, ${NO_TEAM}::uuid), g.model, g.size, g.quality, 1, g.n, ${settle.costMicros}
+        FROM hold JOIN image_generations g ON g.id = ${settle.generationId}::uuid
+      ON CONFLICT (day, user_id, team_key, model, size, quality) DO UPDATE
+        SET requests = s.requests + 1, images = s.images + EXCLUDED.images, cost_micros = s.cost_micros + EXCLUDED.cost_micros)
+    INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, generation_id, created_at)
+    SELECT gen_random_uuid(), account.id, 'CHARGE', ${-settle.costMicros}, account.balance_micros,
+           ${settle.generationId}::uuid, ${settle.at}
       FROM account
     RETURNING id`;
   return rows.length === 1;

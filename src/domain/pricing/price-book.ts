@@ -1,6 +1,7 @@
 import { CATALOG } from "../catalog";
 import type { Db, Tx } from "../db";
 import { isUniqueViolation } from "../db";
+import { recordAudit } from "../audit/audit-log";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { DomainError, badInput } from "../errors";
 import type { TokenRates } from "./cost";
@@ -69,7 +70,7 @@ export interface SetPriceInput {
   actorId: string;
 }
 
-export async function addPrice(db: Db | Tx, input: SetPriceInput): Promise<PriceRecord> {
+export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecord> {
   const spec = CATALOG[input.model];
   if (!spec.sizes.includes(input.size)) throw badInput("size", `${input.model} has no size ${input.size}`);
   if (!spec.qualities.includes(input.quality)) {
@@ -77,7 +78,7 @@ export async function addPrice(db: Db | Tx, input: SetPriceInput): Promise<Price
   }
   if (input.perImageMicros <= 0n) throw badInput("perImage", "perImage must be positive");
   try {
-    return await db.price.create({
+    const price = await tx.price.create({
       data: {
         model: input.model,
         size: input.size,
@@ -87,6 +88,8 @@ export async function addPrice(db: Db | Tx, input: SetPriceInput): Promise<Price
         createdById: input.actorId,
       },
     });
+    await recordAudit(tx, { actorId: input.actorId, action: "setPrice", targetType: "Price", targetId: price.id, after: price });
+    return price;
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw badInput("effectiveFrom", "A price for this model, size and quality already starts at that time");

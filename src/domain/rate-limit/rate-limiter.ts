@@ -14,3 +14,11 @@ export const UNLIMITED: ImageRateLimiter = {
   consume: async () => undefined,
   close: async () => undefined,
 };
+
+/** A user's own limit when an admin set one, else the deployment's default; null means unlimited. */
+export function effectiveImagesPerMinute(
+  overridePerMinute: number | null,
+  defaultPerMinute: number | null | undefined,
+): number | null {
+  return overridePerMinute ?? defaultPerMinute ?? null;
+}

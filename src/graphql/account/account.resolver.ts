@@ -25,7 +25,8 @@ export class AccountResolver {
   @Authorized("ADMIN")
   @Mutation(() => UserType)
   async createUser(@Arg("email") email: string, @Arg("role", () => Role) role: Role, @Ctx() ctx: GraphQLContext) {
-    return createUser(ctx.services.db, { email, role });
+    const actorId = principalOf(ctx).userId;
+    return ctx.services.db.$transaction((tx) => createUser(tx, { actorId, email, role }));
   }
 
   @Authorized()
@@ -33,13 +34,14 @@ export class AccountResolver {
   async createApiKey(@Arg("userId", () => ID) userId: string, @Arg("name") name: string, @Ctx() ctx: GraphQLContext) {
     const principal = principalOf(ctx);
     if (userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
-    return createApiKey(ctx.services.db, { userId, name });
+    return ctx.services.db.$transaction((tx) => createApiKey(tx, { actorId: principal.userId, userId, name }));
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: "A user's own key, or any key for ADMIN." })
   async revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    await revokeApiKey(ctx.services.db, principalOf(ctx), id);
+    const principal = principalOf(ctx);
+    await ctx.services.db.$transaction((tx) => revokeApiKey(tx, principal, id));
     return true;
   }
 }

@@ -2,7 +2,9 @@ import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { spendMicros } from "../../domain/ledger/ledger.queries";
 import type { GraphQLContext } from "../context";
 import { MoneyScalar } from "../scalars/money.scalar";
-import { BudgetType } from "./budget.type";
+import { budgetUsages } from "../../domain/budgets/budget-usage";
+import { TeamType } from "../teams/team.type";
+import { BudgetType, toBudgetType } from "./budget.type";
 import { UserType } from "./user.type";
 
 @Resolver(() => UserType)
@@ -32,8 +34,14 @@ export class UserResolver {
     return spendMicros(ctx.services.db, user.id, { from, to });
   }
 
-  @FieldResolver(() => [BudgetType])
-  budgets(): BudgetType[] {
-    return [];
+  @FieldResolver(() => [BudgetType], { description: "The user's own budgets (its team's are on Team)." })
+  async budgets(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<BudgetType[]> {
+    const usages = await budgetUsages(ctx.services.db, { userId: user.id, teamId: null }, ctx.services.now(), ctx.services.timeZone);
+    return usages.map(toBudgetType);
+  }
+
+  @FieldResolver(() => TeamType, { nullable: true })
+  team(@Root() user: UserType, @Ctx() ctx: GraphQLContext) {
+    return user.teamId === null ? null : ctx.loaders.teamById.load(user.teamId);
   }
 }

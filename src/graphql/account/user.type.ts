@@ -15,4 +15,5 @@ export class UserType {
   // balance, reserved, available, spend and budgets are field resolvers (user.resolver.ts).
   balanceMicros!: bigint;
   reservedMicros!: bigint;
+  teamId!: string | null;
 }

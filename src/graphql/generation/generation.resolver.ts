@@ -19,6 +19,9 @@ import { notFound } from "../../domain/errors";
 import { principalOf, type GraphQLContext } from "../context";
 import { toConnection } from "../connection";
 import { UserType } from "../account/user.type";
+import { refundGeneration } from "../../domain/ledger/refunds";
+import { LedgerEntryType } from "../ledger/ledger-entry.type";
+import { toLedgerEntryType } from "../ledger/ledger-entry.mapper";
 import { GenerateImageInput } from "./generate-image.input";
 import { GenerationConnection, ImageGenerationType, toGenerationType } from "./generation.type";
 
@@ -55,6 +58,19 @@ export class GenerationResolver {
   async generations(@Args() args: PageArgs, @Ctx() ctx: GraphQLContext) {
     const page = await listGenerations(ctx.services.db, principalOf(ctx), args);
     return toConnection(page, (record) => toGenerationType(record, ctx.services.publicUrl()), encodeCursor);
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => LedgerEntryType, { description: "Refunds a successful generation's charge: once per generation." })
+  async refundGeneration(@Arg("id", () => ID) id: string, @Arg("reason") reason: string, @Ctx() ctx: GraphQLContext) {
+    const entry = await refundGeneration(ctx.services.db, {
+      actorId: principalOf(ctx).userId,
+      generationId: id,
+      reason,
+      at: ctx.services.now(),
+      timeZone: ctx.services.timeZone,
+    });
+    return toLedgerEntryType(entry);
   }
 
   @FieldResolver(() => UserType)

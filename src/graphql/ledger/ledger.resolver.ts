@@ -1,6 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { grantCredits } from "../../domain/ledger/grants";
-import type { LedgerEntryRecord } from "../../domain/ledger/ledger-entry";
 import { listLedger } from "../../domain/ledger/ledger.queries";
 import { encodeCursor } from "../../domain/pagination";
 import { principalOf, type GraphQLContext } from "../context";
@@ -8,19 +7,9 @@ import { toConnection } from "../connection";
 import { PageArgs } from "../generation/generation.resolver";
 import { ImageGenerationType, toGenerationType } from "../generation/generation.type";
 import { MoneyScalar } from "../scalars/money.scalar";
+import { toLedgerEntryType } from "./ledger-entry.mapper";
 import { LedgerEntryConnection, LedgerEntryType } from "./ledger-entry.type";
 
-export function toLedgerEntryType(entry: LedgerEntryRecord): LedgerEntryType {
-  return {
-    id: entry.id,
-    kind: entry.kind,
-    amount: entry.amountMicros,
-    balanceAfter: entry.balanceAfterMicros,
-    reason: entry.reason,
-    createdAt: entry.createdAt,
-    generationId: entry.generationId,
-  };
-}
 
 @Resolver(() => LedgerEntryType)
 export class LedgerResolver {
@@ -39,12 +28,10 @@ export class LedgerResolver {
     @Arg("reason") reason: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const entry = await grantCredits(ctx.services.db, {
-      actorId: principalOf(ctx).userId,
-      userId,
-      amountMicros: amount,
-      reason,
-    });
+    const actorId = principalOf(ctx).userId;
+    const entry = await ctx.services.db.$transaction((tx) =>
+      grantCredits(tx, { actorId, userId, amountMicros: amount, reason }),
+    );
     return toLedgerEntryType(entry);
   }
 

@@ -48,14 +48,17 @@ export class PricingResolver {
     @Arg("effectiveFrom", () => Date, { nullable: true }) effectiveFrom: Date | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const price = await addPrice(ctx.services.db, {
+    const actorId = principalOf(ctx).userId;
+    const price = await ctx.services.db.$transaction((tx) =>
+      addPrice(tx, {
       model,
       size,
       quality,
       perImageMicros: perImage,
-      effectiveFrom: effectiveFrom ?? new Date(),
-      actorId: principalOf(ctx).userId,
-    });
+        effectiveFrom: effectiveFrom ?? ctx.services.now(),
+        actorId,
+      }),
+    );
     return toPriceType(price);
   }
 }

@@ -1,0 +1,180 @@
+import type { Db, Tx } from "../db";
+import { formatMoney } from "../money";
+
+// Proves the caches against what they cache, in set-based SQL (one pass per table, hash aggregates), inside one
+// REPEATABLE READ snapshot so that a running system is seen at one instant:
+// - accounts: users.balance_micros is the sum of the user's ledger, users.reserved_micros the sum of its OPEN holds;
+// - holds: a hold is OPEN exactly while its generation is PENDING;
+// - charges: a SUCCEEDED generation has exactly one CHARGE, of its cost; any other generation has none;
+// - balanceChain: each user's entries chain from 0 to the balance (every entry starts where another ended);
+// - aggregates: spend_daily's cost per user is the net of its CHARGE and REFUND entries.
+
+/** Rows listed per failing check; the counts are always complete. */
+const LISTED_MAX = 100;
+const TRANSACTION_OPTIONS = { isolationLevel: "RepeatableRead", maxWait: 10_000, timeout: 600_000 } as const;
+
+export interface AccountMismatch {
+  userId: string;
+  email: string;
+  balance: string;
+  ledgerSum: string;
+  reserved: string;
+  openHolds: string;
+}
+
+interface Section<T> {
+  ok: boolean;
+  count: number;
+  rows: T[];
+}
+
+export interface LedgerReport {
+  ok: boolean;
+  accountsChecked: number;
+  /** Accounts whose balance or reserved disagrees with the ledger or the open holds. */
+  mismatches: AccountMismatch[];
+  mismatchCount: number;
+  holds: Section<{ generationId: string; holdStatus: string; generationStatus: string }>;
+  charges: Section<{ generationId: string; status: string; charges: number; charged: string; cost: string }>;
+  balanceChain: Section<{ userId: string }>;
+  aggregates: Section<{ userId: string; spendDaily: string; ledgerNet: string }> & {
+    spendDailyTotal: string;
+    ledgerNetTotal: string;
+  };
+}
+
+export async function verifyLedger(db: Db): Promise<LedgerReport> {
+  return db.$transaction(async (tx) => {
+    const accountsChecked = await countUsers(tx);
+    const accounts = await accountMismatches(tx);
+    const holds = await holdMismatches(tx);
+    const charges = await chargeMismatches(tx);
+    const balanceChain = await brokenChains(tx);
+    const aggregates = await aggregateMismatches(tx);
+    return {
+      ok: accounts.ok && holds.ok && charges.ok && balanceChain.ok && aggregates.ok,
+      accountsChecked,
+      mismatches: accounts.rows,
+      mismatchCount: accounts.count,
+      holds,
+      charges,
+      balanceChain,
+      aggregates,
+    };
+  }, TRANSACTION_OPTIONS);
+}
+
+async function countUsers(tx: Tx): Promise<number> {
+  const rows = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM users`;
+  return rows[0]!.n;
+}
+
+function section<T>(rows: (T & { total: number })[]): Section<T> {
+  const count = rows[0]?.total ?? 0;
+  return { ok: count === 0, count, rows: rows.map(({ total: _total, ...row }) => row as T) };
+}
+
+async function accountMismatches(tx: Tx): Promise<Section<AccountMismatch>> {
+  const rows = await tx.$queryRaw<
+    { userId: string; email: string; balance: bigint; ledgerSum: bigint; reserved: bigint; openHolds: bigint; total: number }[]
+  >`
+    WITH ledger AS (SELECT user_id, sum(amount_micros) AS micros FROM ledger_entries GROUP BY user_id),
+    open_holds AS (SELECT user_id, sum(amount_micros) AS micros FROM holds WHERE status = 'OPEN' GROUP BY user_id),
+    wrong AS (
+      SELECT u.id, u.email, u.balance_micros, COALESCE(l.micros, 0) AS ledger_sum,
+             u.reserved_micros, COALESCE(h.micros, 0) AS open_holds
+        FROM users u LEFT JOIN ledger l ON l.user_id = u.id LEFT JOIN open_holds h ON h.user_id = u.id
+       WHERE u.balance_micros <> COALESCE(l.micros, 0) OR u.reserved_micros <> COALESCE(h.micros, 0))
+    SELECT id::text AS "userId", email, balance_micros AS balance, ledger_sum::bigint AS "ledgerSum",
+           reserved_micros AS reserved, open_holds::bigint AS "openHolds", (count(*) OVER ())::int AS total
+      FROM wrong ORDER BY id LIMIT ${LISTED_MAX}`;
+  return section(
+    rows.map((row) => ({
+      ...row,
+      balance: formatMoney(row.balance),
+      ledgerSum: formatMoney(row.ledgerSum),
+      reserved: formatMoney(row.reserved),
+      openHolds: formatMoney(row.openHolds),
+    })),
+  );
+}
+
+/** OPEN holds on finished generations, and PENDING generations without an OPEN hold. */
+async function holdMismatches(tx: Tx) {
+  const rows = await tx.$queryRaw<{ generationId: string; holdStatus: string; generationStatus: string; total: number }[]>`
+    WITH wrong AS (
+      SELECT g.id, COALESCE(h.status::text, 'NONE') AS hold_status, g.status::text AS generation_status
+        FROM image_generations g LEFT JOIN holds h ON h.generation_id = g.id
+       WHERE (g.status = 'PENDING') <> (h.status IS NOT DISTINCT FROM 'OPEN'))
+    SELECT id::text AS "generationId", hold_status AS "holdStatus", generation_status AS "generationStatus",
+           (count(*) OVER ())::int AS total
+      FROM wrong ORDER BY id LIMIT ${LISTED_MAX}`;
+  return section(rows);
+}
+
+/** Generations charged other than once for SUCCEEDED (at their cost) and never otherwise. */
+async function chargeMismatches(tx: Tx) {
+  const rows = await tx.$queryRaw<
+    { generationId: string; status: string; charges: number; charged: bigint; cost: bigint; total: number }[]
+  >`
+    WITH charges AS (
+      SELECT generation_id, count(*) AS n, -sum(amount_micros) AS micros
+        FROM ledger_entries WHERE kind = 'CHARGE' AND generation_id IS NOT NULL GROUP BY generation_id),
+    wrong AS (
+      SELECT g.id, g.status::text AS status, COALESCE(c.n, 0) AS charges, COALESCE(c.micros, 0) AS charged,
+             g.cost_micros
+        FROM image_generations g LEFT JOIN charges c ON c.generation_id = g.id
+       WHERE CASE WHEN g.status = 'SUCCEEDED' THEN c.n IS DISTINCT FROM 1 OR c.micros <> g.cost_micros
+                  ELSE c.n IS NOT NULL END)
+    SELECT id::text AS "generationId", status, charges::int AS charges, charged::bigint AS charged,
+           cost_micros AS cost, (count(*) OVER ())::int AS total
+      FROM wrong ORDER BY id LIMIT ${LISTED_MAX}`;
+  return section(rows.map((row) => ({ ...row, charged: formatMoney(row.charged), cost: formatMoney(row.cost) })));
+}
+
+/**
+ * Without relying on the order of entries (timestamps tie, and commit order is not insertion order): the multiset of
+ * each user's starting points (balance_after - amount) must equal {0} plus its end points minus its final balance.
+ */
+async function brokenChains(tx: Tx) {
+  const rows = await tx.$queryRaw<{ userId: string; total: number }[]>`
+    WITH points AS (
+      SELECT user_id, balance_after_micros - amount_micros AS micros, 1 AS n FROM ledger_entries
+      UNION ALL SELECT user_id, balance_after_micros, -1 FROM ledger_entries
+      UNION ALL SELECT id, 0, -1 FROM users
+      UNION ALL SELECT id, balance_micros, 1 FROM users),
+    unmatched AS (SELECT DISTINCT user_id FROM points GROUP BY user_id, micros HAVING sum(n) <> 0)
+    SELECT user_id::text AS "userId", (count(*) OVER ())::int AS total
+      FROM unmatched ORDER BY user_id LIMIT ${LISTED_MAX}`;
+  return section(rows);
+}
+
+async function aggregateMismatches(tx: Tx) {
+  const rows = await tx.$queryRaw<{ userId: string | null; spendDaily: bigint; ledgerNet: bigint; total: number }[]>`
+    WITH daily AS (SELECT user_id, sum(cost_micros) AS micros FROM spend_daily GROUP BY user_id),
+    net AS (
+      SELECT user_id, -sum(amount_micros) AS micros FROM ledger_entries
+       WHERE kind IN ('CHARGE', 'REFUND') GROUP BY user_id),
+    compared AS (
+      SELECT COALESCE(d.user_id, n.user_id) AS user_id, COALESCE(d.micros, 0) AS daily, COALESCE(n.micros, 0) AS net
+        FROM daily d FULL JOIN net n ON n.user_id = d.user_id),
+    wrong AS (SELECT * FROM compared WHERE daily <> net)
+    SELECT NULL AS "userId", (SELECT sum(daily) FROM compared)::bigint AS "spendDaily",
+           (SELECT sum(net) FROM compared)::bigint AS "ledgerNet", (SELECT count(*) FROM wrong)::int AS total
+    UNION ALL
+    (SELECT user_id::text, daily::bigint, net::bigint, 0 FROM wrong ORDER BY user_id LIMIT ${LISTED_MAX})`;
+  const totals = rows.find((row) => row.userId === null);
+  const wrong = rows.filter((row) => row.userId !== null);
+  const count = totals?.total ?? 0;
+  return {
+    ok: count === 0,
+    count,
+    spendDailyTotal: formatMoney(totals?.spendDaily ?? 0n),
+    ledgerNetTotal: formatMoney(totals?.ledgerNet ?? 0n),
+    rows: wrong.map((row) => ({
+      userId: row.userId!,
+      spendDaily: formatMoney(row.spendDaily),
+      ledgerNet: formatMoney(row.ledgerNet),
+    })),
+  };
+}

@@ -1,0 +1,149 @@
+import { Prisma } from "../../generated/prisma/client";
+import { NO_TEAM } from "../ledger/holds";
+import type { SpendDimension } from "./spend-dimension";
+import type { RangeSplit } from "./spend-range";
+
+// One set-based statement per report: the whole days from spend_daily and the partial days at the edges from the
+// ledger (CHARGE: one request, n images, -amount; REFUND: -amount only), unioned, then grouped by the chosen
+// dimensions. Every identifier below is a constant of this file; values travel as bind parameters.
+
+const NO_TEAM_SQL = Prisma.raw(`'${NO_TEAM}'::uuid`);
+
+interface DimensionSql {
+  /** The column in the unioned rows (`s`), and its expressions in the daily (`d`) and ledger (`l`, `g`) branches. */
+  key: Prisma.Sql;
+  daily: Prisma.Sql;
+  ledger: (timeZone: string) => Prisma.Sql;
+  output: (timeZone: string) => Prisma.Sql;
+  /** Output column to order by, after the cost. */
+  orderBy: Prisma.Sql;
+}
+
+const raw = (sql: string) => () => Prisma.raw(sql);
+
+const DIMENSIONS: Record<SpendDimension, DimensionSql> = {
+  USER: {
+    key: Prisma.raw("user_id"),
+    daily: Prisma.raw("d.user_id"),
+    ledger: raw("l.user_id"),
+    output: raw("s.user_id::text AS user_id"),
+    orderBy: Prisma.raw("user_id"),
+  },
+  TEAM: {
+    key: Prisma.raw("team_key"),
+    daily: Prisma.raw("d.team_key"),
+    ledger: () => Prisma.sql`COALESCE(g.team_id, ${NO_TEAM_SQL})`,
+    output: () => Prisma.sql`NULLIF(s.team_key, ${NO_TEAM_SQL})::text AS team_id`,
+    orderBy: Prisma.raw("team_id"),
+  },
+  MODEL: {
+    key: Prisma.raw("model"),
+    daily: Prisma.raw("d.model"),
+    ledger: raw("g.model"),
+    output: raw("s.model::text AS model"),
+    orderBy: Prisma.raw("s.model"),
+  },
+  SIZE: {
+    key: Prisma.raw("size"),
+    daily: Prisma.raw("d.size"),
+    ledger: raw("g.size"),
+    output: raw("s.size::text AS size"),
+    orderBy: Prisma.raw("s.size"),
+  },
+  QUALITY: {
+    key: Prisma.raw("quality"),
+    daily: Prisma.raw("d.quality"),
+    ledger: raw("g.quality"),
+    output: raw("s.quality::text AS quality"),
+    orderBy: Prisma.raw("s.quality"),
+  },
+  DAY: {
+    key: Prisma.raw("day"),
+    daily: Prisma.raw("d.day"),
+    // The same expression the settle and refund paths use to pick a charge's day.
+    ledger: (timeZone) => Prisma.sql`(l.created_at AT TIME ZONE ${timeZone}::text)::date`,
+    output: (timeZone) => Prisma.sql`(s.day::timestamp AT TIME ZONE ${timeZone}::text) AS day`,
+    orderBy: Prisma.raw("s.day"),
+  },
+};
+
+export interface SpendQuery {
+  groupBy: readonly SpendDimension[];
+  split: RangeSplit;
+  timeZone: string;
+  /** Adds `email` next to `user_id` and `team_name` next to `team_id` (for the CSV): an index probe per row. */
+  withNames?: boolean;
+  /** At most this many rows (a LIMIT); none when undefined. */
+  limit?: number;
+}
+
+export interface SpendSqlRow {
+  user_id?: string;
+  email?: string | null;
+  team_name?: string | null;
+  team_id?: string | null;
+  model?: string;
+  size?: string;
+  quality?: string;
+  day?: Date;
+  requests: bigint;
+  images: bigint;
+  cost_micros: bigint;
+}
+
+export function spendReportSql(query: SpendQuery): Prisma.Sql {
+  const { groupBy, timeZone } = query;
+  const dims = groupBy.map((dimension) => DIMENSIONS[dimension]);
+  const outputs = dims.map((dim) => dim.output(timeZone));
+  if (query.withNames === true && groupBy.includes("USER")) {
+    outputs.push(Prisma.raw("(SELECT u.email FROM users u WHERE u.id = s.user_id) AS email"));
+  }
+  if (query.withNames === true && groupBy.includes("TEAM")) {
+    outputs.push(Prisma.raw("(SELECT t.name FROM teams t WHERE t.id = s.team_key) AS team_name"));
+  }
+  const groupClause = dims.length === 0 ? Prisma.empty : Prisma.sql`GROUP BY ${Prisma.join(dims.map((d) => d.key))}`;
+  const byCost = Prisma.raw("cost_micros DESC");
+  const order = groupBy.includes("DAY")
+    ? [DIMENSIONS.DAY.orderBy, byCost, ...dims.filter((d) => d !== DIMENSIONS.DAY).map((d) => d.orderBy)]
+    : [byCost, ...dims.map((d) => d.orderBy)];
+  const limit = query.limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${query.limit}`;
+  return Prisma.sql`
+    SELECT ${Prisma.join([...outputs, TOTALS], ", ")}
+      FROM (${sourceRows(query, dims)}) s
+     ${groupClause}
+     ORDER BY ${Prisma.join(order, ", ")}
+     ${limit}`;
+}
+
+const TOTALS = Prisma.raw(
+  "COALESCE(SUM(s.requests), 0)::int8 AS requests, COALESCE(SUM(s.images), 0)::int8 AS images, " +
+    "COALESCE(SUM(s.cost_micros), 0)::int8 AS cost_micros",
+);
+
+/** The rows to group: only the columns the grouping needs, so the daily branch can stay narrow. */
+function sourceRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
+  const { split, timeZone } = query;
+  const branches: Prisma.Sql[] = [];
+  if (split.days !== null) {
+    const columns = [...dims.map((d) => Prisma.sql`${d.daily} AS ${d.key}`), Prisma.raw("d.requests, d.images, d.cost_micros")];
+    branches.push(Prisma.sql`
+      SELECT ${Prisma.join(columns, ", ")}
+        FROM spend_daily d
+       WHERE d.day >= ${split.days.first}::date AND d.day < ${split.days.end}::date`);
+  }
+  if (split.edges.length > 0) {
+    const columns = [
+      ...dims.map((d) => Prisma.sql`${d.ledger(timeZone)} AS ${d.key}`),
+      Prisma.raw(
+        "CASE WHEN l.kind = 'CHARGE' THEN 1 ELSE 0 END AS requests, " +
+          "CASE WHEN l.kind = 'CHARGE' THEN g.n ELSE 0 END AS images, -l.amount_micros AS cost_micros",
+      ),
+    ];
+    const during = split.edges.map((edge) => Prisma.sql`(l.created_at >= ${edge.from} AND l.created_at < ${edge.to})`);
+    branches.push(Prisma.sql`
+      SELECT ${Prisma.join(columns, ", ")}
+        FROM ledger_entries l JOIN image_generations g ON g.id = l.generation_id
+       WHERE l.kind IN ('CHARGE', 'REFUND') AND (${Prisma.join(during, " OR ")})`);
+  }
+  return Prisma.join(branches, " UNION ALL ");
+}

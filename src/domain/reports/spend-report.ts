@@ -1,0 +1,91 @@
+import type { Db } from "../db";
+import { badInput } from "../errors";
+import type { ImageModel, ImageQuality, ImageSize } from "../enums";
+import { normalizeGroupBy, type SpendDimension } from "./spend-dimension";
+import { spendReportSql, type SpendSqlRow } from "./spend-query";
+import { splitRange, validateRange, type SpendRange } from "./spend-range";
+
+// Net spend (charges less refunds) in [from, to), grouped by any subset of the dimensions. Totals equal the sum of
+// -amount over the CHARGE and REFUND ledger entries of the range. With no dimension, the report has exactly one row:
+// the total (zeros when nothing was spent).
+
+/** Beyond this many rows a report is an export: GET /reports/spend.csv streams any number. */
+export const MAX_REPORT_ROWS = 50_000;
+
+export interface SpendReportInput extends SpendRange {
+  groupBy: readonly SpendDimension[];
+}
+
+/** One group. A dimension's key is present only when the report is grouped by it. */
+export interface SpendRow {
+  userId?: string;
+  /** null: spent while in no team. */
+  teamId?: string | null;
+  model?: ImageModel;
+  size?: ImageSize;
+  quality?: ImageQuality;
+  /** The local day's first instant in the report's time zone. */
+  day?: Date;
+  requests: number;
+  images: number;
+  costMicros: bigint;
+}
+
+export interface SpendReport {
+  from: Date;
+  to: Date;
+  totalMicros: bigint;
+  requests: number;
+  images: number;
+  rows: SpendRow[];
+}
+
+export interface PreparedSpendReport {
+  groupBy: SpendDimension[];
+  query: Parameters<typeof spendReportSql>[0];
+}
+
+/** Validates the input and plans the statement; throws BAD_USER_INPUT naming the field. */
+export function prepareSpendReport(input: SpendReportInput, options: { limit?: number; withNames?: boolean } = {}) {
+  validateRange(input);
+  const groupBy = normalizeGroupBy(input.groupBy);
+  return {
+    groupBy,
+    query: { groupBy, split: splitRange(input), timeZone: input.timeZone, ...options },
+  } satisfies PreparedSpendReport;
+}
+
+export async function spendReport(db: Db, input: SpendReportInput): Promise<SpendReport> {
+  const { query } = prepareSpendReport(input, { limit: MAX_REPORT_ROWS + 1 });
+  const rows = (await db.$queryRaw<SpendSqlRow[]>(spendReportSql(query))).map(toSpendRow);
+  if (rows.length > MAX_REPORT_ROWS) {
+    throw badInput(
+      "groupBy",
+      `the report has more than ${MAX_REPORT_ROWS} rows: narrow the range, group by fewer dimensions, or export CSV`,
+    );
+  }
+  return { from: input.from, to: input.to, ...totalsOf(rows), rows };
+}
+
+export function toSpendRow(row: SpendSqlRow): SpendRow {
+  const out: SpendRow = { requests: Number(row.requests), images: Number(row.images), costMicros: row.cost_micros };
+  if (row.user_id !== undefined) out.userId = row.user_id;
+  if (row.team_id !== undefined) out.teamId = row.team_id;
+  if (row.model !== undefined) out.model = row.model as ImageModel;
+  if (row.size !== undefined) out.size = row.size as ImageSize;
+  if (row.quality !== undefined) out.quality = row.quality as ImageQuality;
+  if (row.day !== undefined) out.day = row.day;
+  return out;
+}
+
+function totalsOf(rows: SpendRow[]) {
+  let totalMicros = 0n;
+  let requests = 0;
+  let images = 0;
+  for (const row of rows) {
+    totalMicros += row.costMicros;
+    requests += row.requests;
+    images += row.images;
+  }
+  return { totalMicros, requests, images };
+}

@@ -1,0 +1,56 @@
+import { recordAudit } from "../audit/audit-log";
+import type { Db } from "../db";
+import { isUniqueViolation } from "../db";
+import { badInput, notFound } from "../errors";
+import { isUuid } from "../ids";
+
+const MAX_TEAM_NAME_LENGTH = 100;
+
+export async function createTeam(db: Db, args: { actorId: string; name: string }) {
+  const name = args.name.trim();
+  if (name.length === 0 || name.length > MAX_TEAM_NAME_LENGTH) {
+    throw badInput("name", `name must be 1 to ${MAX_TEAM_NAME_LENGTH} characters`);
+  }
+  try {
+    return await db.$transaction(async (tx) => {
+      const team = await tx.team.create({ data: { name } });
+      await recordAudit(tx, { actorId: args.actorId, action: "createTeam", targetType: "Team", targetId: team.id, after: team });
+      return team;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw badInput("name", "a team with this name already exists");
+    throw error;
+  }
+}
+
+/** Moves a user into a team, or out of any (teamId null). Spend already charged stays with the team it was charged to. */
+export async function setUserTeam(db: Db, args: { actorId: string; userId: string; teamId: string | null }) {
+  if (!isUuid(args.userId)) throw notFound("User");
+  if (args.teamId !== null && !isUuid(args.teamId)) throw notFound("Team");
+  return db.$transaction(async (tx) => {
+    const before = await tx.user.findUnique({ where: { id: args.userId }, select: { teamId: true } });
+    if (before === null) throw notFound("User");
+    if (args.teamId !== null && (await tx.team.findUnique({ where: { id: args.teamId } })) === null) throw notFound("Team");
+    const user = await tx.user.update({ where: { id: args.userId }, data: { teamId: args.teamId } });
+    await recordAudit(tx, {
+      actorId: args.actorId,
+      action: "setUserTeam",
+      targetType: "User",
+      targetId: args.userId,
+      before: { teamId: before.teamId },
+      after: { teamId: args.teamId },
+    });
+    return user;
+  });
+}
+
+/** Net spend (charges less refunds) of a team's generations in [from, to), from the ledger itself. */
+export async function teamSpendMicros(db: Db, teamId: string, range: { from?: Date | null; to?: Date | null }) {
+  const rows = await db.$queryRaw<{ spent: bigint | null }[]>`
+    SELECT -SUM(l.amount_micros)::bigint AS spent
+      FROM ledger_entries l JOIN image_generations g ON g.id = l.generation_id
+     WHERE g.team_id = ${teamId}::uuid AND l.kind IN ('CHARGE', 'REFUND')
+       AND l.created_at >= ${range.from ?? new Date(0)}
+       AND l.created_at < ${range.to ?? new Date("9999-12-31T00:00:00Z")}`;
+  return rows[0]?.spent ?? 0n;
+}

@@ -1,0 +1,37 @@
+import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { spendReport } from "../../domain/reports/spend-report";
+import { UserType } from "../account/user.type";
+import type { GraphQLContext } from "../context";
+import { TeamType } from "../teams/team.type";
+import { SpendDimension } from "./spend-dimension.enum";
+import { SpendReportType, toSpendReportType } from "./spend-report.type";
+import { SpendRowType } from "./spend-row.type";
+
+@Resolver(() => SpendRowType)
+export class SpendReportResolver {
+  @Authorized("FINANCE", "ADMIN")
+  @Query(() => SpendReportType, {
+    description:
+      "Net spend in [from, to) grouped by the given dimensions; with none, one row: the total. At most 5 years; " +
+      "GET /reports/spend.csv exports the same report with no row limit.",
+  })
+  async spendReport(
+    @Arg("from") from: Date,
+    @Arg("to") to: Date,
+    @Arg("groupBy", () => [SpendDimension]) groupBy: SpendDimension[],
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const report = await spendReport(ctx.services.db, { from, to, groupBy, timeZone: ctx.services.timeZone });
+    return toSpendReportType(report);
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  user(@Root() row: SpendRowType, @Ctx() ctx: GraphQLContext) {
+    return row.userId === null ? null : ctx.loaders.userById.load(row.userId);
+  }
+
+  @FieldResolver(() => TeamType, { nullable: true, description: "Null when not grouped by TEAM, or outside any team." })
+  team(@Root() row: SpendRowType, @Ctx() ctx: GraphQLContext) {
+    return row.teamId === null ? null : ctx.loaders.teamById.load(row.teamId);
+  }
+}

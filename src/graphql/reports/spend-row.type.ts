@@ -1,0 +1,48 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import type { SpendRow } from "../../domain/reports/spend-report";
+import { ImageModel, ImageQuality, ImageSize } from "../enums";
+import { MoneyScalar } from "../scalars/money.scalar";
+
+@ObjectType("SpendRow", {
+  description: "One group of a spend report. A dimension's field is null unless the report is grouped by it.",
+})
+export class SpendRowType {
+  // user and team are field resolvers, batched through the request's loaders.
+  userId!: string | null;
+  teamId!: string | null;
+
+  @Field(() => ImageModel, { nullable: true })
+  model!: ImageModel | null;
+
+  @Field(() => ImageSize, { nullable: true })
+  size!: ImageSize | null;
+
+  @Field(() => ImageQuality, { nullable: true })
+  quality!: ImageQuality | null;
+
+  @Field(() => Date, { nullable: true, description: "The day's first instant in the deployment's time zone." })
+  day!: Date | null;
+
+  @Field(() => Int, { description: "Charged generations; refunds do not change it." })
+  requests!: number;
+
+  @Field(() => Int, { description: "Images of the charged generations." })
+  images!: number;
+
+  @Field(() => MoneyScalar, { description: "Net spend: charges less refunds." })
+  cost!: bigint;
+}
+
+export function toSpendRowType(row: SpendRow): SpendRowType {
+  return {
+    userId: row.userId ?? null,
+    teamId: row.teamId ?? null,
+    model: row.model ?? null,
+    size: row.size ?? null,
+    quality: row.quality ?? null,
+    day: row.day ?? null,
+    requests: row.requests,
+    images: row.images,
+    cost: row.costMicros,
+  };
+}

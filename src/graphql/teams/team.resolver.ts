@@ -1,0 +1,61 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { budgetUsages } from "../../domain/budgets/budget-usage";
+import { isUuid } from "../../domain/ids";
+import { createTeam, setUserTeam, teamSpendMicros } from "../../domain/teams/teams.service";
+import { BudgetType, toBudgetType } from "../account/budget.type";
+import { UserType } from "../account/user.type";
+import { principalOf, type GraphQLContext } from "../context";
+import { MoneyScalar } from "../scalars/money.scalar";
+import { TeamType } from "./team.type";
+
+@Resolver(() => TeamType)
+export class TeamResolver {
+  @Authorized("FINANCE", "ADMIN")
+  @Query(() => [TeamType])
+  teams(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.db.team.findMany({ orderBy: { name: "asc" } });
+  }
+
+  @Authorized("FINANCE", "ADMIN")
+  @Query(() => TeamType, { nullable: true })
+  team(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+    return isUuid(id) ? ctx.services.db.team.findUnique({ where: { id } }) : null;
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => TeamType)
+  createTeam(@Arg("name") name: string, @Ctx() ctx: GraphQLContext) {
+    return createTeam(ctx.services.db, { actorId: principalOf(ctx).userId, name });
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => UserType, { description: "Moves a user into a team, or out of any with teamId null." })
+  setUserTeam(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("teamId", () => ID, { nullable: true }) teamId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return setUserTeam(ctx.services.db, { actorId: principalOf(ctx).userId, userId, teamId: teamId ?? null });
+  }
+
+  @FieldResolver(() => [UserType])
+  members(@Root() team: TeamType, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.db.user.findMany({ where: { teamId: team.id }, orderBy: { email: "asc" } });
+  }
+
+  @FieldResolver(() => [BudgetType])
+  async budgets(@Root() team: TeamType, @Ctx() ctx: GraphQLContext) {
+    const usages = await budgetUsages(ctx.services.db, { userId: null, teamId: team.id }, ctx.services.now(), ctx.services.timeZone);
+    return usages.map(toBudgetType);
+  }
+
+  @FieldResolver(() => MoneyScalar, { description: "Net spend of the team's generations in [from, to)." })
+  spend(
+    @Root() team: TeamType,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("from", () => Date, { nullable: true }) from?: Date | null,
+    @Arg("to", () => Date, { nullable: true }) to?: Date | null,
+  ) {
+    return teamSpendMicros(ctx.services.db, team.id, { from, to });
+  }
+}

@@ -1,0 +1,66 @@
+import net from "node:net";
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of another address (a PostgreSQL server), that a test can cut and restore:
+ * cut() drops every open connection and refuses new ones (the port stops listening), as a database that went away
+ * does; restore() listens again on the same port.
+ */
+export interface TcpProxy {
+  port: number;
+  /** `url` (a postgresql:// URL) with its host and port replaced by the proxy's. */
+  proxiedUrl(url: string): string;
+  /** Connections accepted so far. */
+  connectionCount(): number;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((client) => {
+    accepted++;
+    const upstream = net.connect(target.port, target.host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      // A reset on one side ends the other; the error itself is what the test provokes.
+      socket.on("error", () => undefined);
+    }
+    client.pipe(upstream).on("close", () => client.destroy());
+    upstream.pipe(client).on("close", () => upstream.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.removeListener("error", reject);
+        resolve();
+      });
+    });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    proxiedUrl(url) {
+      const parsed = new URL(url);
+      parsed.hostname = "127.0.0.1";
+      parsed.port = String(port);
+      return parsed.toString();
+    },
+    connectionCount: () => accepted,
+    cut: stopListening,
+    restore: () => listen(port),
+    close: stopListening,
+  };
+}
