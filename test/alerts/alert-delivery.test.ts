@@ -4,6 +4,7 @@ import { createPrismaClient } from "../../src/db/client";
 import {
   GAVE_UP_AT,
   startAlertDelivery,
+  startConfiguredAlertDelivery,
   type AlertDelivery,
   type AlertDeliveryOptions,
 } from "../../src/domain/budgets/alert-delivery";
@@ -224,6 +225,17 @@ describe("budget alert delivery", () => {
     } finally {
       await unreachable.$disconnect();
     }
+  });
+
+  it("starts only when configured, and never unsigned", async () => {
+    expect(startConfiguredAlertDelivery({ db, logger: log.logger, webhook: undefined })).toBeUndefined();
+    const unsigned = startConfiguredAlertDelivery({
+      db,
+      logger: log.logger,
+      webhook: { url: receiver.url, secret: undefined },
+    });
+    expect(unsigned).toBeUndefined();
+    expect(log.lines.at(-1)).toContain("BUDGET_ALERT_WEBHOOK_SECRET is not set");
   });
 
   it("delivers each of many alerts exactly once with two workers on two database clients", async () => {

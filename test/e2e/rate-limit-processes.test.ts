@@ -46,6 +46,8 @@ describe.each([
         executeOperation(processes[i % 2]!.url, GenerateImageDocument, { input: DALL_E_2 }, user.apiKey),
       ),
     );
+    // DEBUG
+    console.log(JSON.stringify({ errors: results.map((r) => r.errors?.[0]), logs: processes.map((p) => p.logs.filter((l) => Number(l.level) >= 40)) }));
     const codes = results.map((result) => (result.errors?.[0]?.extensions?.code as string | undefined) ?? "OK");
     expect(codes.filter((code) => code === "OK")).toHaveLength(5);
     expect(codes.filter((code) => code === "RATE_LIMITED")).toHaveLength(7);

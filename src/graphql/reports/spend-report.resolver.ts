@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { spendReport } from "../../domain/reports/spend-report";
 import { UserType } from "../account/user.type";
 import type { GraphQLContext } from "../context";
@@ -6,6 +6,18 @@ import { TeamType } from "../teams/team.type";
 import { SpendDimension } from "./spend-dimension.enum";
 import { SpendReportType, toSpendReportType } from "./spend-report.type";
 import { SpendRowType } from "./spend-row.type";
+
+@ArgsType()
+class SpendReportArgs {
+  @Field({ description: "Inclusive." })
+  from!: Date;
+
+  @Field({ description: "Exclusive; after from, at most 5 years later." })
+  to!: Date;
+
+  @Field(() => [SpendDimension], { description: "Any subset, in any order; an empty list gives the total alone." })
+  groupBy!: SpendDimension[];
+}
 
 @Resolver(() => SpendRowType)
 export class SpendReportResolver {
@@ -15,13 +27,8 @@ export class SpendReportResolver {
       "Net spend in [from, to) grouped by the given dimensions; with none, one row: the total. At most 5 years; " +
       "GET /reports/spend.csv exports the same report with no row limit.",
   })
-  async spendReport(
-    @Arg("from") from: Date,
-    @Arg("to") to: Date,
-    @Arg("groupBy", () => [SpendDimension]) groupBy: SpendDimension[],
-    @Ctx() ctx: GraphQLContext,
-  ) {
-    const report = await spendReport(ctx.services.db, { from, to, groupBy, timeZone: ctx.services.timeZone });
+  async spendReport(@Args() args: SpendReportArgs, @Ctx() ctx: GraphQLContext) {
+    const report = await spendReport(ctx.services.db, { ...args, timeZone: ctx.services.timeZone });
     return toSpendReportType(report);
   }
 
@@ -30,7 +37,7 @@ export class SpendReportResolver {
     return row.userId === null ? null : ctx.loaders.userById.load(row.userId);
   }
 
-  @FieldResolver(() => TeamType, { nullable: true, description: "Null when not grouped by TEAM, or outside any team." })
+  @FieldResolver(() => TeamType, { nullable: true })
   team(@Root() row: SpendRowType, @Ctx() ctx: GraphQLContext) {
     return row.teamId === null ? null : ctx.loaders.teamById.load(row.teamId);
   }

@@ -1,15 +1,23 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import type { SpendRow } from "../../domain/reports/spend-report";
+import { UserType } from "../account/user.type";
 import { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { MoneyScalar } from "../scalars/money.scalar";
+import { TeamType } from "../teams/team.type";
 
 @ObjectType("SpendRow", {
   description: "One group of a spend report. A dimension's field is null unless the report is grouped by it.",
 })
 export class SpendRowType {
-  // user and team are field resolvers, batched through the request's loaders.
+  // user and team resolve through the request's loaders (spend-report.resolver.ts), batched: no N+1.
   userId!: string | null;
   teamId!: string | null;
+
+  @Field(() => UserType, { nullable: true })
+  user?: UserType | null;
+
+  @Field(() => TeamType, { nullable: true, description: "Null when not grouped by TEAM, or spent outside any team." })
+  team?: TeamType | null;
 
   @Field(() => ImageModel, { nullable: true })
   model!: ImageModel | null;

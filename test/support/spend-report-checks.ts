@@ -1,0 +1,104 @@
+import type { SpendDimension } from "../../src/domain/reports/spend-dimension";
+import type { SpendReportQuery } from "../generated/graphql";
+import type { LedgerSpendEntry } from "./spend-fixtures";
+
+// Groups ledger entries the simple way (in memory, one by one), to hold the report's set-based SQL against.
+
+export type ReportRow = SpendReportQuery["spendReport"]["rows"][number];
+
+export interface ComparableRow {
+  key: string;
+  requests: number;
+  images: number;
+  costMicros: bigint;
+}
+
+const ENTRY_KEY: Record<SpendDimension, (entry: LedgerSpendEntry) => string> = {
+  USER: (entry) => entry.userId,
+  TEAM: (entry) => entry.teamId ?? "-",
+  MODEL: (entry) => entry.model,
+  SIZE: (entry) => entry.size,
+  QUALITY: (entry) => entry.quality,
+  DAY: (entry) => entry.day.toISOString(),
+};
+
+const ROW_KEY: Record<SpendDimension, (row: ReportRow) => string> = {
+  USER: (row) => row.user?.id ?? "?",
+  TEAM: (row) => row.team?.id ?? "-",
+  MODEL: (row) => row.model ?? "?",
+  SIZE: (row) => row.size ?? "?",
+  QUALITY: (row) => row.quality ?? "?",
+  DAY: (row) => (row.day === null || row.day === undefined ? "?" : new Date(row.day).toISOString()),
+};
+
+export function expectedRows(entries: LedgerSpendEntry[], groupBy: SpendDimension[]): ComparableRow[] {
+  const groups = new Map<string, ComparableRow>();
+  for (const entry of entries) {
+    const key = groupBy.map((dimension) => ENTRY_KEY[dimension](entry)).join("|");
+    const group = groups.get(key) ?? { key, requests: 0, images: 0, costMicros: 0n };
+    if (entry.kind === "CHARGE") {
+      group.requests += 1;
+      group.images += entry.n;
+    }
+    group.costMicros -= entry.amountMicros;
+    groups.set(key, group);
+  }
+  if (groupBy.length === 0 && groups.size === 0) groups.set("", { key: "", requests: 0, images: 0, costMicros: 0n });
+  return sortByKey([...groups.values()]);
+}
+
+export function comparableRows(rows: ReportRow[], groupBy: SpendDimension[]): ComparableRow[] {
+  return sortByKey(
+    rows.map((row) => ({
+      key: groupBy.map((dimension) => ROW_KEY[dimension](row)).join("|"),
+      requests: row.requests,
+      images: row.images,
+      costMicros: micros(row.cost),
+    })),
+  );
+}
+
+const sortByKey = (rows: ComparableRow[]) => rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+export function micros(money: string): bigint {
+  const [whole, fraction] = money.replace("-", "").split(".");
+  const magnitude = BigInt(whole!) * 1_000_000n + BigInt(fraction!);
+  return money.startsWith("-") ? -magnitude : magnitude;
+}
+
+/** The documented order: by day first when grouped by DAY, then by cost, highest first. */
+export function isInReportOrder(rows: ReportRow[], groupBy: SpendDimension[]): boolean {
+  const byDay = groupBy.includes("DAY");
+  return rows.every((row, index) => {
+    const previous = rows[index - 1];
+    if (previous === undefined) return true;
+    if (byDay && previous.day !== row.day) return new Date(previous.day!).getTime() < new Date(row.day!).getTime();
+    return micros(previous.cost) >= micros(row.cost);
+  });
+}
+
+/** Every subset of the dimensions, in canonical order (64 of them). */
+export function allGroupings(dimensions: readonly SpendDimension[]): SpendDimension[][] {
+  return Array.from({ length: 2 ** dimensions.length }, (_, mask) => dimensions.filter((_d, bit) => (mask >> bit) & 1));
+}
+
+/** A CSV body as rows of cells (RFC 4180: quoted cells may hold commas, quotes and line breaks). */
+export function parseCsv(body: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]!;
+    if (quoted) {
+      if (char === '"' && body[i + 1] === '"') ((cell += '"'), i++);
+      else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") (row.push(cell), (cell = ""));
+    else if (char === "\n") (row.push(cell), rows.push(row), (row = []), (cell = ""));
+    else if (char !== "\r") cell += char;
+  }
+  if (cell !== "" || row.length > 0) (row.push(cell), rows.push(row));
+  return rows;
+}

@@ -1,0 +1,73 @@
+import { DomainError } from "../../src/domain/errors";
+import { localDay, MAX_RANGE_DAYS, splitRange, validateRange } from "../../src/domain/reports/spend-range";
+
+const at = (iso: string) => new Date(iso);
+
+describe("splitRange", () => {
+  it("reads a range of whole UTC days from the daily aggregates alone", () => {
+    expect(splitRange({ from: at("2024-03-01T00:00:00Z"), to: at("2024-04-01T00:00:00Z"), timeZone: "UTC" })).toEqual({
+      days: { first: "2024-03-01", end: "2024-04-01" },
+      edges: [],
+    });
+  });
+
+  it("reads the partial days at both edges from the ledger", () => {
+    expect(splitRange({ from: at("2024-03-01T10:00:00Z"), to: at("2024-03-04T06:30:00Z"), timeZone: "UTC" })).toEqual({
+      days: { first: "2024-03-02", end: "2024-03-04" },
+      edges: [
+        { from: at("2024-03-01T10:00:00Z"), to: at("2024-03-02T00:00:00Z") },
+        { from: at("2024-03-04T00:00:00Z"), to: at("2024-03-04T06:30:00Z") },
+      ],
+    });
+  });
+
+  it("reads a range without a whole day (even one crossing midnight) from the ledger alone", () => {
+    const range = { from: at("2024-03-01T22:00:00Z"), to: at("2024-03-02T23:00:00Z"), timeZone: "UTC" };
+    expect(splitRange(range)).toEqual({ days: null, edges: [{ from: range.from, to: range.to }] });
+  });
+
+  it("cuts days at the zone's midnight, daylight saving included", () => {
+    // New York: EST (UTC-5) until 2024-03-10 02:00, EDT (UTC-4) after; that day has 23 hours.
+    const timeZone = "America/New_York";
+    expect(splitRange({ from: at("2024-03-09T05:00:00Z"), to: at("2024-03-12T04:00:00Z"), timeZone })).toEqual({
+      days: { first: "2024-03-09", end: "2024-03-12" },
+      edges: [],
+    });
+    expect(splitRange({ from: at("2024-03-09T00:00:00Z"), to: at("2024-03-11T12:00:00Z"), timeZone })).toEqual({
+      days: { first: "2024-03-09", end: "2024-03-11" },
+      edges: [
+        { from: at("2024-03-09T00:00:00Z"), to: at("2024-03-09T05:00:00Z") },
+        { from: at("2024-03-11T04:00:00Z"), to: at("2024-03-11T12:00:00Z") },
+      ],
+    });
+  });
+
+  it("names the local day an instant falls on", () => {
+    expect(localDay(at("2024-03-05T03:00:00Z"), "America/New_York")).toBe("2024-03-04");
+    expect(localDay(at("2024-03-05T03:00:00Z"), "UTC")).toBe("2024-03-05");
+    expect(localDay(at("2024-03-04T23:30:00Z"), "Asia/Kolkata")).toBe("2024-03-05");
+  });
+});
+
+describe("validateRange", () => {
+  const fieldOf = (run: () => void) => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof DomainError) return { code: error.code, field: error.details.field };
+      throw error;
+    }
+    return null;
+  };
+
+  it("wants from before to, both valid, at most five years apart", () => {
+    const timeZone = "UTC";
+    const from = at("2024-01-01T00:00:00Z");
+    expect(fieldOf(() => validateRange({ from, to: from, timeZone }))).toEqual({ code: "BAD_USER_INPUT", field: "to" });
+    expect(fieldOf(() => validateRange({ from: at("nope"), to: from, timeZone }))).toMatchObject({ field: "from" });
+    const tooFar = new Date(from.getTime() + (MAX_RANGE_DAYS + 1) * 86_400_000);
+    expect(fieldOf(() => validateRange({ from, to: tooFar, timeZone }))).toMatchObject({ field: "to" });
+    const fiveYears = at("2029-01-01T00:00:00Z");
+    expect(fieldOf(() => validateRange({ from, to: fiveYears, timeZone }))).toBeNull();
+  });
+});
