@@ -1,3 +1,5 @@
+import { DomainError } from "./errors";
+
 // "The database is away" as opposed to "the query is wrong": the first is SERVICE_UNAVAILABLE for a client (try
 // again later), the second an internal fault. The errors come in several wrappings: Prisma's known-request errors
 // (P1001 and friends, or P2010 around a driver adapter error), node-postgres' own errors when a connection dies
@@ -39,6 +41,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 function check(error: unknown, depth: number): boolean {
   if (typeof error !== "object" || error === null || depth > MAX_DEPTH) return false;
+  if (error instanceof DomainError) return false; // already a client-facing failure with its own code
   const candidate = error as {
     code?: unknown;
     kind?: unknown;

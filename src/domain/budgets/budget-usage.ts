@@ -31,17 +31,8 @@ interface Row {
   heldMicros: bigint;
 }
 
-/**
- * The budgets of a user and of a team, each with what has been spent in its current period and what is held now.
- * One statement, so spent and held come from one snapshot: a settle moving a hold into spend between two reads
- * could otherwise make both miss it.
- */
-export async function budgetUsages(
-  db: Db | Tx,
-  owners: { userId: string | null; teamId: string | null },
-  at: Date,
-  timeZone: string,
-): Promise<BudgetUsage[]> {
+/** The local calendar days that bound each period containing `at`: the budget usage function's parameters. */
+export function periodBounds(at: Date, timeZone: string) {
   const windows = {
     DAILY: periodWindow("DAILY", at, timeZone),
     WEEKLY: periodWindow("WEEKLY", at, timeZone),
@@ -49,29 +40,33 @@ export async function budgetUsages(
     TOTAL: periodWindow("TOTAL", at, timeZone),
   };
   const day = (date: Date | null) => (date === null ? "infinity" : localDay(date, timeZone));
+  const days = [
+    day(windows.DAILY.start),
+    day(windows.DAILY.end),
+    day(windows.WEEKLY.start),
+    day(windows.WEEKLY.end),
+    day(windows.MONTHLY.start),
+    day(windows.MONTHLY.end),
+  ] as const;
+  return { windows, days };
+}
+
+/**
+ * The budgets of a user and of a team, each with what has been spent in its current period and what is held now,
+ * from `imagegate_budget_usages`: the same definition the hold's check uses (migration generation_functions).
+ */
+export async function budgetUsages(
+  db: Db | Tx,
+  owners: { userId: string | null; teamId: string | null },
+  at: Date,
+  timeZone: string,
+): Promise<BudgetUsage[]> {
+  const { windows, days } = periodBounds(at, timeZone);
   const rows = await db.$queryRaw<Row[]>`
-    WITH bounds AS (
-      SELECT * FROM (VALUES
-        ('DAILY'::"BudgetPeriod", ${day(windows.DAILY.start)}::date, ${day(windows.DAILY.end)}::date),
-        ('WEEKLY'::"BudgetPeriod", ${day(windows.WEEKLY.start)}::date, ${day(windows.WEEKLY.end)}::date),
-        ('MONTHLY'::"BudgetPeriod", ${day(windows.MONTHLY.start)}::date, ${day(windows.MONTHLY.end)}::date),
-        ('TOTAL'::"BudgetPeriod", '-infinity'::date, 'infinity'::date)
-      ) AS bound(period, first_day, end_day))
-    SELECT b.id, b.period::text AS period, b.user_id AS "userId", b.team_id AS "teamId",
-           b.limit_micros AS "limitMicros", b.alert_thresholds AS "alertThresholds",
-           CASE WHEN b.user_id IS NOT NULL
-             THEN (SELECT COALESCE(SUM(s.cost_micros), 0) FROM spend_daily s
-                    WHERE s.user_id = b.user_id AND s.day >= bound.first_day AND s.day < bound.end_day)
-             ELSE (SELECT COALESCE(SUM(s.cost_micros), 0) FROM spend_daily s
-                    WHERE s.team_key = b.team_id AND s.day >= bound.first_day AND s.day < bound.end_day)
-           END::bigint AS "spentMicros",
-           CASE WHEN b.user_id IS NOT NULL
-             THEN (SELECT u.reserved_micros FROM users u WHERE u.id = b.user_id)
-             ELSE (SELECT COALESCE(SUM(h.amount_micros), 0) FROM holds h WHERE h.team_id = b.team_id AND h.status = 'OPEN')
-           END::bigint AS "heldMicros"
-      FROM budgets b JOIN bounds bound ON bound.period = b.period
-     WHERE b.user_id = ${owners.userId}::uuid OR b.team_id = ${owners.teamId}::uuid
-     ORDER BY b.user_id NULLS LAST, b.period`;
+    SELECT id, period::text AS period, user_id AS "userId", team_id AS "teamId", limit_micros AS "limitMicros",
+           alert_thresholds AS "alertThresholds", spent_micros AS "spentMicros", held_micros AS "heldMicros"
+      FROM imagegate_budget_usages(${owners.userId}::uuid, ${owners.teamId}::uuid, ${days[0]}::date, ${days[1]}::date,
+                                   ${days[2]}::date, ${days[3]}::date, ${days[4]}::date, ${days[5]}::date)`;
   return rows.map((row) => ({
     ...row,
     scope: row.userId === null ? "TEAM" : "USER",

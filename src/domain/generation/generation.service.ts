@@ -3,19 +3,19 @@ import type { ImageProvider, ProviderImage, ProviderResult } from "../../provide
 import { imageKey, type ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
 import { resolveRequest, sizeDimensions, type GenerationRequest, type GenerationRequestInput } from "../catalog";
-import type { Db, Tx } from "../db";
+import type { Db } from "../db";
 import type { ImageModel } from "../enums";
 import { DomainError } from "../errors";
-import { placeHold, releaseHold, settleHold } from "../ledger/holds";
+import { releaseHold } from "../ledger/holds";
 import { describeError, type Logger } from "../logger";
-import { holdMicros, settledCostMicros } from "../pricing/cost";
-import { priceInForce, tokenRatesInForce } from "../pricing/price-book";
+import { settledCostMicros } from "../pricing/cost";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import { recordCrossedThresholds } from "../budgets/alert-recording";
-import { lockAccountAndCheckBudgets } from "../budgets/budget-guard";
-import { budgetUsages, type BudgetUsage } from "../budgets/budget-usage";
+import { budgetUsages } from "../budgets/budget-usage";
 import type { GenerationRecord } from "./generation-record";
+import { openGeneration, type OpenedGeneration } from "./open-generation";
 import { errorForStoredFailure, failureOf } from "./provider-failure";
+import { settleGeneration } from "./settle-generation";
 
 export interface GenerationDeps {
   db: Db;
@@ -29,15 +29,6 @@ export interface GenerationDeps {
   userTag(userId: string): string;
   logger: Logger;
   now?: () => Date;
-}
-
-interface OpenedGeneration {
-  id: string;
-  createdAt: Date;
-  heldMicros: bigint;
-  teamId: string | null;
-  /** Whether any budget applied: only then can a charge cross an alert threshold. */
-  budgeted: boolean;
 }
 
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
@@ -121,47 +112,23 @@ export class GenerationService {
     }
   }
 
-  /**
-   * Records the PENDING generation and holds its price, after checking the caller's budgets under its account lock,
-   * in one transaction; "DUPLICATE" if its idempotency key is taken.
-   */
-  private async open(
-    principal: Principal,
-    request: GenerationRequest,
-    providerName: string,
-  ): Promise<OpenedGeneration | "DUPLICATE"> {
-    const id = randomUUID();
-    const now = this.now();
-    return this.deps.db.$transaction(async (tx) => {
-      const price = await priceInForce(tx, request, now);
-      const heldMicros = holdMicros(price.perImageMicros, request.n);
-      const account = await lockAccountAndCheckBudgets(tx, {
-        userId: principal.userId,
-        holdMicros: heldMicros,
-        at: now,
-        timeZone: this.deps.timeZone,
-      });
-      const inserted = await tx.$executeRaw`
-        INSERT INTO image_generations (id, user_id, status, provider, model, size, quality, style, n, prompt,
-                                       response_format, moderation, idempotency_key, price_id, per_image_micros,
-                                       hold_micros, team_id, created_at)
-        VALUES (${id}::uuid, ${principal.userId}::uuid, 'PENDING', ${providerName}, ${request.model}::"ImageModel",
-                ${request.size}::"ImageSize", ${request.quality}::"ImageQuality", ${request.style}::"ImageStyle",
-                ${request.n}, ${request.prompt}, ${request.responseFormat}, ${request.moderation},
-                ${request.idempotencyKey}, ${price.id}::uuid, ${price.perImageMicros}, ${heldMicros}, ${account.teamId}::uuid, ${now})
-        ON CONFLICT (user_id, idempotency_key) DO NOTHING`;
-      if (inserted === 0) return "DUPLICATE" as const;
-      await placeHold(tx, {
-        userId: principal.userId,
-        teamId: account.teamId,
-        generationId: id,
-        amountMicros: heldMicros,
-        expiresAt: new Date(now.getTime() + this.deps.holdTtlMs),
-      });
-      return { id, createdAt: now, heldMicros, teamId: account.teamId, budgeted: account.budgets.length > 0 };
-    }, TRANSACTION_OPTIONS);
+  private open(principal: Principal, request: GenerationRequest, provider: string) {
+    return openGeneration(this.deps.db, {
+      id: randomUUID(),
+      userId: principal.userId,
+      provider,
+      request,
+      now: this.now(),
+      holdTtlMs: this.deps.holdTtlMs,
+      timeZone: this.deps.timeZone,
+    });
   }
 
+  /**
+   * Stores the images, then settles in one statement. With budgets, the settle runs in a transaction that first
+   * takes the team's lock (as the hold did) and then records the alert thresholds the charge crossed: concurrent
+   * charges of a team's members then cannot each miss a crossing that only their sum makes.
+   */
   private async complete(
     principal: Principal,
     opened: OpenedGeneration,
@@ -169,53 +136,32 @@ export class GenerationService {
     result: ProviderResult,
   ): Promise<GenerationRecord> {
     if (result.images.length !== request.n) {
-      throw new DomainError(
-        "UPSTREAM_ERROR",
-        `The provider returned ${result.images.length} images for n=${request.n}`,
-      );
+      throw new DomainError("UPSTREAM_ERROR", `The provider returned ${result.images.length} images for n=${request.n}`);
     }
     const images = await this.storeImages(opened.id, result.images, request);
-    // GPT image models settle from the tokens the provider reports, at the token prices in force for the request.
-    const rates =
-      result.usage === undefined ? undefined : await tokenRatesInForce(this.deps.db, request.model, opened.createdAt);
     const costMicros = settledCostMicros({
       spec: request.spec,
       heldMicros: opened.heldMicros,
       usage: result.usage,
-      rates,
+      rates: opened.tokenRates,
     });
-
-    return this.deps.db.$transaction(async (tx) => {
-      await tx.generatedImage.createMany({ data: images });
-      const settledAt = this.now();
-      const settled = await settleHold(tx, {
-        generationId: opened.id,
-        costMicros,
-        at: settledAt,
-        timeZone: this.deps.timeZone,
-      });
-      if (!settled) {
-        throw new DomainError("UPSTREAM_ERROR", "The generation outlived its hold and was cancelled; nothing was charged");
-      }
-      if (opened.budgeted) await this.recordBudgetAlerts(tx, principal.userId, opened.teamId, settledAt);
-      return tx.imageGeneration.update({
-        where: { id: opened.id },
-        data: {
-          status: "SUCCEEDED",
-          costMicros,
-          completedAt: this.now(),
-          inputTextTokens: result.usage?.inputTextTokens,
-          inputImageTokens: result.usage?.inputImageTokens,
-          outputTokens: result.usage?.outputTokens,
-        },
-        include: { images: { orderBy: { index: "asc" } } },
-      });
-    }, TRANSACTION_OPTIONS);
-  }
-
-  private async recordBudgetAlerts(tx: Tx, userId: string, teamId: string | null, at: Date): Promise<void> {
-    const budgets: BudgetUsage[] = await budgetUsages(tx, { userId, teamId }, at, this.deps.timeZone);
-    await recordCrossedThresholds(tx, budgets);
+    const at = this.now();
+    const settle = { generationId: opened.id, costMicros, usage: result.usage, images, at, timeZone: this.deps.timeZone };
+    const settled = !opened.budgeted
+      ? await settleGeneration(this.deps.db, settle)
+      : await this.deps.db.$transaction(async (tx) => {
+          if (opened.teamBudgeted) await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
+          const generation = await settleGeneration(tx, settle);
+          if (generation !== null) {
+            const owners = { userId: principal.userId, teamId: opened.teamId };
+            await recordCrossedThresholds(tx, await budgetUsages(tx, owners, at, this.deps.timeZone));
+          }
+          return generation;
+        }, TRANSACTION_OPTIONS);
+    if (settled === null) {
+      throw new DomainError("UPSTREAM_ERROR", "The generation outlived its hold and was cancelled; nothing was charged");
+    }
+    return settled;
   }
 
   private async storeImages(generationId: string, images: ProviderImage[], request: GenerationRequest) {

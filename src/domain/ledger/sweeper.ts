@@ -22,13 +22,16 @@ const MAX_PENDING_RELEASES = 10_000;
 /**
  * Releases up to `limit` expired OPEN holds; their generations end FAILED with errorCode "INTERRUPTED". Any number of
  * processes may run it at once: each hold is picked by one of them (FOR UPDATE SKIP LOCKED) and released once.
+ * `now` is the clock that stamped the holds' expiry (the server's); the database's clock by default.
  */
-export function sweepExpiredHolds(db: Db, options: { limit?: number } = {}): Promise<ReleasedHolds> {
+export function sweepExpiredHolds(db: Db, options: { limit?: number; now?: Date } = {}): Promise<ReleasedHolds> {
+  const at = options.now ?? null;
   return releaseHolds(
     db,
+    at,
     Prisma.sql`
       SELECT id AS hold_id, 'INTERRUPTED'::text AS error_code FROM holds
-       WHERE status = 'OPEN' AND expires_at < now()
+       WHERE status = 'OPEN' AND expires_at < COALESCE(${at}::timestamptz, now())
        ORDER BY expires_at
        LIMIT ${options.limit ?? DEFAULT_BATCH}
          FOR UPDATE SKIP LOCKED`,
@@ -39,11 +42,16 @@ export function sweepExpiredHolds(db: Db, options: { limit?: number } = {}): Pro
  * Releases the holds of the given generations if still OPEN, failing each generation (if still PENDING) with its
  * error code. Idempotent: a hold that was settled or released meanwhile is left alone.
  */
-export function releaseGenerations(db: Db, failures: { generationId: string; errorCode: string }[]) {
+export function releaseGenerations(
+  db: Db,
+  failures: { generationId: string; errorCode: string }[],
+  options: { now?: Date } = {},
+): Promise<ReleasedHolds> {
   const ids = failures.map((failure) => failure.generationId);
   const codes = failures.map((failure) => failure.errorCode);
   return releaseHolds(
     db,
+    options.now ?? null,
     Prisma.sql`
       SELECT h.id AS hold_id, f.error_code FROM holds h
         JOIN unnest(${ids}::uuid[], ${codes}::text[]) AS f(generation_id, error_code) ON f.generation_id = h.generation_id
@@ -58,11 +66,11 @@ export function releaseGenerations(db: Db, failures: { generationId: string; err
  * updated once, with the sum of its released holds. (PostgreSQL runs every data-modifying CTE to completion,
  * whether or not the final SELECT reads it.)
  */
-async function releaseHolds(db: Db, picked: Prisma.Sql): Promise<ReleasedHolds> {
+async function releaseHolds(db: Db, at: Date | null, picked: Prisma.Sql): Promise<ReleasedHolds> {
   const rows = await db.$queryRaw<{ released: number; released_micros: bigint; generation_ids: string[] }[]>`
     WITH picked AS (${picked}),
     released AS (
-      UPDATE holds h SET status = 'RELEASED', resolved_at = now()
+      UPDATE holds h SET status = 'RELEASED', resolved_at = COALESCE(${at}::timestamptz, now())
         FROM picked WHERE h.id = picked.hold_id AND h.status = 'OPEN'
       RETURNING h.user_id, h.generation_id, h.amount_micros, picked.error_code),
     per_user AS (
@@ -74,7 +82,8 @@ async function releaseHolds(db: Db, picked: Prisma.Sql): Promise<ReleasedHolds> 
         FROM per_user p JOIN locked_users l ON l.id = p.user_id
        WHERE u.id = p.user_id),
     generations AS (
-      UPDATE image_generations g SET status = 'FAILED', error_code = released.error_code, completed_at = now()
+      UPDATE image_generations g SET status = 'FAILED', error_code = released.error_code,
+                                    completed_at = COALESCE(${at}::timestamptz, now())
         FROM released WHERE g.id = released.generation_id AND g.status = 'PENDING')
     SELECT (SELECT count(*) FROM released)::int AS released,
            (SELECT COALESCE(sum(amount_micros), 0) FROM released)::bigint AS released_micros,
@@ -100,8 +109,10 @@ export function startHoldSweeper(args: {
   intervalMs: number;
   logger: Logger;
   batchSize?: number;
+  /** The clock that stamps holds' expiry (tests move it); the database's clock when absent. */
+  now?: () => Date;
 }): HoldSweeper {
-  const { db, intervalMs, logger } = args;
+  const { db, intervalMs, logger, now } = args;
   const batchSize = args.batchSize ?? DEFAULT_BATCH;
   const pending = new Map<string, string>();
   let running: Promise<void> = Promise.resolve();
@@ -111,24 +122,28 @@ export function startHoldSweeper(args: {
   const retryScheduled = async () => {
     if (pending.size === 0) return;
     const failures = [...pending].slice(0, batchSize).map(([generationId, errorCode]) => ({ generationId, errorCode }));
-    const result = await releaseGenerations(db, failures);
+    const result = await releaseGenerations(db, failures, { now: now?.() });
     for (const { generationId } of failures) pending.delete(generationId);
     if (result.released > 0) logReleased(logger, "released holds whose release had failed", result);
   };
   const sweepExpired = async () => {
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
-      const result = await sweepExpiredHolds(db, { limit: batchSize });
+      const result = await sweepExpiredHolds(db, { limit: batchSize, now: now?.() });
       if (result.released > 0) logReleased(logger, "released expired holds", result);
       if (result.released < batchSize) return;
     }
   };
-  const tick = async () => {
+  // Each half on its own: a release that keeps failing must not stop expired holds from being swept.
+  const attempt = async (work: () => Promise<void>, what: string) => {
     try {
-      await retryScheduled();
-      await sweepExpired();
+      await work();
     } catch (error) {
-      logger.warn({ cause: describeError(error), pendingReleases: pending.size }, "hold sweep failed; next tick retries");
+      logger.warn({ cause: describeError(error), pendingReleases: pending.size }, `${what} failed; next tick retries`);
     }
+  };
+  const tick = async () => {
+    await attempt(retryScheduled, "retrying failed releases");
+    await attempt(sweepExpired, "hold sweep");
   };
   const runOnce = () => (running = running.then(tick));
   const schedule = () => {

@@ -1,8 +1,8 @@
 import type { Db, Tx } from "../db";
 import { formatMoney } from "../money";
 
-// Proves the caches against what they cache, in set-based SQL (one pass per table, hash aggregates), inside one
-// REPEATABLE READ snapshot so that a running system is seen at one instant:
+// Proves the caches against what they cache, in set-based SQL (whole-table hash aggregates and joins, never a query
+// per row), inside one REPEATABLE READ snapshot so that a running system is seen at one instant:
 // - accounts: users.balance_micros is the sum of the user's ledger, users.reserved_micros the sum of its OPEN holds;
 // - holds: a hold is OPEN exactly while its generation is PENDING;
 // - charges: a SUCCEEDED generation has exactly one CHARGE, of its cost; any other generation has none;
@@ -35,7 +35,8 @@ export interface LedgerReport {
   mismatches: AccountMismatch[];
   mismatchCount: number;
   holds: Section<{ generationId: string; holdStatus: string; generationStatus: string }>;
-  charges: Section<{ generationId: string; status: string; charges: number; charged: string; cost: string }>;
+  /** `charge`: the (first) charge's amount, null when there is none. */
+  charges: Section<{ generationId: string; status: string; charges: number; charge: string | null; cost: string }>;
   balanceChain: Section<{ userId: string }>;
   aggregates: Section<{ userId: string; spendDaily: string; ledgerNet: string }> & {
     spendDailyTotal: string;
@@ -45,6 +46,8 @@ export interface LedgerReport {
 
 export async function verifyLedger(db: Db): Promise<LedgerReport> {
   return db.$transaction(async (tx) => {
+    // Per-generation and per-entry aggregates are hashed in memory, not spilled to disk or index-scanned in uuid order.
+    await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
     const accountsChecked = await countUsers(tx);
     const accounts = await accountMismatches(tx);
     const holds = await holdMismatches(tx);
@@ -76,11 +79,19 @@ function section<T>(rows: (T & { total: number })[]): Section<T> {
 
 async function accountMismatches(tx: Tx): Promise<Section<AccountMismatch>> {
   const rows = await tx.$queryRaw<
-    { userId: string; email: string; balance: bigint; ledgerSum: bigint; reserved: bigint; openHolds: bigint; total: number }[]
+    {
+      userId: string;
+      email: string;
+      balance: bigint;
+      ledgerSum: bigint;
+      reserved: bigint;
+      openHolds: bigint;
+      total: number;
+    }[]
   >`
     WITH ledger AS (SELECT user_id, sum(amount_micros) AS micros FROM ledger_entries GROUP BY user_id),
     open_holds AS (SELECT user_id, sum(amount_micros) AS micros FROM holds WHERE status = 'OPEN' GROUP BY user_id),
-    wrong AS (
+    wrong AS MATERIALIZED (
       SELECT u.id, u.email, u.balance_micros, COALESCE(l.micros, 0) AS ledger_sum,
              u.reserved_micros, COALESCE(h.micros, 0) AS open_holds
         FROM users u LEFT JOIN ledger l ON l.user_id = u.id LEFT JOIN open_holds h ON h.user_id = u.id
@@ -101,11 +112,17 @@ async function accountMismatches(tx: Tx): Promise<Section<AccountMismatch>> {
 
 /** OPEN holds on finished generations, and PENDING generations without an OPEN hold. */
 async function holdMismatches(tx: Tx) {
-  const rows = await tx.$queryRaw<{ generationId: string; holdStatus: string; generationStatus: string; total: number }[]>`
-    WITH wrong AS (
-      SELECT g.id, COALESCE(h.status::text, 'NONE') AS hold_status, g.status::text AS generation_status
+  const rows = await tx.$queryRaw<
+    { generationId: string; holdStatus: string; generationStatus: string; total: number }[]
+  >`
+    WITH wrong AS MATERIALIZED (
+      SELECT g.id, 'OPEN' AS hold_status, g.status::text AS generation_status
+        FROM holds h JOIN image_generations g ON g.id = h.generation_id
+       WHERE h.status = 'OPEN' AND g.status <> 'PENDING'
+      UNION ALL
+      SELECT g.id, COALESCE(h.status::text, 'NONE'), 'PENDING'
         FROM image_generations g LEFT JOIN holds h ON h.generation_id = g.id
-       WHERE (g.status = 'PENDING') <> (h.status IS NOT DISTINCT FROM 'OPEN'))
+       WHERE g.status = 'PENDING' AND h.status IS DISTINCT FROM 'OPEN')
     SELECT id::text AS "generationId", hold_status AS "holdStatus", generation_status AS "generationStatus",
            (count(*) OVER ())::int AS total
       FROM wrong ORDER BY id LIMIT ${LISTED_MAX}`;
@@ -114,22 +131,28 @@ async function holdMismatches(tx: Tx) {
 
 /** Generations charged other than once for SUCCEEDED (at their cost) and never otherwise. */
 async function chargeMismatches(tx: Tx) {
+  // min() rather than sum(): it stays bigint (sum of bigint is numeric), and with exactly one charge it is the charge.
   const rows = await tx.$queryRaw<
-    { generationId: string; status: string; charges: number; charged: bigint; cost: bigint; total: number }[]
+    { generationId: string; status: string; charges: number; charge: bigint | null; cost: bigint; total: number }[]
   >`
     WITH charges AS (
-      SELECT generation_id, count(*) AS n, -sum(amount_micros) AS micros
+      SELECT generation_id, count(*) AS n, min(amount_micros) AS amount_micros
         FROM ledger_entries WHERE kind = 'CHARGE' AND generation_id IS NOT NULL GROUP BY generation_id),
-    wrong AS (
-      SELECT g.id, g.status::text AS status, COALESCE(c.n, 0) AS charges, COALESCE(c.micros, 0) AS charged,
-             g.cost_micros
+    wrong AS MATERIALIZED (
+      SELECT g.id, g.status::text AS status, COALESCE(c.n, 0) AS charges, c.amount_micros, g.cost_micros
         FROM image_generations g LEFT JOIN charges c ON c.generation_id = g.id
-       WHERE CASE WHEN g.status = 'SUCCEEDED' THEN c.n IS DISTINCT FROM 1 OR c.micros <> g.cost_micros
+       WHERE CASE WHEN g.status = 'SUCCEEDED' THEN c.n IS DISTINCT FROM 1 OR c.amount_micros <> -g.cost_micros
                   ELSE c.n IS NOT NULL END)
-    SELECT id::text AS "generationId", status, charges::int AS charges, charged::bigint AS charged,
+    SELECT id::text AS "generationId", status, charges::int AS charges, -amount_micros AS charge,
            cost_micros AS cost, (count(*) OVER ())::int AS total
       FROM wrong ORDER BY id LIMIT ${LISTED_MAX}`;
-  return section(rows.map((row) => ({ ...row, charged: formatMoney(row.charged), cost: formatMoney(row.cost) })));
+  return section(
+    rows.map((row) => ({
+      ...row,
+      charge: row.charge === null ? null : formatMoney(row.charge),
+      cost: formatMoney(row.cost),
+    })),
+  );
 }
 
 /**
@@ -143,7 +166,7 @@ async function brokenChains(tx: Tx) {
       UNION ALL SELECT user_id, balance_after_micros, -1 FROM ledger_entries
       UNION ALL SELECT id, 0, -1 FROM users
       UNION ALL SELECT id, balance_micros, 1 FROM users),
-    unmatched AS (SELECT DISTINCT user_id FROM points GROUP BY user_id, micros HAVING sum(n) <> 0)
+    unmatched AS MATERIALIZED (SELECT DISTINCT user_id FROM points GROUP BY user_id, micros HAVING sum(n) <> 0)
     SELECT user_id::text AS "userId", (count(*) OVER ())::int AS total
       FROM unmatched ORDER BY user_id LIMIT ${LISTED_MAX}`;
   return section(rows);

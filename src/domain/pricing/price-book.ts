@@ -3,8 +3,7 @@ import type { Db, Tx } from "../db";
 import { isUniqueViolation } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
-import { DomainError, badInput } from "../errors";
-import type { TokenRates } from "./cost";
+import { badInput } from "../errors";
 
 export interface PriceRecord {
   id: string;
@@ -18,23 +17,6 @@ export interface PriceRecord {
 // The pricing matrix is append-only: a change is a new row with an effective time, so that every generation
 // keeps pointing at the row it was charged at.
 
-export async function priceInForce(
-  db: Db | Tx,
-  key: { model: ImageModel; size: ImageSize; quality: ImageQuality },
-  at: Date,
-): Promise<PriceRecord> {
-  const price = await db.price.findFirst({
-    where: { model: key.model, size: key.size, quality: key.quality, effectiveFrom: { lte: at } },
-    orderBy: { effectiveFrom: "desc" },
-  });
-  if (price === null) {
-    throw new DomainError("BAD_USER_INPUT", `No price is set for ${key.model} ${key.size} ${key.quality}`, {
-      field: "input.model",
-    });
-  }
-  return price;
-}
-
 export async function pricesInForce(db: Db, at: Date): Promise<PriceRecord[]> {
   return db.$queryRaw<PriceRecord[]>`
     SELECT DISTINCT ON (model, size, quality)
@@ -42,23 +24,6 @@ export async function pricesInForce(db: Db, at: Date): Promise<PriceRecord[]> {
       FROM prices
      WHERE effective_from <= ${at}
      ORDER BY model, size, quality, effective_from DESC`;
-}
-
-export async function tokenRatesInForce(db: Db | Tx, model: ImageModel, at: Date): Promise<TokenRates | undefined> {
-  const rows = await db.$queryRaw<{ kind: string; rate: bigint }[]>`
-    SELECT DISTINCT ON (kind) kind::text AS kind, per_million_tokens_micros AS rate
-      FROM token_prices
-     WHERE model = ${model}::"ImageModel" AND effective_from <= ${at}
-     ORDER BY kind, effective_from DESC`;
-  const rate = (kind: string) => rows.find((row) => row.kind === kind)?.rate;
-  const textInput = rate("TEXT_INPUT");
-  const imageOutput = rate("IMAGE_OUTPUT");
-  if (textInput === undefined || imageOutput === undefined) return undefined;
-  return {
-    textInputPerMillionMicros: textInput,
-    imageInputPerMillionMicros: rate("IMAGE_INPUT") ?? 0n,
-    imageOutputPerMillionMicros: imageOutput,
-  };
 }
 
 export interface SetPriceInput {

@@ -3,12 +3,12 @@ import { RateLimiterPostgres } from "rate-limiter-flexible";
 import { describeError, type Logger } from "../logger";
 import type { CounterStore } from "./flexible-image-rate-limiter";
 
+type PostgresLimiterOptions = ConstructorParameters<typeof RateLimiterPostgres>[0];
+
 /**
  * The library's own table (key, points, expire), created at run time. Not a Prisma model: the migration check diffs
  * schema.prisma against the migrations only, so it never reports this table as drift.
  */
-type PostgresLimiterOptions = ConstructorParameters<typeof RateLimiterPostgres>[0];
-
 export const RATE_LIMIT_TABLE = "rate_limit_counters";
 /** pg_advisory_lock key ("imgrlc") that serializes the table's creation across processes starting together. */
 const CREATE_TABLE_LOCK_KEY = 0x696d67726c63;

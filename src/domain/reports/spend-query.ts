@@ -1,16 +1,17 @@
 import { Prisma } from "../../generated/prisma/client";
 import { NO_TEAM } from "../ledger/holds";
 import type { SpendDimension } from "./spend-dimension";
+import type { SpendSegment, SpendSource } from "./spend-sources";
 import type { RangeSplit } from "./spend-range";
 
-// One set-based statement per report: the whole days from spend_daily and the partial days at the edges from the
-// ledger (CHARGE: one request, n images, -amount; REFUND: -amount only), unioned, then grouped by the chosen
-// dimensions. Every identifier below is a constant of this file; values travel as bind parameters.
+// One set-based statement per report: the whole days from the aggregates (spend-sources.ts) and the partial days
+// at the edges from the ledger (CHARGE: one request, n images, -amount; REFUND: -amount only), unioned, then
+// grouped by the chosen dimensions. Every identifier below is a constant of this file; values are bind parameters.
 
 const NO_TEAM_SQL = Prisma.raw(`'${NO_TEAM}'::uuid`);
 
 interface DimensionSql {
-  /** The column in the unioned rows (`s`), and its expressions in the daily (`d`) and ledger (`l`, `g`) branches. */
+  /** The column in the unioned rows (`s`), and its expressions in the aggregate (`d`) and ledger (`l`, `g`) branches. */
   key: Prisma.Sql;
   daily: Prisma.Sql;
   ledger: (timeZone: string) => Prisma.Sql;
@@ -67,9 +68,18 @@ const DIMENSIONS: Record<SpendDimension, DimensionSql> = {
   },
 };
 
+const SOURCES: Record<SpendSource, { table: Prisma.Sql; time: Prisma.Sql }> = {
+  daily: { table: Prisma.raw("spend_daily"), time: Prisma.raw("d.day") },
+  monthly: { table: Prisma.raw("spend_monthly"), time: Prisma.raw("d.month") },
+  shards: { table: Prisma.raw("spend_daily_shards"), time: Prisma.raw("d.day") },
+};
+
 export interface SpendQuery {
   groupBy: readonly SpendDimension[];
-  split: RangeSplit;
+  /** Whole days, each range from the aggregate that has the grouping's dimensions (planSegments). */
+  segments: SpendSegment[];
+  /** Partial days, from the ledger. */
+  edges: RangeSplit["edges"];
   timeZone: string;
   /** Adds `email` next to `user_id` and `team_name` next to `team_id` (for the CSV): an index probe per row. */
   withNames?: boolean;
@@ -120,30 +130,36 @@ const TOTALS = Prisma.raw(
     "COALESCE(SUM(s.cost_micros), 0)::int8 AS cost_micros",
 );
 
-/** The rows to group: only the columns the grouping needs, so the daily branch can stay narrow. */
+/** The rows to group: only the columns the grouping needs, so each branch stays narrow. */
 function sourceRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
-  const { split, timeZone } = query;
-  const branches: Prisma.Sql[] = [];
-  if (split.days !== null) {
-    const columns = [...dims.map((d) => Prisma.sql`${d.daily} AS ${d.key}`), Prisma.raw("d.requests, d.images, d.cost_micros")];
-    branches.push(Prisma.sql`
+  const branches = query.segments.map((segment) => segmentRows(segment, dims));
+  if (query.edges.length > 0) branches.push(ledgerRows(query, dims));
+  return Prisma.join(branches, " UNION ALL ");
+}
+
+function segmentRows(segment: SpendSegment, dims: DimensionSql[]): Prisma.Sql {
+  const { table, time } = SOURCES[segment.source];
+  const columns = [
+    ...dims.map((d) => Prisma.sql`${d.daily} AS ${d.key}`),
+    Prisma.raw("d.requests, d.images, d.cost_micros"),
+  ];
+  return Prisma.sql`
       SELECT ${Prisma.join(columns, ", ")}
-        FROM spend_daily d
-       WHERE d.day >= ${split.days.first}::date AND d.day < ${split.days.end}::date`);
-  }
-  if (split.edges.length > 0) {
-    const columns = [
-      ...dims.map((d) => Prisma.sql`${d.ledger(timeZone)} AS ${d.key}`),
-      Prisma.raw(
-        "CASE WHEN l.kind = 'CHARGE' THEN 1 ELSE 0 END AS requests, " +
-          "CASE WHEN l.kind = 'CHARGE' THEN g.n ELSE 0 END AS images, -l.amount_micros AS cost_micros",
-      ),
-    ];
-    const during = split.edges.map((edge) => Prisma.sql`(l.created_at >= ${edge.from} AND l.created_at < ${edge.to})`);
-    branches.push(Prisma.sql`
+        FROM ${table} d
+       WHERE ${time} >= ${segment.first}::date AND ${time} < ${segment.end}::date`;
+}
+
+function ledgerRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
+  const columns = [
+    ...dims.map((d) => Prisma.sql`${d.ledger(query.timeZone)} AS ${d.key}`),
+    Prisma.raw(
+      "CASE WHEN l.kind = 'CHARGE' THEN 1 ELSE 0 END AS requests, " +
+        "CASE WHEN l.kind = 'CHARGE' THEN g.n ELSE 0 END AS images, -l.amount_micros AS cost_micros",
+    ),
+  ];
+  const during = query.edges.map((edge) => Prisma.sql`(l.created_at >= ${edge.from} AND l.created_at < ${edge.to})`);
+  return Prisma.sql`
       SELECT ${Prisma.join(columns, ", ")}
         FROM ledger_entries l JOIN image_generations g ON g.id = l.generation_id
-       WHERE l.kind IN ('CHARGE', 'REFUND') AND (${Prisma.join(during, " OR ")})`);
-  }
-  return Prisma.join(branches, " UNION ALL ");
+       WHERE l.kind IN ('CHARGE', 'REFUND') AND (${Prisma.join(during, " OR ")})`;
 }

@@ -3,6 +3,7 @@ import { badInput } from "../errors";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { normalizeGroupBy, type SpendDimension } from "./spend-dimension";
 import { spendReportSql, type SpendSqlRow } from "./spend-query";
+import { planSegments } from "./spend-sources";
 import { splitRange, validateRange, type SpendRange } from "./spend-range";
 
 // Net spend (charges less refunds) in [from, to), grouped by any subset of the dimensions. Totals equal the sum of
@@ -49,9 +50,10 @@ export interface PreparedSpendReport {
 export function prepareSpendReport(input: SpendReportInput, options: { limit?: number; withNames?: boolean } = {}) {
   validateRange(input);
   const groupBy = normalizeGroupBy(input.groupBy);
+  const { days, edges } = splitRange(input);
   return {
     groupBy,
-    query: { groupBy, split: splitRange(input), timeZone: input.timeZone, ...options },
+    query: { groupBy, segments: planSegments(groupBy, days), edges, timeZone: input.timeZone, ...options },
   } satisfies PreparedSpendReport;
 }
 

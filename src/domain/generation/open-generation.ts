@@ -1,0 +1,115 @@
+import type { GenerationRequest } from "../catalog";
+import type { Db } from "../db";
+import { periodBounds } from "../budgets/budget-usage";
+import { DomainError, notFound } from "../errors";
+import { formatMoney } from "../money";
+import type { TokenRates } from "../pricing/cost";
+
+/** A generation whose price is held: what the rest of the flow needs to know about it. */
+export interface OpenedGeneration {
+  id: string;
+  createdAt: Date;
+  heldMicros: bigint;
+  teamId: string | null;
+  /** Whether any budget applies: only then can a charge cross an alert threshold. */
+  budgeted: boolean;
+  /** Whether the team's budgets apply: settling then takes the team's lock, like the hold did. */
+  teamBudgeted: boolean;
+  /** The token prices in force when the request was made (GPT image models settle from usage at them). */
+  tokenRates: TokenRates | undefined;
+}
+
+interface OpenRow {
+  outcome: "OPENED" | "NO_PRICE" | "NO_USER" | "BUDGET_EXCEEDED" | "INSUFFICIENT_CREDITS" | "DUPLICATE";
+  holdMicros: bigint | null;
+  teamId: string | null;
+  budgeted: boolean;
+  teamBudgeted: boolean;
+  textInputRate: bigint | null;
+  imageInputRate: bigint | null;
+  imageOutputRate: bigint | null;
+  budgetPeriod: string | null;
+  budgetScope: string | null;
+  budgetLimit: bigint | null;
+  budgetRemaining: bigint | null;
+}
+
+/**
+ * Records the PENDING generation and holds its price in one round trip: `imagegate_open_generation` (migration
+ * generation_functions) takes the caller's account lock, checks every budget and the credit, and writes the
+ * generation and its hold atomically. "DUPLICATE" when the idempotency key is already taken.
+ */
+export async function openGeneration(
+  db: Db,
+  args: {
+    id: string;
+    userId: string;
+    provider: string;
+    request: GenerationRequest;
+    now: Date;
+    holdTtlMs: number;
+    timeZone: string;
+  },
+): Promise<OpenedGeneration | "DUPLICATE"> {
+  const { request, now } = args;
+  const [d0, d1, w0, w1, m0, m1] = periodBounds(now, args.timeZone).days;
+  const rows = await db.$queryRaw<OpenRow[]>`
+    SELECT outcome, hold_micros AS "holdMicros", team_id AS "teamId", budgeted, team_budgeted AS "teamBudgeted",
+           text_input_rate AS "textInputRate", image_input_rate AS "imageInputRate",
+           image_output_rate AS "imageOutputRate", budget_period AS "budgetPeriod", budget_scope AS "budgetScope",
+           budget_limit AS "budgetLimit", budget_remaining AS "budgetRemaining"
+      FROM imagegate_open_generation(
+        ${args.id}::uuid, ${args.userId}::uuid, ${args.provider}, ${request.model}::"ImageModel",
+        ${request.size}::"ImageSize", ${request.quality}::"ImageQuality", ${request.style}::"ImageStyle",
+        ${request.n}::integer, ${request.prompt}, ${request.responseFormat}, ${request.moderation},
+        ${request.idempotencyKey}, ${now}::timestamptz, ${new Date(now.getTime() + args.holdTtlMs)}::timestamptz,
+        ${d0}::date, ${d1}::date, ${w0}::date, ${w1}::date, ${m0}::date, ${m1}::date)`;
+  const row = rows[0]!;
+  switch (row.outcome) {
+    case "OPENED":
+      return {
+        id: args.id,
+        createdAt: now,
+        heldMicros: row.holdMicros!,
+        teamId: row.teamId,
+        budgeted: row.budgeted,
+        teamBudgeted: row.teamBudgeted,
+        tokenRates: tokenRatesOf(row),
+      };
+    case "DUPLICATE":
+      return "DUPLICATE";
+    case "NO_PRICE":
+      throw new DomainError("BAD_USER_INPUT", `No price is set for ${request.model} ${request.size} ${request.quality}`, {
+        field: "input.model",
+      });
+    case "NO_USER":
+      throw notFound("User");
+    case "INSUFFICIENT_CREDITS":
+      throw new DomainError("INSUFFICIENT_CREDITS", `Not enough credit: this request needs ${formatMoney(row.holdMicros!)}`, {
+        required: formatMoney(row.holdMicros!),
+      });
+    case "BUDGET_EXCEEDED": {
+      const scope = row.budgetScope!;
+      throw new DomainError(
+        "BUDGET_EXCEEDED",
+        `This request (${formatMoney(row.holdMicros!)}) would pass the ${scope.toLowerCase()}'s ${row.budgetPeriod} ` +
+          `budget of ${formatMoney(row.budgetLimit!)}; ${formatMoney(row.budgetRemaining!)} remains`,
+        {
+          period: row.budgetPeriod!,
+          scope,
+          limit: formatMoney(row.budgetLimit!),
+          remaining: formatMoney(row.budgetRemaining!),
+        },
+      );
+    }
+  }
+}
+
+function tokenRatesOf(row: OpenRow): TokenRates | undefined {
+  if (row.textInputRate === null || row.imageOutputRate === null) return undefined;
+  return {
+    textInputPerMillionMicros: row.textInputRate,
+    imageInputPerMillionMicros: row.imageInputRate ?? 0n,
+    imageOutputPerMillionMicros: row.imageOutputRate,
+  };
+}
