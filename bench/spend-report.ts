@@ -2,13 +2,12 @@
 // year and over a month, 20 runs each after a warm-up, p50 and p99; with --explain, the plan of each statement.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imagegate_bench \
-//     node -r @swc-node/register bench/spend-report.ts [--from 2025-01-01] [--explain]
+//     node -r @swc-node/register bench/spend-report.ts [--from 2025-01-01] [--runs 20] [--time-zone UTC] [--explain]
 import { createPrismaClient, Prisma } from "../src/db/client";
 import type { SpendDimension } from "../src/domain/reports/spend-dimension";
 import { spendReportSql } from "../src/domain/reports/spend-query";
 import { prepareSpendReport, spendReport } from "../src/domain/reports/spend-report";
 
-const RUNS = 20;
 const GROUPINGS: SpendDimension[][] = [["USER"], ["MODEL"], ["DAY"], ["USER", "MODEL"], ["TEAM", "MODEL"], []];
 
 function arg(name: string): string | undefined {
@@ -16,7 +15,8 @@ function arg(name: string): string | undefined {
   return index < 0 ? undefined : process.argv[index + 1];
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
@@ -24,10 +24,14 @@ async function main(): Promise<void> {
   const db = createPrismaClient(databaseUrl, { maxConnections: 1 });
   const start = new Date(`${arg("from") ?? "2025-01-01"}T00:00:00Z`);
   const timeZone = arg("time-zone") ?? "UTC";
+  const runs = Number(arg("runs") ?? 20);
   const ranges = {
     year: { from: start, to: new Date(Date.UTC(start.getUTCFullYear() + 1, start.getUTCMonth(), start.getUTCDate())) },
     month: { from: start, to: new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate())) },
-    "month+partial": { from: new Date(start.getTime() + 9.5 * 3600_000), to: new Date(start.getTime() + 30.25 * 86_400_000) },
+    "month+partial": {
+      from: new Date(start.getTime() + 9.5 * 3600_000),
+      to: new Date(start.getTime() + 30.25 * 86_400_000),
+    },
   };
   try {
     for (const [label, range] of Object.entries(ranges)) {
@@ -36,7 +40,7 @@ async function main(): Promise<void> {
         if (process.argv.includes("--explain")) await explain(db, input);
         const timesMs: number[] = [];
         let rows = 0;
-        for (let run = -2; run < RUNS; run++) {
+        for (let run = -2; run < runs; run++) {
           const startedNs = process.hrtime.bigint();
           const report = await spendReport(db, input);
           if (run >= 0) timesMs.push(Number(process.hrtime.bigint() - startedNs) / 1e6);
@@ -60,7 +64,9 @@ async function explain(db: ReturnType<typeof createPrismaClient>, input: Paramet
   const plan = await db.$queryRaw<{ "QUERY PLAN": string }[]>(
     Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${spendReportSql(query)}`,
   );
-  process.stdout.write(`--- ${input.groupBy.join("+") || "(total)"}\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}\n`);
+  process.stdout.write(
+    `--- ${input.groupBy.join("+") || "(total)"}\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@ import type { Settings } from "./config";
 import type { Db } from "./domain/db";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import { startHoldSweeper, type HoldSweeper } from "./domain/ledger/sweeper";
 import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
@@ -15,6 +16,8 @@ import type { ImageStorage } from "./storage/image-storage";
 
 export interface Imagegate extends RunningServer {
   services: Services;
+  /** Releases expired holds, and retries releases that failed while the database was away. */
+  sweeper: HoldSweeper;
 }
 
 /** Wires the domain, providers, storage and HTTP server together on an open database. */
@@ -43,6 +46,7 @@ export async function startImagegate(args: {
     defaultPerMinute: settings.rateLimitImagesPerMinute,
     logger,
   });
+  const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   let publicUrl = settings.publicUrl ?? "";
   const services: Services = {
     db,
@@ -65,6 +69,7 @@ export async function startImagegate(args: {
       timeZone: settings.timeZone,
       now,
       userTag: (userId) => userTag(userId, settings.userTagSecret),
+      onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };
   const server = await startHttpServer({
@@ -72,13 +77,17 @@ export async function startImagegate(args: {
     services,
     host: settings.host,
     port: settings.port,
+    // A backstop: main.ts cuts what is left once the generations in flight have finished or been interrupted.
+    drainGraceMs: settings.shutdownGraceMs + 5_000,
   });
   if (settings.publicUrl === undefined) publicUrl = server.url;
   const alertDelivery = startConfiguredAlertDelivery({ db, logger, webhook: settings.budgetAlertWebhook });
+  // The HTTP server first (it stops accepting at once, then drains), so workers run until its requests are done.
   const close = async () => {
-    await alertDelivery?.stop();
     await server.close();
+    await alertDelivery?.stop();
+    await sweeper.stop();
     await rateLimiter.close();
   };
-  return { ...server, services, close };
+  return { ...server, services, sweeper, close };
 }

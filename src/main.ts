@@ -5,9 +5,10 @@ import { createPrismaClient } from "./db/client";
 import { openDatabase } from "./db/database";
 import { describeError } from "./domain/logger";
 import { createLogger } from "./logging";
+import { installShutdown } from "./shutdown";
 
 // The composition root: settings, database (embedded unless DATABASE_URL is set, migrated before we listen),
-// then the server.
+// then the server, then the graceful shutdown (src/shutdown.ts).
 async function main(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel);
@@ -29,18 +30,7 @@ async function main(): Promise<void> {
     "imagegate is listening",
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    await app.close();
-    await db.$disconnect();
-    await database.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  installShutdown({ app, db, closeDatabase: () => database.close(), graceMs: settings.shutdownGraceMs, logger });
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { isDatabaseUnavailable } from "../domain/database-unavailable";
 import { DomainError } from "../domain/errors";
 import { describeError, type Logger } from "../domain/logger";
 
@@ -24,6 +25,15 @@ export function createErrorFormatter(logger: Logger) {
     const where = { path: formatted.path, locations: formatted.locations };
     if (original instanceof DomainError) {
       return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
+    }
+    if (isDatabaseUnavailable(original)) {
+      // Neither a fault of ours nor the client's: the database is away, and the same request may succeed shortly.
+      logger.warn({ path: formatted.path, cause: describeError(original) }, "database unavailable");
+      return {
+        message: "The service is temporarily unavailable; try again shortly",
+        ...where,
+        extensions: { code: "SERVICE_UNAVAILABLE" },
+      };
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {

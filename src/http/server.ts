@@ -16,7 +16,13 @@ import { spendCsv } from "./spend-csv";
 
 export interface RunningServer {
   url: string;
+  /**
+   * Stops accepting connections at once, then waits for the requests in progress (up to `drainGraceMs`, after which
+   * their connections are cut).
+   */
   close(): Promise<void>;
+  /** Cuts every open connection now: a shutdown's last step, for requests that outlived its deadline. */
+  closeConnections(): void;
 }
 
 /** The HTTP face of imagegate: POST /graphql, GET /images/..., /healthz and /readyz. */
@@ -25,6 +31,8 @@ export async function startHttpServer(args: {
   services: Services;
   host: string;
   port: number;
+  /** How long close() waits for requests in progress before cutting them; Apollo's 10 s by default. */
+  drainGraceMs?: number;
 }): Promise<RunningServer> {
   const { schema, services, host, port } = args;
   const app = express();
@@ -37,7 +45,7 @@ export async function startHttpServer(args: {
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo would otherwise re-raise the signal and kill the process mid-drain.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs })],
   });
   await apollo.start();
 
@@ -82,5 +90,6 @@ export async function startHttpServer(args: {
   return {
     url: `http://${hostForUrl}:${address.port}`,
     close: () => apollo.stop(),
+    closeConnections: () => httpServer.closeAllConnections(),
   };
 }

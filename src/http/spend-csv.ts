@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { Request, Response } from "express";
 import { DateTimeResolver } from "graphql-scalars";
 import { authenticate } from "../domain/accounts/api-keys";
@@ -15,22 +14,38 @@ import { bearerSecret } from "./bearer";
 // Parameters are checked before anything is sent (400 with a JSON error naming the field); then rows are written
 // a batch at a time as the database cursor yields them, waiting for the socket to drain.
 
-const STATUS_OF = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400 } as const;
+const STATUS_OF = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, RATE_LIMITED: 429 } as const;
+
+/** An export holds a pooled connection while its client reads: a few at a time, so generations never wait. */
+const MAX_EXPORTS_IN_FLIGHT = 2;
+const RETRY_AFTER_SECONDS = 5;
 
 export function spendCsv(services: Services) {
+  let exportsInFlight = 0;
   return async (req: Request, res: Response): Promise<void> => {
     let plan: SpendExport;
     try {
       await authorize(services, req);
       plan = planSpendExport({ ...parseQuery(req.query), timeZone: services.timeZone });
+      if (exportsInFlight >= MAX_EXPORTS_IN_FLIGHT) {
+        throw new DomainError("RATE_LIMITED", "Other spend exports are running; retry shortly", {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        });
+      }
     } catch (error) {
       const status = error instanceof DomainError ? STATUS_OF[error.code as keyof typeof STATUS_OF] : undefined;
       if (status === undefined || !(error instanceof DomainError)) throw error;
       if (status === 401) res.setHeader("WWW-Authenticate", "Bearer");
+      if (status === 429) res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
       res.status(status).json({ error: { code: error.code, message: error.message, ...error.details } });
       return;
     }
-    await stream(services, plan, res);
+    exportsInFlight++;
+    try {
+      await stream(services, plan, res);
+    } finally {
+      exportsInFlight--;
+    }
   };
 }
 
@@ -43,7 +58,10 @@ async function authorize(services: Services, req: Request): Promise<void> {
 
 function parseQuery(query: Request["query"]): { from: Date; to: Date; groupBy: SpendDimension[] } {
   const groupBy = single(query, "groupBy") ?? "";
-  const dimensions = groupBy.split(",").map((part) => part.trim().toUpperCase()).filter((part) => part !== "");
+  const dimensions = groupBy
+    .split(",")
+    .map((part) => part.trim().toUpperCase())
+    .filter((part) => part !== "");
   const unknown = dimensions.find((dimension) => !isSpendDimension(dimension));
   if (unknown !== undefined) throw badInput("groupBy", `unknown dimension ${JSON.stringify(unknown)}`);
   return { from: dateTime(query, "from"), to: dateTime(query, "to"), groupBy: dimensions as SpendDimension[] };
@@ -78,7 +96,7 @@ async function stream(services: Services, plan: SpendExport, res: Response): Pro
     await plan.run(services.db, async (rows) => {
       if (res.destroyed) throw new ClientGone();
       const chunk = rows.map((row) => `${columns.map((column) => csvField(column.value(row))).join(",")}\r\n`);
-      if (!res.write(chunk.join(""))) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (!res.write(chunk.join(""))) await drained(res);
     });
     res.end();
   } catch (error) {
@@ -89,6 +107,19 @@ async function stream(services: Services, plan: SpendExport, res: Response): Pro
 }
 
 class ClientGone extends Error {}
+
+/** Resolves when the socket takes more, or is gone; leaves no listener behind. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
 
 interface Column {
   header: string;

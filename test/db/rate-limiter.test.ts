@@ -8,6 +8,7 @@ import { createImageRateLimiter } from "../../src/domain/rate-limit/create-image
 import { RATE_LIMIT_TABLE } from "../../src/domain/rate-limit/postgres-counter-store";
 import type { ImageRateLimiter } from "../../src/domain/rate-limit/rate-limiter";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { startTcpProxy } from "../support/tcp-proxy";
 import { runDbTool } from "./tools/run-db-tool";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -37,6 +38,17 @@ async function outcome(limiter: ImageRateLimiter, who: Principal, images: number
     if (error instanceof DomainError) return error.code;
     throw error;
   }
+}
+
+/** Consumes one image at a time until refused (the store is back and counting), for at most 10 s. */
+async function untilRefused(limiter: ImageRateLimiter, who: Principal): Promise<string> {
+  const deadlineMs = Date.now() + 10_000;
+  let last = await outcome(limiter, who, 1);
+  while (last === "OK" && Date.now() < deadlineMs) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await outcome(limiter, who, 1);
+  }
+  return last;
 }
 
 async function queryOne<T>(databaseUrl: string, text: string, values: unknown[] = []): Promise<T | undefined> {
@@ -188,6 +200,34 @@ describe("when the store is unreachable the limiter fails open, with a warning",
       expect(logger.warnings).toContain("rate-limit store unavailable; allowing the request (fail open)");
     } finally {
       await limiter.close();
+    }
+  });
+
+  it("Redis down at start is used once it answers, and again after it went away and came back", async () => {
+    const proxy = await startTcpProxy(REDIS_URL);
+    await proxy.cut();
+    const logger = recordingLogger();
+    const limiter = await createImageRateLimiter({
+      databaseUrl: "postgresql://unused@127.0.0.1:1/unused",
+      redisUrl: proxy.proxiedUrl(REDIS_URL),
+      defaultPerMinute: 1,
+      logger,
+      keyPrefix: KEY_PREFIX,
+    });
+    try {
+      const who = principal();
+      await expect(limiter.consume(who, 1)).resolves.toBeUndefined(); // open: Redis is not there
+      await proxy.restore();
+      expect(await untilRefused(limiter, principal())).toBe("RATE_LIMITED");
+
+      await proxy.cut();
+      await expect(limiter.consume(who, 1)).resolves.toBeUndefined();
+      await proxy.restore();
+      expect(await untilRefused(limiter, principal())).toBe("RATE_LIMITED");
+      expect(logger.warnings).toContain("rate-limit store unavailable; allowing the request (fail open)");
+    } finally {
+      await limiter.close();
+      await proxy.close();
     }
   });
 

@@ -1,4 +1,10 @@
-import { CreateTeamDocument, GenerateImageDocument, SetBudgetDocument, SetTeamBudgetDocument, SetUserTeamDocument } from "../generated/graphql";
+import {
+  CreateTeamDocument,
+  GenerateImageDocument,
+  SetBudgetDocument,
+  SetTeamBudgetDocument,
+  SetUserTeamDocument,
+} from "../generated/graphql";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
 import { accountOf, startEnvironment, type TestEnvironment } from "../support/environment";
 import { dataOf, executeOperation, type GraphQLResponse } from "../support/graphql-client";
@@ -71,14 +77,24 @@ describe("the same race split across two server processes on one database", () =
   it("100 requests across both processes against a user's budget: exactly the affordable 10 succeed", async () => {
     const admin = await env.server.createUser("ADMIN");
     const user = await env.server.createUser("MEMBER", "100");
-    dataOf(await env.server.graphql(SetBudgetDocument, { userId: user.userId, period: "DAILY", limit: "0.16" }, admin.apiKey));
+    dataOf(
+      await env.server.graphql(
+        SetBudgetDocument,
+        { userId: user.userId, period: "DAILY", limit: "0.16" },
+        admin.apiKey,
+      ),
+    );
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         executeOperation(processes[i % 2]!.url, GenerateImageDocument, { input: DALL_E_2 }, user.apiKey),
       ),
     );
     expect(outcomes(results)).toEqual({ ok: 10, insufficient: 0, overBudget: 90 });
-    expect(await accountOf(env.server, user.userId)).toEqual({ balanceMicros: 99_840_000n, reservedMicros: 0n, openHolds: 0 });
+    expect(await accountOf(env.server, user.userId)).toEqual({
+      balanceMicros: 99_840_000n,
+      reservedMicros: 0n,
+      openHolds: 0,
+    });
   });
 
   it("100 requests from four team members across both processes against the team's budget: exactly 20 succeed", async () => {
@@ -88,7 +104,13 @@ describe("the same race split across two server processes on one database", () =
     for (const member of members) {
       dataOf(await env.server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
     }
-    dataOf(await env.server.graphql(SetTeamBudgetDocument, { teamId: team.id, period: "MONTHLY", limit: "0.32" }, admin.apiKey));
+    dataOf(
+      await env.server.graphql(
+        SetTeamBudgetDocument,
+        { teamId: team.id, period: "MONTHLY", limit: "0.32" },
+        admin.apiKey,
+      ),
+    );
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         executeOperation(processes[i % 2]!.url, GenerateImageDocument, { input: DALL_E_2 }, members[i % 4]!.apiKey),

@@ -68,6 +68,13 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Reject bodies OpenAI would reject (unknown model, size/quality/n for the model, response_format on GPT image models...). Default true. */
   strict?: boolean;
+  /** Keep every request in `requests`. Default true; false for load tests, where the list would only grow. */
+  record?: boolean;
+  /**
+   * Render one placeholder PNG per model, size and index and serve it again, instead of one per request (about 2 ms
+   * for 256x256 here): for load tests, where rendering would make the fake the bottleneck. Default false.
+   */
+  reuseImages?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -76,7 +83,7 @@ export interface FakeOpenAI {
   /** "http://127.0.0.1:PORT" */
   origin: string;
   apiKey: string;
-  /** Every request received, in order (generations, file downloads, rejected ones). */
+  /** Every request received, in order (generations, file downloads, rejected ones); empty with `record: false`. */
   requests: RecordedRequest[];
   /** Only the POST /v1/images/generations requests. */
   generationRequests(): RecordedRequest[];
@@ -119,6 +126,8 @@ function normalize(behaviour: FakeOpenAIBehaviour | FakeOpenAIShorthand): FakeOp
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const apiKey = options.apiKey ?? "sk-fake-openai-key";
   const strict = options.strict ?? true;
+  const record = options.record ?? true;
+  const renderedImages = options.reuseImages === true ? new Map<string, Buffer>() : undefined;
   const requests: RecordedRequest[] = [];
   const queue: FakeOpenAIBehaviour[] = [];
   const files = new Map<string, Buffer>();
@@ -128,7 +137,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let fileLatencyMs = 0;
 
   const running = await startHttpFake(
-    (request) => requests.push(request),
+    (request) => {
+      if (record) requests.push(request);
+    },
     async (request, res) => {
       const pathname = pathnameOf(request.path);
       if (request.method === "GET" && pathname.startsWith("/files/")) {
@@ -230,6 +241,30 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
   };
 
+  const renderImage = (
+    width: number,
+    height: number,
+    model: string,
+    prompt: string,
+    index: number,
+    created: number,
+  ): Buffer => {
+    if (renderedImages === undefined) {
+      return renderPlaceholderPng(
+        width,
+        height,
+        `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`,
+      );
+    }
+    const key = `${model}\u0000${width}x${height}\u0000${index}`;
+    let bytes = renderedImages.get(key);
+    if (bytes === undefined) {
+      bytes = renderPlaceholderPng(width, height, `openai-fake\u0000${key}`);
+      renderedImages.set(key, bytes);
+    }
+    return bytes;
+  };
+
   const success = (
     behaviour: Extract<FakeOpenAIBehaviour, { kind: "ok" }>,
     body: Record<string, unknown>,
@@ -241,11 +276,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const count = behaviour.imageCount ?? (typeof body.n === "number" ? body.n : 1);
     const created = Math.floor(Date.now() / 1000);
     const data = Array.from({ length: count }, (_, index) => {
-      const bytes = renderPlaceholderPng(
-        width,
-        height,
-        `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`,
-      );
+      const bytes = renderImage(width, height, model, prompt, index, created);
       const item: Record<string, unknown> = {};
       if (behaviour.format === "url") {
         const id = randomId("img-");

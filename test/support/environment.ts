@@ -1,6 +1,6 @@
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
 import { startFakeStability, type FakeStability } from "../fakes/stability-fake";
-import { startTestServer, type TestServer } from "./test-server";
+import { startTestServer, type TestServer, type TestServerOptions } from "./test-server";
 
 export interface TestEnvironment {
   server: TestServer;
@@ -10,16 +10,22 @@ export interface TestEnvironment {
 }
 
 /** imagegate configured against fake OpenAI and Stability servers on 127.0.0.1, as a deployment would be. */
-export async function startEnvironment(env: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function startEnvironment(
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestEnvironment> {
   const openai = await startFakeOpenAI();
   const stability = await startFakeStability();
-  const server = await startTestServer({
-    OPENAI_API_KEY: openai.apiKey,
-    OPENAI_BASE_URL: openai.baseURL,
-    STABILITY_API_KEY: stability.apiKey,
-    STABILITY_BASE_URL: stability.baseURL,
-    ...env,
-  });
+  const server = await startTestServer(
+    {
+      OPENAI_API_KEY: openai.apiKey,
+      OPENAI_BASE_URL: openai.baseURL,
+      STABILITY_API_KEY: stability.apiKey,
+      STABILITY_BASE_URL: stability.baseURL,
+      ...env,
+    },
+    options,
+  );
   return {
     server,
     openai,

@@ -12,6 +12,9 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Every log line it printed, parsed. */
   logs: Record<string, unknown>[];
+  /** Resolves when the process has exited: its exit code, or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` (SIGTERM) unless it has already exited; resolves to its exit code (null if a signal ended it). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -24,6 +27,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
 
@@ -51,10 +57,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     url,
     child,
     logs,
+    exited,
     async stop(signal = "SIGTERM") {
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const code = child.exitCode ?? (await exited);
+      const { code } = await exited;
       await rm(dataDir, { recursive: true, force: true });
       return code;
     },

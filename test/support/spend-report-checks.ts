@@ -88,17 +88,30 @@ export function parseCsv(body: string): string[][] {
   let row: string[] = [];
   let cell = "";
   let quoted = false;
+  const endCell = () => {
+    row.push(cell);
+    cell = "";
+  };
   for (let i = 0; i < body.length; i++) {
     const char = body[i]!;
-    if (quoted) {
-      if (char === '"' && body[i + 1] === '"') ((cell += '"'), i++);
-      else if (char === '"') quoted = false;
-      else cell += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") (row.push(cell), (cell = ""));
-    else if (char === "\n") (row.push(cell), rows.push(row), (row = []), (cell = ""));
-    else if (char !== "\r") cell += char;
+    if (quoted && char === '"' && body[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (char === '"') {
+      quoted = !quoted;
+    } else if (quoted || (char !== "," && char !== "\n" && char !== "\r")) {
+      cell += char;
+    } else if (char === ",") {
+      endCell();
+    } else if (char === "\n") {
+      endCell();
+      rows.push(row);
+      row = [];
+    }
   }
-  if (cell !== "" || row.length > 0) (row.push(cell), rows.push(row));
+  if (cell !== "" || row.length > 0) {
+    endCell();
+    rows.push(row);
+  }
   return rows;
 }

@@ -16,7 +16,10 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** A proxy to the host and port of `targetUrl` (a postgresql:// URL). */
+export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
+  const parsed = new URL(targetUrl);
+  const target = { host: parsed.hostname === "" ? "127.0.0.1" : parsed.hostname, port: Number(parsed.port || 5432) };
   const sockets = new Set<net.Socket>();
   let accepted = 0;
   const server = net.createServer((client) => {

@@ -65,6 +65,12 @@ describe("validateRange", () => {
     const from = at("2024-01-01T00:00:00Z");
     expect(fieldOf(() => validateRange({ from, to: from, timeZone }))).toEqual({ code: "BAD_USER_INPUT", field: "to" });
     expect(fieldOf(() => validateRange({ from: at("nope"), to: from, timeZone }))).toMatchObject({ field: "from" });
+    expect(fieldOf(() => validateRange({ from: at("0999-01-01T00:00:00Z"), to: from, timeZone }))).toMatchObject({
+      field: "from",
+    });
+    expect(fieldOf(() => validateRange({ from, to: at("+010000-01-01T00:00:00Z"), timeZone }))).toMatchObject({
+      field: "to",
+    });
     const tooFar = new Date(from.getTime() + (MAX_RANGE_DAYS + 1) * 86_400_000);
     expect(fieldOf(() => validateRange({ from, to: tooFar, timeZone }))).toMatchObject({ field: "to" });
     const fiveYears = at("2029-01-01T00:00:00Z");

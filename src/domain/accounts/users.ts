@@ -21,7 +21,13 @@ export async function createUser(tx: Tx, input: { actorId: string | null; email:
   const email = normalizeEmail(input.email);
   try {
     const user = await tx.user.create({ data: { email, role: input.role } });
-    await recordAudit(tx, { actorId: input.actorId, action: "createUser", targetType: "User", targetId: user.id, after: user });
+    await recordAudit(tx, {
+      actorId: input.actorId,
+      action: "createUser",
+      targetType: "User",
+      targetId: user.id,
+      after: user,
+    });
     return user;
   } catch (error) {
     if (isUniqueViolation(error)) throw badInput("email", "a user with this email already exists");

@@ -34,10 +34,7 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
   });
 }
 
-export async function listAuditLog(
-  db: Db,
-  args: PageRequest & { targetId?: string | null; action?: string | null },
-) {
+export async function listAuditLog(db: Db, args: PageRequest & { targetId?: string | null; action?: string | null }) {
   const size = pageSize(args.first);
   const rows = await db.auditLogEntry.findMany({
     where: {

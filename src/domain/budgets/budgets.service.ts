@@ -20,8 +20,14 @@ export interface SetBudgetInput {
 
 function checkThresholds(thresholds: number[]): number[] {
   const unique = [...new Set(thresholds)].sort((a, b) => a - b);
-  if (unique.length > MAX_THRESHOLDS || unique.some((percent) => !Number.isInteger(percent) || percent < 1 || percent > 1000)) {
-    throw badInput("alertThresholds", `alertThresholds must be at most ${MAX_THRESHOLDS} whole percentages from 1 to 1000`);
+  if (
+    unique.length > MAX_THRESHOLDS ||
+    unique.some((percent) => !Number.isInteger(percent) || percent < 1 || percent > 1000)
+  ) {
+    throw badInput(
+      "alertThresholds",
+      `alertThresholds must be at most ${MAX_THRESHOLDS} whole percentages from 1 to 1000`,
+    );
   }
   return unique;
 }
@@ -72,6 +78,12 @@ export async function removeBudget(db: Db, args: { actorId: string; budgetId: st
     const budget = await tx.budget.findUnique({ where: { id: args.budgetId } });
     if (budget === null) throw notFound("Budget");
     await tx.budget.delete({ where: { id: budget.id } });
-    await recordAudit(tx, { actorId: args.actorId, action: "removeBudget", targetType: "Budget", targetId: budget.id, before: budget });
+    await recordAudit(tx, {
+      actorId: args.actorId,
+      action: "removeBudget",
+      targetType: "Budget",
+      targetId: budget.id,
+      before: budget,
+    });
   });
 }

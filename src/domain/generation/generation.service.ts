@@ -29,6 +29,8 @@ export interface GenerationDeps {
   userTag(userId: string): string;
   logger: Logger;
   now?: () => Date;
+  /** Called when a failed generation's hold could not be released (the database was away): the sweeper retries it. */
+  onReleaseFailed?: (generationId: string, errorCode: string) => void;
 }
 
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
@@ -84,7 +86,12 @@ export class GenerationService {
   async interruptInFlight(): Promise<number> {
     let released = 0;
     for (const id of this.inFlight.keys()) {
-      if (await this.releaseAndFail(id, "INTERRUPTED")) released++;
+      try {
+        if (await this.releaseAndFail(id, "INTERRUPTED")) released++;
+      } catch (error) {
+        this.deps.logger.error({ generationId: id, cause: describeError(error) }, "could not release hold at shutdown");
+        this.deps.onReleaseFailed?.(id, "INTERRUPTED");
+      }
     }
     return released;
   }
@@ -136,7 +143,10 @@ export class GenerationService {
     result: ProviderResult,
   ): Promise<GenerationRecord> {
     if (result.images.length !== request.n) {
-      throw new DomainError("UPSTREAM_ERROR", `The provider returned ${result.images.length} images for n=${request.n}`);
+      throw new DomainError(
+        "UPSTREAM_ERROR",
+        `The provider returned ${result.images.length} images for n=${request.n}`,
+      );
     }
     const images = await this.storeImages(opened.id, result.images, request);
     const costMicros = settledCostMicros({
@@ -146,11 +156,19 @@ export class GenerationService {
       rates: opened.tokenRates,
     });
     const at = this.now();
-    const settle = { generationId: opened.id, costMicros, usage: result.usage, images, at, timeZone: this.deps.timeZone };
+    const settle = {
+      generationId: opened.id,
+      costMicros,
+      usage: result.usage,
+      images,
+      at,
+      timeZone: this.deps.timeZone,
+    };
     const settled = !opened.budgeted
       ? await settleGeneration(this.deps.db, settle)
       : await this.deps.db.$transaction(async (tx) => {
-          if (opened.teamBudgeted) await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
+          if (opened.teamBudgeted)
+            await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
           const generation = await settleGeneration(tx, settle);
           if (generation !== null) {
             const owners = { userId: principal.userId, teamId: opened.teamId };
@@ -159,7 +177,10 @@ export class GenerationService {
           return generation;
         }, TRANSACTION_OPTIONS);
     if (settled === null) {
-      throw new DomainError("UPSTREAM_ERROR", "The generation outlived its hold and was cancelled; nothing was charged");
+      throw new DomainError(
+        "UPSTREAM_ERROR",
+        "The generation outlived its hold and was cancelled; nothing was charged",
+      );
     }
     return settled;
   }
@@ -195,8 +216,9 @@ export class GenerationService {
       // The hold expires and the sweeper releases it; the caller still gets the original failure.
       this.deps.logger.error(
         { generationId, cause: describeError(releaseError) },
-        "could not release hold; it will be released when it expires",
+        "could not release hold; retrying in the background, or it expires",
       );
+      this.deps.onReleaseFailed?.(generationId, errorCode);
     }
     return clientError;
   }

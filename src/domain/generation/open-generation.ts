@@ -79,15 +79,23 @@ export async function openGeneration(
     case "DUPLICATE":
       return "DUPLICATE";
     case "NO_PRICE":
-      throw new DomainError("BAD_USER_INPUT", `No price is set for ${request.model} ${request.size} ${request.quality}`, {
-        field: "input.model",
-      });
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        `No price is set for ${request.model} ${request.size} ${request.quality}`,
+        {
+          field: "input.model",
+        },
+      );
     case "NO_USER":
       throw notFound("User");
     case "INSUFFICIENT_CREDITS":
-      throw new DomainError("INSUFFICIENT_CREDITS", `Not enough credit: this request needs ${formatMoney(row.holdMicros!)}`, {
-        required: formatMoney(row.holdMicros!),
-      });
+      throw new DomainError(
+        "INSUFFICIENT_CREDITS",
+        `Not enough credit: this request needs ${formatMoney(row.holdMicros!)}`,
+        {
+          required: formatMoney(row.holdMicros!),
+        },
+      );
     case "BUDGET_EXCEEDED": {
       const scope = row.budgetScope!;
       throw new DomainError(

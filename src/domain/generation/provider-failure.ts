@@ -1,4 +1,5 @@
 import { ProviderError } from "../../providers/provider";
+import { isDatabaseUnavailable } from "../database-unavailable";
 import { DomainError } from "../errors";
 
 /** The error code stored on a FAILED generation and the error its caller sees. */
@@ -12,6 +13,13 @@ export function failureOf(error: unknown): { errorCode: string; clientError: unk
     return { errorCode: code, clientError: new DomainError(code, message) };
   }
   if (error instanceof DomainError) return { errorCode: error.code, clientError: error };
+  if (isDatabaseUnavailable(error)) {
+    const code = "SERVICE_UNAVAILABLE";
+    return {
+      errorCode: code,
+      clientError: new DomainError(code, "The service is temporarily unavailable; try again shortly"),
+    };
+  }
   return { errorCode: "INTERNAL", clientError: error };
 }
 

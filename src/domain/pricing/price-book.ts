@@ -53,7 +53,13 @@ export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecor
         createdById: input.actorId,
       },
     });
-    await recordAudit(tx, { actorId: input.actorId, action: "setPrice", targetType: "Price", targetId: price.id, after: price });
+    await recordAudit(tx, {
+      actorId: input.actorId,
+      action: "setPrice",
+      targetType: "Price",
+      targetId: price.id,
+      after: price,
+    });
     return price;
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -13,7 +13,7 @@ const NO_TEAM_SQL = Prisma.raw(`'${NO_TEAM}'::uuid`);
 interface DimensionSql {
   /** The column in the unioned rows (`s`), and its expressions in the aggregate (`d`) and ledger (`l`, `g`) branches. */
   key: Prisma.Sql;
-  daily: Prisma.Sql;
+  aggregate: Prisma.Sql;
   ledger: (timeZone: string) => Prisma.Sql;
   output: (timeZone: string) => Prisma.Sql;
   /** Output column to order by, after the cost. */
@@ -25,42 +25,42 @@ const raw = (sql: string) => () => Prisma.raw(sql);
 const DIMENSIONS: Record<SpendDimension, DimensionSql> = {
   USER: {
     key: Prisma.raw("user_id"),
-    daily: Prisma.raw("d.user_id"),
+    aggregate: Prisma.raw("d.user_id"),
     ledger: raw("l.user_id"),
     output: raw("s.user_id::text AS user_id"),
     orderBy: Prisma.raw("user_id"),
   },
   TEAM: {
     key: Prisma.raw("team_key"),
-    daily: Prisma.raw("d.team_key"),
+    aggregate: Prisma.raw("d.team_key"),
     ledger: () => Prisma.sql`COALESCE(g.team_id, ${NO_TEAM_SQL})`,
     output: () => Prisma.sql`NULLIF(s.team_key, ${NO_TEAM_SQL})::text AS team_id`,
     orderBy: Prisma.raw("team_id"),
   },
   MODEL: {
     key: Prisma.raw("model"),
-    daily: Prisma.raw("d.model"),
+    aggregate: Prisma.raw("d.model"),
     ledger: raw("g.model"),
     output: raw("s.model::text AS model"),
     orderBy: Prisma.raw("s.model"),
   },
   SIZE: {
     key: Prisma.raw("size"),
-    daily: Prisma.raw("d.size"),
+    aggregate: Prisma.raw("d.size"),
     ledger: raw("g.size"),
     output: raw("s.size::text AS size"),
     orderBy: Prisma.raw("s.size"),
   },
   QUALITY: {
     key: Prisma.raw("quality"),
-    daily: Prisma.raw("d.quality"),
+    aggregate: Prisma.raw("d.quality"),
     ledger: raw("g.quality"),
     output: raw("s.quality::text AS quality"),
     orderBy: Prisma.raw("s.quality"),
   },
   DAY: {
     key: Prisma.raw("day"),
-    daily: Prisma.raw("d.day"),
+    aggregate: Prisma.raw("d.day"),
     // The same expression the settle and refund paths use to pick a charge's day.
     ledger: (timeZone) => Prisma.sql`(l.created_at AT TIME ZONE ${timeZone}::text)::date`,
     output: (timeZone) => Prisma.sql`(s.day::timestamp AT TIME ZONE ${timeZone}::text) AS day`,
@@ -140,7 +140,7 @@ function sourceRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
 function segmentRows(segment: SpendSegment, dims: DimensionSql[]): Prisma.Sql {
   const { table, time } = SOURCES[segment.source];
   const columns = [
-    ...dims.map((d) => Prisma.sql`${d.daily} AS ${d.key}`),
+    ...dims.map((d) => Prisma.sql`${d.aggregate} AS ${d.key}`),
     Prisma.raw("d.requests, d.images, d.cost_micros"),
   ];
   return Prisma.sql`

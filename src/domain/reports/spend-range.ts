@@ -8,6 +8,9 @@ import { badInput } from "../errors";
 /** Five years and a leap day: longer ranges are a data export, not a report. */
 export const MAX_RANGE_DAYS = 5 * 365 + 2;
 const DAY_MS = 86_400_000;
+/** Four-digit years, as calendar dates in SQL and ISO 8601 expect. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
 
 export interface SpendRange {
   from: Date;
@@ -23,8 +26,10 @@ export interface RangeSplit {
 }
 
 export function validateRange(range: SpendRange): void {
-  if (Number.isNaN(range.from.getTime())) throw badInput("from", "from must be a valid date-time");
-  if (Number.isNaN(range.to.getTime())) throw badInput("to", "to must be a valid date-time");
+  for (const field of ["from", "to"] as const) {
+    const ms = range[field].getTime();
+    if (!(ms >= EARLIEST && ms <= LATEST)) throw badInput(field, `${field} must be a date-time from 1970 to 9999`);
+  }
   if (range.to.getTime() <= range.from.getTime()) throw badInput("to", "to must be after from");
   if (range.to.getTime() - range.from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
     throw badInput("to", `a report covers at most ${MAX_RANGE_DAYS} days`);

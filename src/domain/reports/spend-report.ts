@@ -57,13 +57,18 @@ export function prepareSpendReport(input: SpendReportInput, options: { limit?: n
   } satisfies PreparedSpendReport;
 }
 
-export async function spendReport(db: Db, input: SpendReportInput): Promise<SpendReport> {
-  const { query } = prepareSpendReport(input, { limit: MAX_REPORT_ROWS + 1 });
+export async function spendReport(
+  db: Db,
+  input: SpendReportInput,
+  options: { maxRows?: number } = {},
+): Promise<SpendReport> {
+  const maxRows = options.maxRows ?? MAX_REPORT_ROWS;
+  const { query } = prepareSpendReport(input, { limit: maxRows + 1 });
   const rows = (await db.$queryRaw<SpendSqlRow[]>(spendReportSql(query))).map(toSpendRow);
-  if (rows.length > MAX_REPORT_ROWS) {
+  if (rows.length > maxRows) {
     throw badInput(
       "groupBy",
-      `the report has more than ${MAX_REPORT_ROWS} rows: narrow the range, group by fewer dimensions, or export CSV`,
+      `the report has more than ${maxRows} rows: narrow the range, group by fewer dimensions, or export CSV`,
     );
   }
   return { from: input.from, to: input.to, ...totalsOf(rows), rows };

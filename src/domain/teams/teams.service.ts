@@ -14,7 +14,13 @@ export async function createTeam(db: Db, args: { actorId: string; name: string }
   try {
     return await db.$transaction(async (tx) => {
       const team = await tx.team.create({ data: { name } });
-      await recordAudit(tx, { actorId: args.actorId, action: "createTeam", targetType: "Team", targetId: team.id, after: team });
+      await recordAudit(tx, {
+        actorId: args.actorId,
+        action: "createTeam",
+        targetType: "Team",
+        targetId: team.id,
+        after: team,
+      });
       return team;
     });
   } catch (error) {
@@ -30,7 +36,8 @@ export async function setUserTeam(db: Db, args: { actorId: string; userId: strin
   return db.$transaction(async (tx) => {
     const before = await tx.user.findUnique({ where: { id: args.userId }, select: { teamId: true } });
     if (before === null) throw notFound("User");
-    if (args.teamId !== null && (await tx.team.findUnique({ where: { id: args.teamId } })) === null) throw notFound("Team");
+    if (args.teamId !== null && (await tx.team.findUnique({ where: { id: args.teamId } })) === null)
+      throw notFound("Team");
     const user = await tx.user.update({ where: { id: args.userId }, data: { teamId: args.teamId } });
     await recordAudit(tx, {
       actorId: args.actorId,

@@ -36,7 +36,12 @@ export class UserResolver {
 
   @FieldResolver(() => [BudgetType], { description: "The user's own budgets (its team's are on Team)." })
   async budgets(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<BudgetType[]> {
-    const usages = await budgetUsages(ctx.services.db, { userId: user.id, teamId: null }, ctx.services.now(), ctx.services.timeZone);
+    const usages = await budgetUsages(
+      ctx.services.db,
+      { userId: user.id, teamId: null },
+      ctx.services.now(),
+      ctx.services.timeZone,
+    );
     return usages.map(toBudgetType);
   }
 

@@ -10,7 +10,6 @@ import { MoneyScalar } from "../scalars/money.scalar";
 import { toLedgerEntryType } from "./ledger-entry.mapper";
 import { LedgerEntryConnection, LedgerEntryType } from "./ledger-entry.type";
 
-
 @Resolver(() => LedgerEntryType)
 export class LedgerResolver {
   @Authorized()

@@ -51,10 +51,10 @@ export class PricingResolver {
     const actorId = principalOf(ctx).userId;
     const price = await ctx.services.db.$transaction((tx) =>
       addPrice(tx, {
-      model,
-      size,
-      quality,
-      perImageMicros: perImage,
+        model,
+        size,
+        quality,
+        perImageMicros: perImage,
         effectiveFrom: effectiveFrom ?? ctx.services.now(),
         actorId,
       }),

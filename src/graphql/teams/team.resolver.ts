@@ -45,7 +45,12 @@ export class TeamResolver {
 
   @FieldResolver(() => [BudgetType])
   async budgets(@Root() team: TeamType, @Ctx() ctx: GraphQLContext) {
-    const usages = await budgetUsages(ctx.services.db, { userId: null, teamId: team.id }, ctx.services.now(), ctx.services.timeZone);
+    const usages = await budgetUsages(
+      ctx.services.db,
+      { userId: null, teamId: team.id },
+      ctx.services.now(),
+      ctx.services.timeZone,
+    );
     return usages.map(toBudgetType);
   }
 

@@ -1,0 +1,82 @@
+import type { Imagegate } from "./app";
+import type { Db } from "./domain/db";
+import { describeError, type Logger } from "./domain/logger";
+
+// A graceful stop on SIGTERM or SIGINT: stop accepting, let generations in flight finish up to a deadline, release
+// the holds of the rest (they end INTERRUPTED, nothing charged), stop the workers, close the database, exit 0.
+// A second signal exits at once; holds left open then expire and another process's sweeper releases them.
+
+/** After the last generation: time for responses to reach their clients before connections are cut. */
+const RESPONSE_FLUSH_MS = 1_000;
+/** Beyond the grace period, the rest of the shutdown (releases, disconnects) gets this long before we give up. */
+const CLEANUP_MS = 15_000;
+
+export interface ShutdownParts {
+  app: Imagegate;
+  db: Db;
+  /** Stops the embedded PostgreSQL, if one was started. */
+  closeDatabase(): Promise<void>;
+  graceMs: number;
+  logger: Logger;
+  exit?: (code: number) => never;
+}
+
+export function installShutdown(parts: ShutdownParts): void {
+  const exit = parts.exit ?? ((code: number) => process.exit(code));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      parts.logger.warn({ signal }, "second signal during shutdown: exiting now; open holds will expire");
+      exit(1);
+    }
+    stopping = true;
+    const watchdog = setTimeout(() => {
+      parts.logger.error({ signal }, "shutdown did not finish in time: exiting now; open holds will expire");
+      exit(1);
+    }, parts.graceMs + CLEANUP_MS);
+    watchdog.unref();
+    void shutdown(parts, signal).then(() => exit(0));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+async function shutdown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<void> {
+  const { app, logger, graceMs } = parts;
+  const startedMs = Date.now();
+  logger.info({ signal, graceMs }, "shutting down: no longer accepting connections");
+  const httpClosed = app.close().catch((error: unknown) => {
+    logger.error({ cause: describeError(error) }, "closing the HTTP server and workers failed");
+  });
+
+  const unfinished = await app.services.generation.drain(graceMs);
+  if (unfinished.length === 0) {
+    logger.info({ elapsedMs: Date.now() - startedMs }, "shutdown: no generation in flight");
+  } else {
+    logger.warn({ generationIds: unfinished }, "shutdown: grace period over; interrupting generations in flight");
+    await step(logger, "shutdown: released the holds of interrupted generations", async () => ({
+      released: await app.services.generation.interruptInFlight(),
+    }));
+  }
+
+  await Promise.race([httpClosed, delay(RESPONSE_FLUSH_MS)]);
+  app.closeConnections();
+  await httpClosed;
+  logger.info({}, "shutdown: HTTP server closed, workers stopped");
+  await step(logger, "shutdown: database disconnected", () => parts.db.$disconnect());
+  await step(logger, "shutdown: database closed", () => parts.closeDatabase());
+  logger.info({ elapsedMs: Date.now() - startedMs }, "stopped");
+}
+
+/** Runs one step; a failure is logged and the shutdown goes on (money stays safe: open holds expire). */
+async function step(logger: Logger, done: string, work: () => Promise<object | void>): Promise<void> {
+  try {
+    logger.info((await work()) ?? {}, done);
+  } catch (error) {
+    logger.error({ cause: describeError(error) }, `${done}: FAILED`);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,131 @@
+import "reflect-metadata";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { startImagegate, type Imagegate } from "../../src/app";
+import { createUserWithKey } from "../../src/cli/create-user";
+import { loadSettings } from "../../src/config";
+import { createPrismaClient } from "../../src/db/client";
+import type { Db } from "../../src/domain/db";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+
+// No N+1: a list costs the same number of database round trips whatever its length, and generateImage the same
+// whatever the rows already there or the images it returns. Every pg query of the server's Prisma client is counted
+// (createPrismaClient's onQuery: one call, one round trip, BEGIN and COMMIT included), over real HTTP so that the
+// API key lookup and the request's loaders count too. spendReport has its own (spend-report-queries.test.ts).
+
+let database: TestDatabase;
+let db: Db;
+let app: Imagegate;
+let dataDir: string;
+let apiKey: string;
+let counting = false;
+let queries: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createPrismaClient(database.databaseUrl, {
+    onQuery: (sql) => {
+      if (counting) queries.push(sql);
+    },
+  });
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "imagegate-query-count-"));
+  const settings = loadSettings({
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.databaseUrl,
+    LOG_LEVEL: "silent",
+    // Nothing in the background while counting.
+    HOLD_SWEEP_INTERVAL_SECONDS: "3600",
+  });
+  app = await startImagegate({ settings, db, databaseUrl: database.databaseUrl, logger: pino({ level: "silent" }) });
+  ({ apiKey } = await createUserWithKey(db, { email: "counted@example.com", role: "MEMBER", credits: "100" }));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.$disconnect();
+  await database?.drop();
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** One GraphQL request over HTTP; its data and the queries it sent to the database. */
+async function counted(query: string, variables: Record<string, unknown> = {}) {
+  queries = [];
+  counting = true;
+  try {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    return { data: body.data!, queries: [...queries] };
+  } finally {
+    counting = false;
+  }
+}
+
+const GENERATE = `mutation Generate($n: Int!) {
+  generateImage(input: {prompt: "counted", model: DALL_E_2, size: SIZE_256X256, n: $n}) { id images { url } }
+}`;
+
+const GENERATIONS = `query Generations($first: Int!) {
+  generations(first: $first) {
+    edges { node { id status cost images { index url width height } user { id email } } }
+  }
+}`;
+
+const LEDGER = `query Ledger($first: Int!) {
+  ledger(first: $first) {
+    edges { node { id kind amount balanceAfter generation { id model images { url } user { id email } } } }
+  }
+}`;
+
+interface Connection<T> {
+  edges: { node: T }[];
+}
+
+it("generateImage issues as many queries for the 1st generation as for the 22nd, with 1 image or 4", async () => {
+  await counted(GENERATE, { n: 1 }); // warm-up: first use of each statement
+  const early = await counted(GENERATE, { n: 1 });
+  for (let i = 0; i < 19; i++) await counted(GENERATE, { n: i % 2 === 0 ? 2 : 1 });
+  const later = await counted(GENERATE, { n: 1 });
+  const fourImages = await counted(GENERATE, { n: 4 });
+  expect((fourImages.data.generateImage as { images: unknown[] }).images).toHaveLength(4);
+  expect(early.queries.length).toBeGreaterThan(0);
+  expect(later.queries).toHaveLength(early.queries.length);
+  expect(fourImages.queries).toHaveLength(early.queries.length);
+});
+
+it("generations: a page of 20 with images and user costs what a page of 2 does", async () => {
+  await counted(GENERATIONS, { first: 2 });
+  const small = await counted(GENERATIONS, { first: 2 });
+  const large = await counted(GENERATIONS, { first: 20 });
+  const nodes = (result: typeof small) =>
+    (result.data.generations as Connection<{ images: unknown[]; user: { email: string } }>).edges.map((e) => e.node);
+  expect(nodes(small)).toHaveLength(2);
+  expect(nodes(large)).toHaveLength(20);
+  expect(small.queries.length).toBeGreaterThan(0);
+  expect(nodes(large).filter((node) => node.images.length >= 2).length).toBeGreaterThan(0);
+  expect(nodes(large).every((node) => node.user.email === "counted@example.com")).toBe(true);
+  expect(large.queries).toHaveLength(small.queries.length);
+});
+
+it("ledger: a page of 20 with each entry's generation costs what a page of 2 does", async () => {
+  await counted(LEDGER, { first: 2 });
+  const small = await counted(LEDGER, { first: 2 });
+  const large = await counted(LEDGER, { first: 20 });
+  const nodes = (result: typeof small) =>
+    (result.data.ledger as Connection<{ kind: string; generation: { images: unknown[] } | null }>).edges.map(
+      (e) => e.node,
+    );
+  expect(nodes(small)).toHaveLength(2);
+  expect(nodes(large)).toHaveLength(20);
+  expect(small.queries.length).toBeGreaterThan(0);
+  expect(nodes(large).filter((node) => node.kind === "CHARGE" && node.generation !== null)).toHaveLength(20);
+  expect(large.queries).toHaveLength(small.queries.length);
+});
