@@ -167,8 +167,11 @@ export class GenerationService {
     const settled = !opened.budgeted
       ? await settleGeneration(this.deps.db, settle)
       : await this.deps.db.$transaction(async (tx) => {
-          if (opened.teamBudgeted)
+          if (opened.teamBudgeted) {
+            // The hold's order, user then team: the other order deadlocks against a member's concurrent hold.
+            await tx.$queryRaw`SELECT id FROM users WHERE id = ${principal.userId}::uuid FOR UPDATE`;
             await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
+          }
           const generation = await settleGeneration(tx, settle);
           if (generation !== null) {
             const owners = { userId: principal.userId, teamId: opened.teamId };
