@@ -48,17 +48,12 @@ export async function createApiKey(
 
 /** The principal behind a bearer secret, or null when the key is unknown or revoked. */
 export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
-  const key = await db.apiKey.findUnique({
-    where: { secretHash: hashSecret(secret) },
-    select: { id: true, revokedAt: true, user: { select: { id: true, role: true, rateLimitPerMinute: true } } },
-  });
-  if (key === null || key.revokedAt !== null) return null;
-  return {
-    userId: key.user.id,
-    role: key.user.role,
-    apiKeyId: key.id,
-    rateLimitPerMinute: key.user.rateLimitPerMinute,
-  };
+  // One round trip on every request: the key and its user in one join (Prisma would issue two queries).
+  const rows = await db.$queryRaw<Principal[]>`
+    SELECT u.id AS "userId", u.role::text AS role, k.id AS "apiKeyId", u.rate_limit_per_minute AS "rateLimitPerMinute"
+      FROM api_keys k JOIN users u ON u.id = k.user_id
+     WHERE k.secret_hash = ${hashSecret(secret)} AND k.revoked_at IS NULL`;
+  return rows[0] ?? null;
 }
 
 /** Revokes a key of the caller's own, or any key for an ADMIN. Revoking twice is harmless. */

@@ -202,6 +202,7 @@ export class GenerationService {
           width,
           height,
           revisedPrompt: image.revisedPrompt ?? null,
+          bytes: image.bytes,
         };
       }),
     );

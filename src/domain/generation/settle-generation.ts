@@ -1,14 +1,14 @@
-import type { GeneratedImage, ImageGeneration } from "../../generated/prisma/client";
+import type { ImageGeneration } from "../../generated/prisma/client";
 import type { Db, Tx } from "../db";
 import { NO_TEAM } from "../ledger/holds";
 import type { TokenUsage } from "../pricing/cost";
-import type { GenerationRecord } from "./generation-record";
+import type { GenerationRecord, ImageRecord } from "./generation-record";
 
 export interface SettleArgs {
   generationId: string;
   costMicros: bigint;
   usage: TokenUsage | undefined;
-  images: GeneratedImage[];
+  images: ImageRecord[];
   /** Stamps the ledger row and completion, and picks the spend aggregate's day in `timeZone`. */
   at: Date;
   timeZone: string;

@@ -75,6 +75,7 @@ export function toGenerationType(record: GenerationRecord, publicUrl: string): I
       height: image.height,
       storageKey: image.storageKey,
       includeB64,
+      bytes: image.bytes,
     })),
     cost: record.costMicros,
     createdAt: record.createdAt,

@@ -11,6 +11,7 @@ export class ImageResolver {
   })
   async b64Json(@Root() image: ImageType, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     if (!image.includeB64) return null;
+    if (image.bytes !== undefined) return image.bytes.toString("base64");
     const stored = await ctx.services.storage.open(image.storageKey);
     if (stored === null) return null;
     return (await buffer(stored.stream())).toString("base64");

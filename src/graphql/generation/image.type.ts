@@ -20,4 +20,6 @@ export class ImageType {
 
   storageKey!: string;
   includeB64!: boolean;
+  /** The bytes, when still in memory: the response to the request that made the image need not read them back. */
+  bytes?: Buffer;
 }
