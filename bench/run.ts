@@ -257,10 +257,14 @@ async function measure(args: MeasureArgs): Promise<Phase> {
     attempts = attempt;
     if (best === undefined || otherCores(phase) < otherCores(best)) best = phase;
     if (otherCores(phase) <= quietPolicy.maxOtherCores) break;
+    const who = phase.usage.topOthers
+      .map((p) => `${p.name} (pid ${p.pid}) ${fixed(p.cpuSeconds / phase.usage.elapsedSeconds)}`)
+      .join("; ");
     out(
       `      disturbed: other processes used ${fixed(otherCores(phase))} cores during the run; ` +
         (attempt <= quietPolicy.retries ? "measuring again" : "keeping the least disturbed run"),
     );
+    if (who !== "") out(`      the busiest of them: ${who}`);
   }
   best!.attempts = attempts;
   return best!;
@@ -319,9 +323,10 @@ function printPhase(phase: Phase): void {
   if (usage.postgresCpuSeconds !== undefined) parts.push(`postgres ${cores(usage.postgresCpuSeconds)}`);
   parts.push(
     `autocannon ${cores(usage.loadGeneratorCpuSeconds)}`,
-    `interrupts ${cores(usage.interruptSeconds)}`,
+    `(interrupts ${cores(usage.interruptSeconds)})`,
     `others ${cores(usage.otherSeconds)}`,
     `machine ${cores(usage.machineBusySeconds)}`,
+    `stolen by the host ${cores(usage.stealSeconds)}`,
   );
   out(
     `    ${phase.target.padEnd(14)} c=${String(phase.connections).padEnd(3)} ${fixed(load.requestsPerSecond, 0).padStart(6)} req/s` +

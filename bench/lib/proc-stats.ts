@@ -58,19 +58,22 @@ export function resetPeakRss(pid: number): boolean {
 }
 
 /**
- * The machine's CPU seconds so far (/proc/stat, all cores): busy (not idle nor waiting for I/O), of which interrupts
- * (hardware and soft: the loopback network's packet processing lands there, charged to no process), and the total.
+ * The machine's CPU seconds so far (/proc/stat, all cores): busy (not idle, waiting for I/O or stolen), of which
+ * interrupts (hardware and soft: the loopback network's packet processing lands there), stolen (a virtual machine's
+ * cores given to other guests by the host: a run with steal had less machine than it thinks), and the total.
  */
-export function machineCpuSeconds(): { busy: number; interrupts: number; total: number } {
+export function machineCpuSeconds(): { busy: number; interrupts: number; steal: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
   // user nice system idle iowait irq softirq steal
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = ticks.reduce((sum, value) => sum + value, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   const interrupts = (ticks[5] ?? 0) + (ticks[6] ?? 0);
+  const steal = ticks[7] ?? 0;
   return {
-    busy: (total - idle) / CLOCK_TICKS_PER_SECOND,
+    busy: (total - idle - steal) / CLOCK_TICKS_PER_SECOND,
     interrupts: interrupts / CLOCK_TICKS_PER_SECOND,
+    steal: steal / CLOCK_TICKS_PER_SECOND,
     total: total / CLOCK_TICKS_PER_SECOND,
   };
 }
@@ -108,6 +111,24 @@ export function postgresCpuByPid(databaseName: string): Map<number, number> {
   return found;
 }
 
+/** CPU seconds so far (utime + stime) of every process of the machine, by pid, with a short name (its command line). */
+export function allProcessesCpu(): Map<number, { name: string; cpu: number }> {
+  const found = new Map<number, { name: string; cpu: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      const cpu = cpuSeconds(pid);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+      const name = cmdline === "" ? `[${readFileSync(`/proc/${pid}/comm`, "utf8").trim()}]` : cmdline;
+      found.set(pid, { name: name.length > 90 ? `${name.slice(0, 89)}…` : name, cpu });
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
 export interface MeasuredProcess {
   name: string;
   pid: number;
@@ -132,10 +153,19 @@ export interface PhaseUsage {
   loadGeneratorCpuSeconds: number;
   /** The whole machine's busy CPU seconds (every core). */
   machineBusySeconds: number;
-  /** Of which interrupts (network packet processing, charged to no process). */
+  /** Of which interrupts (network packet processing; with tick-based accounting also in the interrupted task's time). */
   interruptSeconds: number;
-  /** Busy seconds not explained by the measured processes, PostgreSQL, the load generator or interrupts: others. */
+  /** Time the host gave this virtual machine's cores to others. */
+  stealSeconds: number;
+  /**
+   * CPU seconds of every other process meanwhile: other people's work. Sampled every half second, so that a process
+   * that ends keeps what it used (and a parent reaping a long-lived child does not inherit its lifetime at once).
+   * Not the machine's busy time less ours: with tick-based accounting, interrupts that land while a core idles
+   * (loopback packets at a high rate) are busy time of no process.
+   */
   otherSeconds: number;
+  /** The other processes that used the most CPU meanwhile (seconds), for telling who disturbed a run. */
+  topOthers: { pid: number; name: string; cpuSeconds: number }[];
 }
 
 /** Measures processes over one phase: start() before the load, stop() after it. */
@@ -147,8 +177,11 @@ export class PhaseMeter {
   private readonly postgresAtStart = new Map<number, number>();
   private readonly postgresLastSeen = new Map<number, number>();
   private ticks = 0;
+  /** Every process's CPU at the start (0 for those started since) and when last seen, by pid. */
+  private everyoneAtStart = new Map<number, { name: string; cpu: number }>();
+  private readonly everyoneLastSeen = new Map<number, { name: string; cpu: number }>();
   private selfAtStart: NodeJS.CpuUsage = process.cpuUsage();
-  private machineAtStart = { busy: 0, interrupts: 0, total: 0 };
+  private machineAtStart = { busy: 0, interrupts: 0, steal: 0, total: 0 };
   private sampler: NodeJS.Timeout | undefined;
 
   constructor(
@@ -168,6 +201,9 @@ export class PhaseMeter {
         this.postgresLastSeen.set(pid, cpu);
       }
     }
+    this.everyoneAtStart = allProcessesCpu();
+    this.everyoneLastSeen.clear();
+    for (const [pid, seen] of this.everyoneAtStart) this.everyoneLastSeen.set(pid, seen);
     this.selfAtStart = process.cpuUsage();
     this.machineAtStart = machineCpuSeconds();
     this.startedNs = process.hrtime.bigint();
@@ -180,9 +216,23 @@ export class PhaseMeter {
       if (rssBytes > (this.sampledPeak.get(pid) ?? 0)) this.sampledPeak.set(pid, rssBytes);
     }
     // Backends come and go (pools close idle connections): an exited one keeps the CPU it had when last seen.
-    if (this.databaseName !== undefined && (final || ++this.ticks % 3 === 0)) {
+    this.ticks++;
+    if (this.databaseName !== undefined && (final || this.ticks % 3 === 0)) {
       for (const [pid, cpu] of postgresCpuByPid(this.databaseName)) this.postgresLastSeen.set(pid, cpu);
     }
+    if (final || this.ticks % 5 === 0) {
+      for (const [pid, seen] of allProcessesCpu()) this.everyoneLastSeen.set(pid, seen);
+    }
+  }
+
+  /** Every other process's CPU since start(), busiest first. */
+  private others(): { pid: number; name: string; cpuSeconds: number }[] {
+    const ours = new Set([process.pid, ...this.processes.map((p) => p.pid), ...this.postgresLastSeen.keys()]);
+    return [...this.everyoneLastSeen]
+      .filter(([pid]) => !ours.has(pid))
+      .map(([pid, { name, cpu }]) => ({ pid, name, cpuSeconds: cpu - (this.everyoneAtStart.get(pid)?.cpu ?? 0) }))
+      .filter((p) => p.cpuSeconds > 0)
+      .sort((a, b) => b.cpuSeconds - a.cpuSeconds);
   }
 
   private postgresCpuSeconds(): number {
@@ -197,6 +247,7 @@ export class PhaseMeter {
     const elapsedSeconds = Number(process.hrtime.bigint() - this.startedNs) / 1e9;
     const self = process.cpuUsage(this.selfAtStart);
     const machine = machineCpuSeconds();
+    const others = this.others();
     const usage: PhaseUsage = {
       elapsedSeconds,
       processes: this.processes.map(({ name, pid }) => {
@@ -214,14 +265,10 @@ export class PhaseMeter {
       loadGeneratorCpuSeconds: (self.user + self.system) / 1e6,
       machineBusySeconds: machine.busy - this.machineAtStart.busy,
       interruptSeconds: machine.interrupts - this.machineAtStart.interrupts,
-      otherSeconds: 0,
+      stealSeconds: machine.steal - this.machineAtStart.steal,
+      otherSeconds: others.reduce((sum, p) => sum + p.cpuSeconds, 0),
+      topOthers: others.slice(0, 3),
     };
-    usage.otherSeconds =
-      usage.machineBusySeconds -
-      usage.interruptSeconds -
-      usage.loadGeneratorCpuSeconds -
-      (usage.postgresCpuSeconds ?? 0) -
-      usage.processes.reduce((sum, p) => sum + p.cpuSeconds, 0);
     return usage;
   }
 }
