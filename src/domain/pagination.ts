@@ -1,4 +1,5 @@
 import { badInput } from "./errors";
+import { isUuid } from "./ids";
 
 // Keyset pagination over (createdAt DESC, id DESC): stable under inserts, and an index probe per page at any depth.
 
@@ -28,7 +29,7 @@ export function encodeCursor(position: Position): string {
 function decodeCursor(cursor: string): Position {
   const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const createdAt = new Date(iso ?? "");
-  if (id === undefined || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) {
+  if (id === undefined || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
     throw badInput("after", "after is not a cursor this API returned");
   }
   return { createdAt, id };

@@ -53,12 +53,11 @@ it("database lost mid-generation: SERVICE_UNAVAILABLE, then no hold left once it
   expect(await accountOf(server, user.userId)).toMatchObject({ reservedMicros: 16_000n, openHolds: 1 });
 
   await proxy.restore();
-  // NEEDS (generation.service.ts): when releaseAndFail fails in fail(), hand the generation to
-  // app.sweeper.scheduleRelease(generationId, errorCode); without it the hold waits for its expiry (1 h here).
+  // The failed release was handed to the sweeper's retries: without them the hold would wait for its expiry (1 h here).
   await eventually(
     async () => (await accountOf(server, user.userId)).openHolds === 0,
     5_000,
-    "the failed release retried by the sweeper (needs GenerationService to hand it to sweeper.scheduleRelease)",
+    "the failed release retried by the sweeper",
   );
   expect(await accountOf(server, user.userId)).toEqual({ balanceMicros: 1_000_000n, reservedMicros: 0n, openHolds: 0 });
   const generation = await server.db.imageGeneration.findFirstOrThrow({ where: { userId: user.userId } });

@@ -20,19 +20,26 @@ export interface BudgetUsage {
   periodEnd: Date | null;
 }
 
-interface Row {
-  id: string;
-  period: BudgetPeriod;
-  userId: string | null;
-  teamId: string | null;
-  limitMicros: bigint;
-  alertThresholds: number[];
-  spentMicros: bigint;
-  heldMicros: bigint;
-}
+/** A row of imagegate_budget_usages: a usage before its scope and window are derived. */
+type Row = Omit<BudgetUsage, "scope" | "periodStart" | "periodEnd">;
+
+type PeriodBounds = ReturnType<typeof computePeriodBounds>;
+
+// Every request asks for the bounds of its instant, and they change only at local midnight: remember each zone's
+// bounds for the day they were computed for.
+const boundsByZone = new Map<string, { day: string; bounds: PeriodBounds }>();
 
 /** The local calendar days that bound each period containing `at`: the budget usage function's parameters. */
-export function periodBounds(at: Date, timeZone: string) {
+export function periodBounds(at: Date, timeZone: string): PeriodBounds {
+  const day = localDay(at, timeZone);
+  const cached = boundsByZone.get(timeZone);
+  if (cached?.day === day) return cached.bounds;
+  const bounds = computePeriodBounds(at, timeZone);
+  boundsByZone.set(timeZone, { day, bounds });
+  return bounds;
+}
+
+function computePeriodBounds(at: Date, timeZone: string) {
   const windows = {
     DAILY: periodWindow("DAILY", at, timeZone),
     WEEKLY: periodWindow("WEEKLY", at, timeZone),

@@ -6,7 +6,7 @@ import { resolveRequest, sizeDimensions, type GenerationRequest, type Generation
 import type { Db } from "../db";
 import type { ImageModel } from "../enums";
 import { DomainError } from "../errors";
-import { releaseHold } from "../ledger/holds";
+import { releaseGenerations } from "../ledger/sweeper";
 import { describeError, type Logger } from "../logger";
 import { settledCostMicros } from "../pricing/cost";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
@@ -84,16 +84,18 @@ export class GenerationService {
 
   /** Releases the holds of generations still in flight (a shutdown past its deadline): they end INTERRUPTED. */
   async interruptInFlight(): Promise<number> {
-    let released = 0;
-    for (const id of this.inFlight.keys()) {
-      try {
-        if (await this.releaseAndFail(id, "INTERRUPTED")) released++;
-      } catch (error) {
-        this.deps.logger.error({ generationId: id, cause: describeError(error) }, "could not release hold at shutdown");
-        this.deps.onReleaseFailed?.(id, "INTERRUPTED");
-      }
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return 0;
+    try {
+      return await this.releaseAndFail(ids, "INTERRUPTED");
+    } catch (error) {
+      this.deps.logger.error(
+        { generationIds: ids, cause: describeError(error) },
+        "could not release holds at shutdown",
+      );
+      for (const id of ids) this.deps.onReleaseFailed?.(id, "INTERRUPTED");
+      return 0;
     }
-    return released;
   }
 
   private async run(
@@ -215,7 +217,7 @@ export class GenerationService {
     if (errorCode === "INTERNAL") this.deps.logger.error(log, "generation failed");
     else this.deps.logger.warn(log, "generation failed");
     try {
-      await this.releaseAndFail(generationId, errorCode);
+      await this.releaseAndFail([generationId], errorCode);
     } catch (releaseError) {
       // The hold expires and the sweeper releases it; the caller still gets the original failure.
       this.deps.logger.error(
@@ -227,16 +229,13 @@ export class GenerationService {
     return clientError;
   }
 
-  /** Releases a generation's hold and marks it FAILED, once; false when it was already resolved. */
-  private async releaseAndFail(generationId: string, errorCode: string): Promise<boolean> {
-    return this.deps.db.$transaction(async (tx) => {
-      const released = await releaseHold(tx, generationId);
-      await tx.imageGeneration.updateMany({
-        where: { id: generationId, status: "PENDING" },
-        data: { status: "FAILED", errorCode, completedAt: this.now() },
-      });
-      return released;
-    }, TRANSACTION_OPTIONS);
+  /**
+   * Releases the generations' holds (if still OPEN) and marks them FAILED, in one statement shared with the sweeper;
+   * returns how many holds it released (a hold already settled or released is left alone).
+   */
+  private async releaseAndFail(generationIds: string[], errorCode: string): Promise<number> {
+    const failures = generationIds.map((generationId) => ({ generationId, errorCode }));
+    return (await releaseGenerations(this.deps.db, failures, { now: this.now() })).released;
   }
 
   private findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<GenerationRecord | null> {

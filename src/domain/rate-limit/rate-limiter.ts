@@ -9,12 +9,6 @@ export interface ImageRateLimiter {
   close(): Promise<void>;
 }
 
-/** For deployments with no limit at all. */
-export const UNLIMITED: ImageRateLimiter = {
-  consume: async () => undefined,
-  close: async () => undefined,
-};
-
 /** A user's own limit when an admin set one, else the deployment's default; null means unlimited. */
 export function effectiveImagesPerMinute(
   overridePerMinute: number | null,
