@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
     log: (message: string) => logger.info(message),
+    migrateInChildProcess: true,
   });
   const db = createPrismaClient(database.databaseUrl);
   const app = await startImagegate({ settings, db, databaseUrl: database.databaseUrl, logger });

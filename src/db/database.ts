@@ -8,6 +8,8 @@ export interface OpenDatabaseOptions {
   /** imagegate's data folder (`.data`): the embedded cluster lives in its `postgres` subfolder. */
   dataDir: string;
   log: (message: string) => void;
+  /** Migrate in a short-lived child process, so that this one never loads the schema engine: for the server. */
+  migrateInChildProcess?: boolean;
 }
 
 export interface OpenDatabase {
@@ -20,7 +22,9 @@ export interface OpenDatabase {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
   const { databaseUrl, close } = await resolveDatabase(options);
   try {
-    const applied = await applyPendingMigrations(databaseUrl);
+    const applied = await applyPendingMigrations(databaseUrl, {
+      inChildProcess: options.migrateInChildProcess === true ? { log: options.log } : undefined,
+    });
     options.log(applied.length === 0 ? "database schema is up to date" : `applied migrations: ${applied.join(", ")}`);
   } catch (error) {
     await close();

@@ -9,6 +9,8 @@ import {
   resolvePaths,
   writeMigration,
 } from "./migration-files";
+import { applyMigrationsInChildProcess } from "./migrate-in-child";
+import { migrationsAllRecorded } from "./migration-records";
 import { withSchemaEngine } from "./schema-engine";
 
 export type { MigrationPaths } from "./migration-files";
@@ -18,6 +20,14 @@ export interface MigrationOptions extends MigrationPaths {
   onEngineLog?: (line: string) => void;
 }
 
+export interface ApplyMigrationsOptions extends MigrationOptions {
+  /**
+   * Apply them in a short-lived `cli migrate` process (the project's own migrations only), so that this process
+   * never holds the engine: for the server. Progress lines go to `log`.
+   */
+  inChildProcess?: { log: (line: string) => void };
+}
+
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 /**
@@ -25,9 +35,17 @@ const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
  * recorded in `_prisma_migrations` (checksum = SHA-256 of migration.sql) exactly as the CLI records it.
  * Returns the names applied, none when up to date. A failed migration is recorded as failed and throws.
  */
-export async function applyPendingMigrations(databaseUrl: string, options: MigrationOptions = {}): Promise<string[]> {
+export async function applyPendingMigrations(
+  databaseUrl: string,
+  options: ApplyMigrationsOptions = {},
+): Promise<string[]> {
   const { migrationsDir, schemaPath } = resolvePaths(options);
   const migrationsList = await readMigrationList(migrationsDir);
+  // The engine keeps ~80 MB resident for the life of the process once loaded: only load it when there is work.
+  if (await migrationsAllRecorded(databaseUrl, migrationsList)) return [];
+  if (options.inChildProcess !== undefined) {
+    return applyMigrationsInChildProcess(databaseUrl, options.inChildProcess.log);
+  }
   return withSchemaEngine({ databaseUrl, schemaPath, onEngineLog: options.onEngineLog }, async (engine) => {
     const output = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
     return output.appliedMigrationNames;

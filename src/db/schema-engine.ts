@@ -30,6 +30,11 @@ function loadSchemaEngine(): Promise<SchemaEngineModule> {
   return loaded;
 }
 
+/** Whether this process has loaded the engine (it stays resident): for tests of when it is needed. */
+export function schemaEngineLoaded(): boolean {
+  return loaded !== undefined;
+}
+
 let lastPanicMessage: string | undefined;
 
 async function instantiate(): Promise<SchemaEngineModule> {

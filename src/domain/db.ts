@@ -9,3 +9,5 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "P2002" || code === "23505";
 }
+
+export { queryPrepared, type PreparedStatement } from "../db/prepared-statements";

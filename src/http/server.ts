@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
@@ -45,7 +46,11 @@ export async function startHttpServer(args: {
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo would otherwise re-raise the signal and kill the process mid-drain.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs }),
+      // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 

@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type { Image, ImagesResponse } from "openai/resources/images";
+import { httpFetch } from "./http-fetch";
 import { decodeBase64Image, detectImageContentType, downloadImage } from "./image-bytes";
 import { toOpenAIGenerateParams } from "./openai-wire";
 import {
@@ -35,6 +36,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     // The SDK would log retries and failures to the console; our callers log the ProviderError instead.
     logLevel: "off",
+    fetch: httpFetch,
   });
   const fetchImageTimeoutMs = options.fetchImageTimeoutMs ?? DEFAULT_FETCH_IMAGE_TIMEOUT_MS;
 

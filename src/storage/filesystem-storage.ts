@@ -1,20 +1,31 @@
 import { createReadStream } from "node:fs";
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { contentTypeOfKey, type ImageStorage, type StoredImage } from "./image-storage";
 
-/** Images on the local filesystem under one root folder (`./.data/images` by default). */
+/**
+ * Images on the local filesystem under one root folder (`./.data/images` by default), fanned out over 256 folders
+ * by the first two hex digits of the generation id: `<root>/3f/3f0c...-1a2b/0.png` would cost a mkdir per
+ * generation; `<root>/3f/3f0c...-1a2b.0.png` costs one per folder per process.
+ */
 export class FilesystemImageStorage implements ImageStorage {
+  private readonly createdFolders = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   async put(key: string, bytes: Buffer): Promise<void> {
     const file = this.pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    // Write then rename, so a reader never sees half an image.
-    const partial = `${file}.${randomUUID()}.partial`;
-    await writeFile(partial, bytes);
-    await rename(partial, file);
+    const folder = path.dirname(file);
+    if (!this.createdFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.createdFolders.add(folder);
+    }
+    // Written in place: nothing refers to the key until the generation is settled, after this resolves, so no
+    // reader can see half an image; a failed write leaves no file behind.
+    await writeFile(file, bytes).catch(async (error: unknown) => {
+      await rm(file, { force: true }).catch(() => undefined);
+      throw error;
+    });
   }
 
   async open(key: string): Promise<StoredImage | null> {
@@ -28,6 +39,7 @@ export class FilesystemImageStorage implements ImageStorage {
 
   private pathOf(key: string): string {
     if (contentTypeOfKey(key) === null) throw new Error(`not an image key: ${JSON.stringify(key)}`);
-    return path.join(this.root, key);
+    const [generationId, fileName] = key.split("/") as [string, string];
+    return path.join(this.root, generationId.slice(0, 2), `${generationId}.${fileName}`);
   }
 }

@@ -46,7 +46,7 @@ describe("applyPendingMigrations on an empty database", () => {
   it("applies every migration and records each as `prisma migrate deploy` does", async () => {
     const run = await runDbTool<{ applied: string[] }>("apply", { databaseUrl: database.databaseUrl });
 
-    expect(run).toMatchObject({ ok: true, exitCode: 0 });
+    expect(run).toMatchObject({ ok: true, exitCode: 0, result: { engineLoaded: true } });
     const expected = repoMigrations();
     expect(expected.length).toBeGreaterThan(0);
     expect(run.result.applied).toEqual(expected.map((migration) => migration.name));
@@ -68,15 +68,54 @@ describe("applyPendingMigrations on an empty database", () => {
     expect(run.durationMs).toBeLessThan(PROMPT_EXIT_MS);
   });
 
-  it("applies nothing when run again", async () => {
+  it("applies nothing when run again, without loading the schema engine", async () => {
     const run = await runDbTool<{ applied: string[] }>("apply", { databaseUrl: database.databaseUrl });
 
-    expect(run).toMatchObject({ ok: true, exitCode: 0, result: { applied: [] } });
+    // The engine stays resident once loaded (~80 MB): a server starting on an up-to-date database never loads it.
+    expect(run).toMatchObject({ ok: true, exitCode: 0, result: { applied: [], engineLoaded: false } });
     const count = await withConnection(database.databaseUrl, (client) =>
       client.query<{ count: string }>("SELECT count(*) AS count FROM _prisma_migrations"),
     );
     expect(Number(count.rows[0]?.count)).toBe(repoMigrations().length);
     expect(run.durationMs).toBeLessThan(PROMPT_EXIT_MS);
+  });
+
+  it("hands a migration edited since it was applied to the engine, which applies nothing", async () => {
+    const [first] = repoMigrations();
+    await withConnection(database.databaseUrl, (client) =>
+      client.query("UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = $1", [first!.name]),
+    );
+    try {
+      const run = await runDbTool<{ applied: string[] }>("apply", { databaseUrl: database.databaseUrl });
+
+      expect(run).toMatchObject({ ok: true, exitCode: 0, result: { applied: [], engineLoaded: true } });
+    } finally {
+      await withConnection(database.databaseUrl, (client) =>
+        client.query("UPDATE _prisma_migrations SET checksum = $1 WHERE migration_name = $2", [
+          first!.checksum,
+          first!.name,
+        ]),
+      );
+    }
+  });
+});
+
+describe("applyPendingMigrations in a child process (the server's way)", () => {
+  it("applies every migration there, so the caller never loads the engine; then nothing, without a child", async () => {
+    const database = await createEmptyTestDatabase();
+    try {
+      const names = repoMigrations().map((migration) => migration.name);
+      const first = await runDbTool("apply-in-child", { databaseUrl: database.databaseUrl });
+      expect(first).toMatchObject({
+        ok: true,
+        result: { applied: names, engineLoaded: false, log: [`applied ${names.length} migration(s)`] },
+      });
+
+      const again = await runDbTool("apply-in-child", { databaseUrl: database.databaseUrl });
+      expect(again).toMatchObject({ ok: true, result: { applied: [], engineLoaded: false, log: [] } });
+    } finally {
+      await database.drop();
+    }
   });
 });
 

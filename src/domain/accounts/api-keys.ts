@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit-log";
-import type { Db, Tx } from "../db";
+import { queryPrepared, type Db, type PreparedStatement, type Tx } from "../db";
 import { badInput, forbidden, notFound } from "../errors";
 import { isUuid } from "../ids";
 import type { Principal } from "./principal";
@@ -46,13 +46,18 @@ export async function createApiKey(
   return { id: key.id, name: key.name, secret };
 }
 
+const AUTHENTICATE: PreparedStatement = {
+  name: "imagegate_authenticate",
+  // The key and its user in one join (Prisma would issue two queries): one round trip on every request.
+  text: `SELECT u.id AS "userId", u.role::text AS role, k.id AS "apiKeyId",
+                u.rate_limit_per_minute AS "rateLimitPerMinute"
+           FROM api_keys k JOIN users u ON u.id = k.user_id
+          WHERE k.secret_hash = $1 AND k.revoked_at IS NULL`,
+};
+
 /** The principal behind a bearer secret, or null when the key is unknown or revoked. */
 export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
-  // One round trip on every request: the key and its user in one join (Prisma would issue two queries).
-  const rows = await db.$queryRaw<Principal[]>`
-    SELECT u.id AS "userId", u.role::text AS role, k.id AS "apiKeyId", u.rate_limit_per_minute AS "rateLimitPerMinute"
-      FROM api_keys k JOIN users u ON u.id = k.user_id
-     WHERE k.secret_hash = ${hashSecret(secret)} AND k.revoked_at IS NULL`;
+  const rows = await queryPrepared<Principal>(db, AUTHENTICATE, [hashSecret(secret)]);
   return rows[0] ?? null;
 }
 

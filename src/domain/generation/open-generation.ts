@@ -1,5 +1,5 @@
 import type { GenerationRequest } from "../catalog";
-import type { Db } from "../db";
+import { queryPrepared, type Db, type PreparedStatement } from "../db";
 import { periodBounds } from "../budgets/budget-usage";
 import { DomainError, notFound } from "../errors";
 import { formatMoney } from "../money";
@@ -34,6 +34,18 @@ interface OpenRow {
   budgetRemaining: bigint | null;
 }
 
+const OPEN_GENERATION: PreparedStatement = {
+  name: "imagegate_open_generation",
+  text: `SELECT outcome, hold_micros AS "holdMicros", team_id AS "teamId", budgeted, team_budgeted AS "teamBudgeted",
+                text_input_rate AS "textInputRate", image_input_rate AS "imageInputRate",
+                image_output_rate AS "imageOutputRate", budget_period AS "budgetPeriod", budget_scope AS "budgetScope",
+                budget_limit AS "budgetLimit", budget_remaining AS "budgetRemaining"
+           FROM imagegate_open_generation(
+             $1::uuid, $2::uuid, $3::text, $4::"ImageModel", $5::"ImageSize", $6::"ImageQuality", $7::"ImageStyle",
+             $8::integer, $9::text, $10::text, $11::text, $12::text, $13::timestamptz, $14::timestamptz,
+             $15::date, $16::date, $17::date, $18::date, $19::date, $20::date)`,
+};
+
 /**
  * Records the PENDING generation and holds its price in one round trip: `imagegate_open_generation` (migration
  * generation_functions) takes the caller's account lock, checks every budget and the credit, and writes the
@@ -53,17 +65,28 @@ export async function openGeneration(
 ): Promise<OpenedGeneration | "DUPLICATE"> {
   const { request, now } = args;
   const [d0, d1, w0, w1, m0, m1] = periodBounds(now, args.timeZone).days;
-  const rows = await db.$queryRaw<OpenRow[]>`
-    SELECT outcome, hold_micros AS "holdMicros", team_id AS "teamId", budgeted, team_budgeted AS "teamBudgeted",
-           text_input_rate AS "textInputRate", image_input_rate AS "imageInputRate",
-           image_output_rate AS "imageOutputRate", budget_period AS "budgetPeriod", budget_scope AS "budgetScope",
-           budget_limit AS "budgetLimit", budget_remaining AS "budgetRemaining"
-      FROM imagegate_open_generation(
-        ${args.id}::uuid, ${args.userId}::uuid, ${args.provider}, ${request.model}::"ImageModel",
-        ${request.size}::"ImageSize", ${request.quality}::"ImageQuality", ${request.style}::"ImageStyle",
-        ${request.n}::integer, ${request.prompt}, ${request.responseFormat}, ${request.moderation},
-        ${request.idempotencyKey}, ${now}::timestamptz, ${new Date(now.getTime() + args.holdTtlMs)}::timestamptz,
-        ${d0}::date, ${d1}::date, ${w0}::date, ${w1}::date, ${m0}::date, ${m1}::date)`;
+  const rows = await queryPrepared<OpenRow>(db, OPEN_GENERATION, [
+    args.id,
+    args.userId,
+    args.provider,
+    request.model,
+    request.size,
+    request.quality,
+    request.style,
+    request.n,
+    request.prompt,
+    request.responseFormat,
+    request.moderation,
+    request.idempotencyKey,
+    now,
+    new Date(now.getTime() + args.holdTtlMs),
+    d0,
+    d1,
+    w0,
+    w1,
+    m0,
+    m1,
+  ]);
   const row = rows[0]!;
   switch (row.outcome) {
     case "OPENED":

