@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import v8 from "node:v8";
 import { startImagegate } from "./app";
 import { loadSettings, SettingsError } from "./config";
 import { createPrismaClient } from "./db/client";
@@ -6,6 +7,13 @@ import { openDatabase } from "./db/database";
 import { describeError } from "./domain/logger";
 import { createLogger } from "./logging";
 import { installShutdown } from "./shutdown";
+
+// Under load V8 lets the old generation grow to about three times the live heap before collecting it (measured at
+// c=32: ~40 MB live, 290 MB resident). A fixed growth factor of 1.5 keeps the peak under 200 MB at no measurable
+// CPU cost (bench/RESULTS.md). A value given on the command line or in NODE_OPTIONS wins.
+if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes("heap-growing-percent")) {
+  v8.setFlagsFromString("--heap-growing-percent=50");
+}
 
 // The composition root: settings, database (embedded unless DATABASE_URL is set, migrated before we listen),
 // then the server, then the graceful shutdown (src/shutdown.ts).

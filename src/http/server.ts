@@ -38,6 +38,8 @@ export async function startHttpServer(args: {
   const { schema, services, host, port } = args;
   const app = express();
   app.disable("x-powered-by");
+  // Express would hash every JSON body for an ETag; no GraphQL POST answer is cacheable.
+  app.set("etag", false);
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
