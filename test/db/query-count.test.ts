@@ -96,7 +96,8 @@ it("generateImage issues as many queries for the 1st generation as for the 22nd,
   const later = await counted(GENERATE, { n: 1 });
   const fourImages = await counted(GENERATE, { n: 4 });
   expect((fourImages.data.generateImage as { images: unknown[] }).images).toHaveLength(4);
-  expect(early.queries.length).toBeGreaterThan(0);
+  // The API key with its user, the open (hold), the settle: the target is at most three round trips.
+  expect(early.queries).toHaveLength(3);
   expect(later.queries).toHaveLength(early.queries.length);
   expect(fourImages.queries).toHaveLength(early.queries.length);
 });
@@ -128,4 +129,33 @@ it("ledger: a page of 20 with each entry's generation costs what a page of 2 doe
   expect(small.queries.length).toBeGreaterThan(0);
   expect(nodes(large).filter((node) => node.kind === "CHARGE" && node.generation !== null)).toHaveLength(20);
   expect(large.queries).toHaveLength(small.queries.length);
+});
+
+it("generateImage calls made at once share their open and settle statements (group commit)", async () => {
+  const before = await db.user.findUniqueOrThrow({ where: { email: "counted@example.com" } });
+  queries = [];
+  counting = true;
+  let results;
+  try {
+    results = await Promise.all(
+      Array.from({ length: 24 }, () =>
+        fetch(`${app.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+          body: JSON.stringify({ query: GENERATE, variables: { n: 1 } }),
+        }).then((response) => response.json() as Promise<{ data?: { generateImage: { id: string } } }>),
+      ),
+    );
+  } finally {
+    counting = false;
+  }
+  const statements = (name: string) => queries.filter((sql) => sql.includes(`${name}(`)).length;
+
+  expect(results.every((body) => body.data?.generateImage.id !== undefined)).toBe(true);
+  expect(statements("imagegate_open_generations")).toBeGreaterThan(0);
+  expect(statements("imagegate_open_generations")).toBeLessThan(24);
+  expect(statements("imagegate_settle_generations")).toBeLessThan(24);
+  const after = await db.user.findUniqueOrThrow({ where: { email: "counted@example.com" } });
+  expect(before.balanceMicros - after.balanceMicros).toBe(24n * 16_000n);
+  expect(after.reservedMicros).toBe(0n);
 });

@@ -5,6 +5,7 @@ import type { Principal } from "../accounts/principal";
 import { resolveRequest, sizeDimensions, type GenerationRequest, type GenerationRequestInput } from "../catalog";
 import type { Db } from "../db";
 import type { ImageModel } from "../enums";
+import { isDatabaseUnavailable } from "../database-unavailable";
 import { DomainError } from "../errors";
 import { releaseGenerations } from "../ledger/sweeper";
 import { describeError, type Logger } from "../logger";
@@ -13,9 +14,16 @@ import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import { recordCrossedThresholds } from "../budgets/alert-recording";
 import { budgetUsages } from "../budgets/budget-usage";
 import type { GenerationRecord } from "./generation-record";
-import { openGeneration, type OpenedGeneration } from "./open-generation";
+import { GroupCommit } from "./group-commit";
+import {
+  openedOrError,
+  openGenerations,
+  type OpenedGeneration,
+  type OpenGenerationArgs,
+  type OpenRow,
+} from "./open-generation";
 import { errorForStoredFailure, failureOf } from "./provider-failure";
-import { settleGeneration } from "./settle-generation";
+import { settleGenerations, type SettleArgs } from "./settle-generation";
 
 export interface GenerationDeps {
   db: Db;
@@ -34,6 +42,15 @@ export interface GenerationDeps {
 }
 
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+/**
+ * Group commit of opens and of settles (./group-commit.ts): two batches of each at a time, so that a batch being
+ * written never leaves the database idle; the rest wait for the next. A lost database fails every item at once.
+ */
+const GROUP_COMMIT = {
+  maxBatch: 64,
+  maxInFlight: 2,
+  retryAlone: (error: unknown) => !isDatabaseUnavailable(error),
+} as const;
 const REPLAY_WAIT_MS = 30_000;
 const REPLAY_POLL_MS = 100;
 
@@ -45,9 +62,13 @@ export class GenerationService {
   private readonly now: () => Date;
   /** Generations holding credit in this process, by id: what a shutdown waits for, or releases. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly opens: GroupCommit<OpenGenerationArgs, OpenRow>;
+  private readonly settles: GroupCommit<SettleArgs, GenerationRecord | null>;
 
   constructor(private readonly deps: GenerationDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.opens = new GroupCommit((batch) => openGenerations(deps.db, batch), GROUP_COMMIT);
+    this.settles = new GroupCommit((batch) => settleGenerations(deps.db, batch), GROUP_COMMIT);
   }
 
   async generate(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
@@ -121,8 +142,8 @@ export class GenerationService {
     }
   }
 
-  private open(principal: Principal, request: GenerationRequest, provider: string) {
-    return openGeneration(this.deps.db, {
+  private async open(principal: Principal, request: GenerationRequest, provider: string) {
+    const args: OpenGenerationArgs = {
       id: randomUUID(),
       userId: principal.userId,
       provider,
@@ -130,11 +151,13 @@ export class GenerationService {
       now: this.now(),
       holdTtlMs: this.deps.holdTtlMs,
       timeZone: this.deps.timeZone,
-    });
+    };
+    return openedOrError(args, await this.opens.submit(args));
   }
 
   /**
-   * Stores the images, then settles in one statement. With budgets, the settle runs in a transaction that first
+   * Stores the images, then settles in one statement, grouped with the settles in flight beside it. With budgets,
+   * the settle runs alone in a transaction that first
    * takes the team's lock (as the hold did) and then records the alert thresholds the charge crossed: concurrent
    * charges of a team's members then cannot each miss a crossing that only their sum makes.
    */
@@ -158,7 +181,7 @@ export class GenerationService {
       rates: opened.tokenRates,
     });
     const at = this.now();
-    const settle = {
+    const settle: SettleArgs = {
       generationId: opened.id,
       costMicros,
       usage: result.usage,
@@ -167,14 +190,14 @@ export class GenerationService {
       timeZone: this.deps.timeZone,
     };
     const settled = !opened.budgeted
-      ? await settleGeneration(this.deps.db, settle)
+      ? await this.settles.submit(settle)
       : await this.deps.db.$transaction(async (tx) => {
           if (opened.teamBudgeted) {
             // The hold's order, user then team: the other order deadlocks against a member's concurrent hold.
             await tx.$queryRaw`SELECT id FROM users WHERE id = ${principal.userId}::uuid FOR UPDATE`;
             await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
           }
-          const generation = await settleGeneration(tx, settle);
+          const [generation = null] = await settleGenerations(tx, [settle]);
           if (generation !== null) {
             const owners = { userId: principal.userId, teamId: opened.teamId };
             await recordCrossedThresholds(tx, await budgetUsages(tx, owners, at, this.deps.timeZone));

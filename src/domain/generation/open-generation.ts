@@ -19,7 +19,7 @@ export interface OpenedGeneration {
   tokenRates: TokenRates | undefined;
 }
 
-interface OpenRow {
+export interface OpenRow {
   outcome: "OPENED" | "NO_PRICE" | "NO_USER" | "BUDGET_EXCEEDED" | "INSUFFICIENT_CREDITS" | "DUPLICATE";
   holdMicros: bigint | null;
   teamId: string | null;
@@ -34,60 +34,63 @@ interface OpenRow {
   budgetRemaining: bigint | null;
 }
 
-const OPEN_GENERATION: PreparedStatement = {
-  name: "imagegate_open_generation",
-  text: `SELECT outcome, hold_micros AS "holdMicros", team_id AS "teamId", budgeted, team_budgeted AS "teamBudgeted",
-                text_input_rate AS "textInputRate", image_input_rate AS "imageInputRate",
-                image_output_rate AS "imageOutputRate", budget_period AS "budgetPeriod", budget_scope AS "budgetScope",
-                budget_limit AS "budgetLimit", budget_remaining AS "budgetRemaining"
-           FROM imagegate_open_generation(
-             $1::uuid, $2::uuid, $3::text, $4::"ImageModel", $5::"ImageSize", $6::"ImageQuality", $7::"ImageStyle",
-             $8::integer, $9::text, $10::text, $11::text, $12::text, $13::timestamptz, $14::timestamptz,
-             $15::date, $16::date, $17::date, $18::date, $19::date, $20::date)`,
+export interface OpenGenerationArgs {
+  id: string;
+  userId: string;
+  provider: string;
+  request: GenerationRequest;
+  now: Date;
+  holdTtlMs: number;
+  timeZone: string;
+}
+
+const OPEN_GENERATIONS: PreparedStatement = {
+  name: "imagegate_open_generations",
+  text: `SELECT item, outcome, hold_micros AS "holdMicros", team_id AS "teamId", budgeted,
+                team_budgeted AS "teamBudgeted", text_input_rate AS "textInputRate",
+                image_input_rate AS "imageInputRate", image_output_rate AS "imageOutputRate",
+                budget_period AS "budgetPeriod", budget_scope AS "budgetScope", budget_limit AS "budgetLimit",
+                budget_remaining AS "budgetRemaining"
+           FROM imagegate_open_generations(
+             $1::uuid[], $2::uuid[], $3::text[], $4::"ImageModel"[], $5::"ImageSize"[], $6::"ImageQuality"[],
+             $7::"ImageStyle"[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[],
+             $13::timestamptz[], $14::timestamptz[], $15::date[], $16::date[], $17::date[], $18::date[],
+             $19::date[], $20::date[])`,
 };
 
 /**
- * Records the PENDING generation and holds its price in one round trip: `imagegate_open_generation` (migration
- * generation_functions) takes the caller's account lock, checks every budget and the credit, and writes the
- * generation and its hold atomically. "DUPLICATE" when the idempotency key is already taken.
+ * Records PENDING generations and holds their prices, any number in one round trip and one transaction:
+ * `imagegate_open_generations` (migration group_commit) takes the callers' account locks, and per item
+ * `imagegate_open_generation` (migration generation_functions) checks every budget and the credit and writes the
+ * generation and its hold. One row per item, in order; `openedOrError` reads it.
  */
-export async function openGeneration(
-  db: Db,
-  args: {
-    id: string;
-    userId: string;
-    provider: string;
-    request: GenerationRequest;
-    now: Date;
-    holdTtlMs: number;
-    timeZone: string;
-  },
-): Promise<OpenedGeneration | "DUPLICATE"> {
-  const { request, now } = args;
-  const [d0, d1, w0, w1, m0, m1] = periodBounds(now, args.timeZone).days;
-  const rows = await queryPrepared<OpenRow>(db, OPEN_GENERATION, [
-    args.id,
-    args.userId,
-    args.provider,
-    request.model,
-    request.size,
-    request.quality,
-    request.style,
-    request.n,
-    request.prompt,
-    request.responseFormat,
-    request.moderation,
-    request.idempotencyKey,
-    now,
-    new Date(now.getTime() + args.holdTtlMs),
-    d0,
-    d1,
-    w0,
-    w1,
-    m0,
-    m1,
+export async function openGenerations(db: Db, batch: OpenGenerationArgs[]): Promise<OpenRow[]> {
+  const column = <T>(pick: (args: OpenGenerationArgs) => T) => batch.map(pick);
+  const bounds = batch.map((args) => periodBounds(args.now, args.timeZone).days);
+  const rows = await queryPrepared<OpenRow & { item: number }>(db, OPEN_GENERATIONS, [
+    column((args) => args.id),
+    column((args) => args.userId),
+    column((args) => args.provider),
+    column((args) => args.request.model),
+    column((args) => args.request.size),
+    column((args) => args.request.quality),
+    column((args) => args.request.style),
+    column((args) => args.request.n),
+    column((args) => args.request.prompt),
+    column((args) => args.request.responseFormat),
+    column((args) => args.request.moderation),
+    column((args) => args.request.idempotencyKey),
+    column((args) => args.now),
+    column((args) => new Date(args.now.getTime() + args.holdTtlMs)),
+    ...[0, 1, 2, 3, 4, 5].map((index) => bounds.map((days) => days[index])),
   ]);
-  const row = rows[0]!;
+  const byItem = new Map(rows.map((row) => [row.item, row]));
+  return batch.map((_, index) => byItem.get(index + 1)!);
+}
+
+/** What an open's row means for the caller: the held generation, "DUPLICATE" (idempotency key taken), or an error. */
+export function openedOrError(args: OpenGenerationArgs, row: OpenRow): OpenedGeneration | "DUPLICATE" {
+  const { request, now } = args;
   switch (row.outcome) {
     case "OPENED":
       return {

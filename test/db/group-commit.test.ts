@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import { createPrismaClient } from "../../src/db/client";
+import { resolveRequest } from "../../src/domain/catalog";
+import type { Db } from "../../src/domain/db";
+import { openedOrError, openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
+import { settleGenerations, type SettleArgs } from "../../src/domain/generation/settle-generation";
+import { releaseGenerations } from "../../src/domain/ledger/sweeper";
+import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { accountMicros, createFundedUser } from "../support/hold-fixtures";
+
+// The generation flow's two writes as batches (migration group_commit): many requests, one statement, one commit,
+// and every item its own outcome, exactly as if each had been written alone.
+
+let database: TestDatabase;
+let db: Db;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createPrismaClient(database.databaseUrl);
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await database.drop();
+});
+
+const NOW = new Date();
+
+function openArgs(userId: string, input: { prompt?: string; idempotencyKey?: string } = {}): OpenGenerationArgs {
+  return {
+    id: randomUUID(),
+    userId,
+    provider: "openai",
+    request: resolveRequest(
+      { model: "DALL_E_2", size: "SIZE_256X256", prompt: input.prompt ?? "a lighthouse", ...input },
+      "DALL_E_2",
+    ),
+    now: NOW,
+    holdTtlMs: 600_000,
+    timeZone: "UTC",
+  };
+}
+
+function settleArgs(generationId: string, costMicros: bigint): SettleArgs {
+  const image = {
+    generationId,
+    index: 0,
+    storageKey: `${generationId}/0.png`,
+    contentType: "image/png",
+    width: 256,
+    height: 256,
+    revisedPrompt: 'a "quoted", {braced} prompt',
+  };
+  return { generationId, costMicros, usage: undefined, images: [image], at: NOW, timeZone: "UTC" };
+}
+
+it("opens a batch item by item: credit checked in order, a key used twice in one batch is a duplicate", async () => {
+  const rich = await createFundedUser(db, "1.00");
+  const poor = await createFundedUser(db, "0.040"); // two DALL-E 2 images of 0.016, not three
+  const batch = [
+    openArgs(poor),
+    openArgs(rich, { idempotencyKey: "k1" }),
+    openArgs(poor, { prompt: 'quotes " and commas, {braces} and \\ backslashes' }),
+    openArgs(rich, { idempotencyKey: "k1" }),
+    openArgs(poor),
+    openArgs(randomUUID()),
+  ];
+
+  const rows = await openGenerations(db, batch);
+
+  expect(rows.map((row) => row.outcome)).toEqual([
+    "OPENED",
+    "OPENED",
+    "OPENED",
+    "DUPLICATE",
+    "INSUFFICIENT_CREDITS",
+    "NO_USER",
+  ]);
+  expect(openedOrError(batch[2]!, rows[2]!)).toMatchObject({ id: batch[2]!.id, heldMicros: 16_000n });
+  expect(() => openedOrError(batch[4]!, rows[4]!)).toThrow("Not enough credit");
+  const stored = await db.imageGeneration.findUniqueOrThrow({ where: { id: batch[2]!.id } });
+  expect(stored.prompt).toBe(batch[2]!.request.prompt);
+  expect(await accountMicros(db, poor)).toEqual({ balanceMicros: 40_000n, reservedMicros: 32_000n, openHolds: 2 });
+  expect(await accountMicros(db, rich)).toMatchObject({ reservedMicros: 16_000n, openHolds: 1 });
+});
+
+it("settles a batch item by item: each charged once, a released hold left alone, the ledger exact", async () => {
+  const userId = await createFundedUser(db, "1.00");
+  const batch = [openArgs(userId), openArgs(userId), openArgs(userId)];
+  expect((await openGenerations(db, batch)).map((row) => row.outcome)).toEqual(["OPENED", "OPENED", "OPENED"]);
+  await releaseGenerations(db, [{ generationId: batch[1]!.id, errorCode: "INTERRUPTED" }], { now: new Date() });
+
+  const settled = await settleGenerations(db, [
+    settleArgs(batch[0]!.id, 16_000n),
+    settleArgs(batch[1]!.id, 16_000n),
+    settleArgs(batch[2]!.id, 10_000n),
+  ]);
+
+  expect(settled.map((generation) => generation?.status ?? null)).toEqual(["SUCCEEDED", null, "SUCCEEDED"]);
+  expect(settled[2]).toMatchObject({ id: batch[2]!.id, costMicros: 10_000n, images: [{ index: 0 }] });
+  expect(await accountMicros(db, userId)).toEqual({
+    balanceMicros: 1_000_000n - 26_000n,
+    reservedMicros: 0n,
+    openHolds: 0,
+  });
+  const images = await db.generatedImage.findMany({ where: { generationId: { in: batch.map((args) => args.id) } } });
+  expect(images.map((image) => image.generationId).sort()).toEqual([batch[0]!.id, batch[2]!.id].sort());
+  expect(images[0]!.revisedPrompt).toBe('a "quoted", {braced} prompt');
+  const ledger = await db.ledgerEntry.findMany({ where: { userId, kind: "CHARGE" }, orderBy: { createdAt: "asc" } });
+  expect(ledger.map((entry) => entry.amountMicros).sort()).toEqual([-16_000n, -10_000n].sort());
+  expect((await verifyLedger(db)).ok).toBe(true);
+});
