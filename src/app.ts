@@ -3,6 +3,8 @@ import type { Settings } from "./config";
 import type { Db } from "./domain/db";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import { Authenticator } from "./domain/accounts/authenticator";
+import { listenForNotifications } from "./db/notification-listener";
 import { startHoldSweeper, type HoldSweeper } from "./domain/ledger/sweeper";
 import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
@@ -19,6 +21,9 @@ export interface Imagegate extends RunningServer {
   /** Releases expired holds, and retries releases that failed while the database was away. */
   sweeper: HoldSweeper;
 }
+
+/** How long a kept principal is trusted even if no change is announced: a bound, should a notification be lost. */
+const PRINCIPAL_TTL_MS = 60_000;
 
 /** Wires the domain, providers, storage and HTTP server together on an open database. */
 export async function startImagegate(args: {
@@ -46,10 +51,20 @@ export async function startImagegate(args: {
     defaultPerMinute: settings.rateLimitImagesPerMinute,
     logger,
   });
+  const authenticator = new Authenticator(db, { ttlMs: PRINCIPAL_TTL_MS, maxEntries: 10_000 });
+  const principalChanges = listenForNotifications({
+    databaseUrl: args.databaseUrl,
+    channel: "imagegate_principals",
+    onNotification: () => authenticator.forget(),
+    onListening: () => authenticator.trust(),
+    onLost: () => authenticator.distrust(),
+    logger,
+  });
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   let publicUrl = settings.publicUrl ?? "";
   const services: Services = {
     db,
+    authenticator,
     storage,
     logger,
     providers,
@@ -88,6 +103,7 @@ export async function startImagegate(args: {
     await alertDelivery?.stop();
     await sweeper.stop();
     await rateLimiter.close();
+    await principalChanges.stop();
   };
   return { ...server, services, sweeper, close };
 }

@@ -1,4 +1,5 @@
 import type DataLoader from "dataloader";
+import type { Authenticator } from "../domain/accounts/authenticator";
 import type { Principal } from "../domain/accounts/principal";
 import type { Db } from "../domain/db";
 import type { GenerationService } from "../domain/generation/generation.service";
@@ -13,6 +14,8 @@ import { unauthenticated } from "../domain/errors";
 /** What every resolver can reach: built once at start-up. */
 export interface Services {
   db: Db;
+  /** API keys to principals, the recently used ones kept in memory. */
+  authenticator: Authenticator;
   generation: GenerationService;
   storage: ImageStorage;
   providers: ProviderRegistry;

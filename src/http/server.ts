@@ -6,7 +6,6 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
-import { authenticate } from "../domain/accounts/api-keys";
 import { describeError } from "../domain/logger";
 import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
@@ -67,7 +66,7 @@ export async function startHttpServer(args: {
       context: async ({ req }) => {
         const secret = bearerSecret(req.headers.authorization);
         return {
-          principal: secret === null ? null : await authenticate(services.db, secret),
+          principal: secret === null ? null : await services.authenticator.authenticate(secret),
           services,
           loaders: createLoaders(services.db),
         };

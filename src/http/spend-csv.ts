@@ -1,6 +1,5 @@
 import type { Request, Response } from "express";
 import { DateTimeResolver } from "graphql-scalars";
-import { authenticate } from "../domain/accounts/api-keys";
 import { canReadOthers } from "../domain/accounts/principal";
 import { badInput, DomainError } from "../domain/errors";
 import { describeError } from "../domain/logger";
@@ -51,7 +50,7 @@ export function spendCsv(services: Services) {
 
 async function authorize(services: Services, req: Request): Promise<void> {
   const secret = bearerSecret(req.headers.authorization);
-  const principal = secret === null ? null : await authenticate(services.db, secret);
+  const principal = secret === null ? null : await services.authenticator.authenticate(secret);
   if (principal === null) throw new DomainError("UNAUTHENTICATED", "A valid API key is required");
   if (!canReadOthers(principal)) throw new DomainError("FORBIDDEN", "Spend reports are for FINANCE and ADMIN");
 }
