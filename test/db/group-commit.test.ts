@@ -109,3 +109,26 @@ it("settles a batch item by item: each charged once, a released hold left alone,
   expect(ledger.map((entry) => entry.amountMicros).sort()).toEqual([-16_000n, -10_000n].sort());
   expect((await verifyLedger(db)).ok).toBe(true);
 });
+
+it("settles concurrent batches whose users share rollup rows in opposite orders without a deadlock", async () => {
+  // spend_daily_shards rows (day, shard, model) are shared by the users of a shard: batch X charges shard s1 then
+  // s2, batch Y s2 then s1. Taken in item order, the two would deadlock (PostgreSQL aborts one after a second).
+  const users = await Promise.all(Array.from({ length: 12 }, () => createFundedUser(db, "5.00")));
+  const shards = await db.$queryRaw<Array<{ id: string; shard: number }>>`
+    SELECT id::text, spend_shard(id) AS shard FROM users WHERE id = ANY (${users}::uuid[])`;
+  const byShard = new Map<number, string[]>();
+  for (const { id, shard } of shards) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+  const [first, second] = [...byShard.values()].filter((ids) => ids.length >= 2);
+  if (first === undefined || second === undefined) throw new Error("12 users should give two shards of two");
+
+  for (let round = 0; round < 10; round++) {
+    const opened = [openArgs(first[0]!), openArgs(second[0]!), openArgs(second[1]!), openArgs(first[1]!)];
+    expect((await openGenerations(db, opened)).every((row) => row.outcome === "OPENED")).toBe(true);
+    const [x, y] = await Promise.all([
+      settleGenerations(db, [settleArgs(opened[0]!.id, 16_000n), settleArgs(opened[1]!.id, 16_000n)]),
+      settleGenerations(db, [settleArgs(opened[2]!.id, 16_000n), settleArgs(opened[3]!.id, 16_000n)]),
+    ]);
+    expect([...x, ...y].every((generation) => generation?.status === "SUCCEEDED")).toBe(true);
+  }
+  expect((await verifyLedger(db)).ok).toBe(true);
+});

@@ -7,7 +7,7 @@
 --
 -- Locks are taken in one global order before any item is processed: the batch's accounts by id, then its budgeted
 -- teams by id. A single open or a budgeted settle takes an account, then its team; so no two callers can wait on
--- each other in a cycle.
+-- each other in a cycle. Settles also update rollup rows that users share; they take those in key order.
 
 CREATE FUNCTION "imagegate_open_generations"(
     p_ids uuid[], p_user_ids uuid[], p_providers text[], p_models "ImageModel"[], p_sizes "ImageSize"[],
@@ -50,13 +50,22 @@ CREATE FUNCTION "imagegate_settle_generations"(
     p_image_heights integer[], p_image_revised_prompts text[], p_time_zone text, p_no_team uuid)
 RETURNS SETOF image_generations
 LANGUAGE plpgsql AS $$
+DECLARE
+  i integer;
 BEGIN
   IF cardinality(p_ids) > 1 THEN
     PERFORM 1 FROM users u
      WHERE u.id IN (SELECT h.user_id FROM holds h WHERE h.generation_id = ANY (p_ids))
      ORDER BY u.id FOR UPDATE;
   END IF;
-  FOR i IN 1 .. cardinality(p_ids) LOOP
+  -- Items in the order of the rollup rows their charge updates (spend_daily_shards: day, shard, model), which users
+  -- share: two batches then never take two of those rows in opposite orders.
+  FOR i IN
+    SELECT item.i
+      FROM unnest(p_ids) WITH ORDINALITY AS item(id, i)
+      LEFT JOIN image_generations g ON g.id = item.id
+     ORDER BY (p_ats[item.i] AT TIME ZONE p_time_zone)::date, spend_shard(g.user_id), g.model, item.i
+  LOOP
     RETURN QUERY
       WITH hold AS (
         UPDATE holds SET status = 'SETTLED', resolved_at = p_ats[i]
