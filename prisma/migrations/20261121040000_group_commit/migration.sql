@@ -52,20 +52,21 @@ RETURNS SETOF image_generations
 LANGUAGE plpgsql AS $$
 DECLARE
   i integer;
+  v_order integer[] := ARRAY[1];
 BEGIN
   IF cardinality(p_ids) > 1 THEN
     PERFORM 1 FROM users u
      WHERE u.id IN (SELECT h.user_id FROM holds h WHERE h.generation_id = ANY (p_ids))
      ORDER BY u.id FOR UPDATE;
-  END IF;
-  -- Items in the order of the rollup rows their charge updates (spend_daily_shards: day, shard, model), which users
-  -- share: two batches then never take two of those rows in opposite orders.
-  FOR i IN
-    SELECT item.i
+    -- Items in the order of the rollup rows their charge updates (spend_daily_shards: day, shard, model), which
+    -- users share: two batches then never take two of those rows in opposite orders.
+    SELECT array_agg(item.i ORDER BY (p_ats[item.i] AT TIME ZONE p_time_zone)::date, spend_shard(g.user_id), g.model,
+                     item.i)
+      INTO v_order
       FROM unnest(p_ids) WITH ORDINALITY AS item(id, i)
-      LEFT JOIN image_generations g ON g.id = item.id
-     ORDER BY (p_ats[item.i] AT TIME ZONE p_time_zone)::date, spend_shard(g.user_id), g.model, item.i
-  LOOP
+      LEFT JOIN image_generations g ON g.id = item.id;
+  END IF;
+  FOREACH i IN ARRAY v_order LOOP
     RETURN QUERY
       WITH hold AS (
         UPDATE holds SET status = 'SETTLED', resolved_at = p_ats[i]
