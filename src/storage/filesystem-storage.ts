@@ -1,13 +1,7 @@
-import { createReadStream, rmSync, writeFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { contentTypeOfKey, type ImageStorage, type StoredImage } from "./image-storage";
-
-/**
- * Up to this size an image is written synchronously: into the page cache that takes microseconds, less than the
- * three thread-pool round trips (open, write, close) of an asynchronous write cost in CPU. Larger ones go async.
- */
-const SYNC_WRITE_MAX_BYTES = 128 * 1024;
 
 /**
  * Images on the local filesystem under one root folder (`./.data/images` by default), fanned out over 256 folders
@@ -28,19 +22,6 @@ export class FilesystemImageStorage implements ImageStorage {
     }
     // Written in place: nothing refers to the key until the generation is settled, after this resolves, so no
     // reader can see half an image; a failed write leaves no file behind.
-    if (bytes.length <= SYNC_WRITE_MAX_BYTES) {
-      try {
-        writeFileSync(file, bytes);
-      } catch (error) {
-        try {
-          rmSync(file, { force: true });
-        } catch {
-          // nothing was written, or nothing can be removed: the write's error is the one to report
-        }
-        throw error;
-      }
-      return;
-    }
     await writeFile(file, bytes).catch(async (error: unknown) => {
       await rm(file, { force: true }).catch(() => undefined);
       throw error;

@@ -20,7 +20,7 @@ async function readAll(storage: FilesystemImageStorage, key: string): Promise<Bu
   return Buffer.concat(chunks);
 }
 
-it("stores small (written at once) and large (written asynchronously) images and reads them back", async () => {
+it("stores small and large images and reads them back", async () => {
   const storage = new FilesystemImageStorage(root);
   const id = "3f0c2a9e-1111-4222-8333-444455556666";
   const small = Buffer.from("small image bytes");
