@@ -1,7 +1,12 @@
-import { createReadStream } from "node:fs";
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream, writeFile } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import { contentTypeOfKey, type ImageStorage, type StoredImage } from "./image-storage";
+
+// The callback API, promisified: fs/promises' writeFile goes through a FileHandle and a promise per step, which
+// cost more main-thread time per image than the write itself (a quarter of a profile at c=32, bench/RESULTS.md).
+const writeFileAsync = promisify(writeFile);
 
 /**
  * Images on the local filesystem under one root folder (`./.data/images` by default), fanned out over 256 folders
@@ -22,7 +27,7 @@ export class FilesystemImageStorage implements ImageStorage {
     }
     // Written in place: nothing refers to the key until the generation is settled, after this resolves, so no
     // reader can see half an image; a failed write leaves no file behind.
-    await writeFile(file, bytes).catch(async (error: unknown) => {
+    await writeFileAsync(file, bytes).catch(async (error: unknown) => {
       await rm(file, { force: true }).catch(() => undefined);
       throw error;
     });
