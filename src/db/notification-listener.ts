@@ -46,8 +46,9 @@ export function listenForNotifications(args: {
     if (stopped) return;
     const candidate = new pg.Client({ connectionString: args.databaseUrl });
     client = candidate;
-    candidate.on("error", lost);
-    candidate.on("end", () => lost(new Error("connection ended")));
+    // Only the current connection's failure counts: a dead one's late events must not end its successor.
+    candidate.on("error", (error) => client === candidate && lost(error));
+    candidate.on("end", () => client === candidate && lost(new Error("connection ended")));
     candidate.on("notification", (message) => {
       if (message.channel === args.channel) args.onNotification();
     });

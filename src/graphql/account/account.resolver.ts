@@ -42,6 +42,8 @@ export class AccountResolver {
   async revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const principal = principalOf(ctx);
     await ctx.services.db.$transaction((tx) => revokeApiKey(tx, principal, id));
+    // This process forgets at once; the others when PostgreSQL's notification reaches them (milliseconds).
+    ctx.services.authenticator.forget();
     return true;
   }
 }

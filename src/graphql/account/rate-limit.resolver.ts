@@ -19,7 +19,13 @@ export class RateLimitResolver {
     @Arg("imagesPerMinute", () => Int, { nullable: true }) imagesPerMinute: number | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return setUserRateLimit(ctx.services.db, principalOf(ctx), { userId, imagesPerMinute: imagesPerMinute ?? null });
+    const user = await setUserRateLimit(ctx.services.db, principalOf(ctx), {
+      userId,
+      imagesPerMinute: imagesPerMinute ?? null,
+    });
+    // This process forgets at once; the others when PostgreSQL's notification reaches them (milliseconds).
+    ctx.services.authenticator.forget();
+    return user;
   }
 
   @FieldResolver(() => Int, {
