@@ -157,9 +157,9 @@ export class GenerationService {
 
   /**
    * Stores the images, then settles in one statement, grouped with the settles in flight beside it. With budgets,
-   * the settle runs alone in a transaction that first
-   * takes the team's lock (as the hold did) and then records the alert thresholds the charge crossed: concurrent
-   * charges of a team's members then cannot each miss a crossing that only their sum makes.
+   * the settle runs alone in a transaction that first takes the team's lock (as the hold did) and then records the
+   * alert thresholds the charge crossed: concurrent charges of a team's members then cannot each miss a crossing
+   * that only their sum makes.
    */
   private async complete(
     principal: Principal,

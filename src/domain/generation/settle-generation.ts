@@ -37,7 +37,7 @@ export async function settleGenerations(db: Db | Tx, batch: SettleArgs[]): Promi
     images.map((image) => image.width),
     images.map((image) => image.height),
     images.map((image) => image.revisedPrompt),
-    batch[0]?.timeZone ?? "UTC",
+    batch[0]?.timeZone ?? "UTC", // one zone per deployment
     NO_TEAM,
   ]);
   const byId = new Map(rows.map((row) => [row.id, row]));
