@@ -16,12 +16,12 @@ export class Authenticator {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { ttlMs: number; maxEntries: number; nowMs?: () => number },
+    private readonly options: { ttlMs: number; maxEntries: number },
   ) {}
 
   async authenticate(secret: string): Promise<Principal | null> {
     const hash = hashSecret(secret);
-    const nowMs = (this.options.nowMs ?? Date.now)();
+    const nowMs = Date.now();
     const kept = this.trusted ? this.principals.get(hash) : undefined;
     if (kept !== undefined && kept.expiresAtMs > nowMs) return kept.principal;
 
