@@ -50,7 +50,7 @@ function settleArgs(generationId: string, costMicros: bigint): SettleArgs {
     height: 256,
     revisedPrompt: 'a "quoted", {braced} prompt',
   };
-  return { generationId, costMicros, usage: undefined, images: [image], at: NOW, timeZone: "UTC" };
+  return { generationId, costMicros, usage: undefined, images: [image], at: NOW };
 }
 
 it("opens a batch item by item: credit checked in order, a key used twice in one batch is a duplicate", async () => {
@@ -89,11 +89,11 @@ it("settles a batch item by item: each charged once, a released hold left alone,
   expect((await openGenerations(db, batch)).map((row) => row.outcome)).toEqual(["OPENED", "OPENED", "OPENED"]);
   await releaseGenerations(db, [{ generationId: batch[1]!.id, errorCode: "INTERRUPTED" }], { now: new Date() });
 
-  const settled = await settleGenerations(db, [
-    settleArgs(batch[0]!.id, 16_000n),
-    settleArgs(batch[1]!.id, 16_000n),
-    settleArgs(batch[2]!.id, 10_000n),
-  ]);
+  const settled = await settleGenerations(
+    db,
+    [settleArgs(batch[0]!.id, 16_000n), settleArgs(batch[1]!.id, 16_000n), settleArgs(batch[2]!.id, 10_000n)],
+    "UTC",
+  );
 
   expect(settled.map((generation) => generation?.status ?? null)).toEqual(["SUCCEEDED", null, "SUCCEEDED"]);
   expect(settled[2]).toMatchObject({ id: batch[2]!.id, costMicros: 10_000n, images: [{ index: 0 }] });
@@ -125,8 +125,8 @@ it("settles concurrent batches whose users share rollup rows in opposite orders 
     const opened = [openArgs(first[0]!), openArgs(second[0]!), openArgs(second[1]!), openArgs(first[1]!)];
     expect((await openGenerations(db, opened)).every((row) => row.outcome === "OPENED")).toBe(true);
     const [x, y] = await Promise.all([
-      settleGenerations(db, [settleArgs(opened[0]!.id, 16_000n), settleArgs(opened[1]!.id, 16_000n)]),
-      settleGenerations(db, [settleArgs(opened[2]!.id, 16_000n), settleArgs(opened[3]!.id, 16_000n)]),
+      settleGenerations(db, [settleArgs(opened[0]!.id, 16_000n), settleArgs(opened[1]!.id, 16_000n)], "UTC"),
+      settleGenerations(db, [settleArgs(opened[2]!.id, 16_000n), settleArgs(opened[3]!.id, 16_000n)], "UTC"),
     ]);
     expect([...x, ...y].every((generation) => generation?.status === "SUCCEEDED")).toBe(true);
   }

@@ -55,9 +55,9 @@ const AUTHENTICATE: PreparedStatement = {
           WHERE k.secret_hash = $1 AND k.revoked_at IS NULL`,
 };
 
-/** The principal behind a bearer secret, or null when the key is unknown or revoked. */
-export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
-  const rows = await queryPrepared<Principal>(db, AUTHENTICATE, [hashSecret(secret)]);
+/** The principal behind a key, by its secret's hash (`hashSecret`); null when the key is unknown or revoked. */
+export async function principalOfKey(db: Db, secretHash: string): Promise<Principal | null> {
+  const rows = await queryPrepared<Principal>(db, AUTHENTICATE, [secretHash]);
   return rows[0] ?? null;
 }
 

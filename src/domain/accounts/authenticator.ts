@@ -1,5 +1,5 @@
 import type { Db } from "../db";
-import { authenticate, hashSecret } from "./api-keys";
+import { hashSecret, principalOfKey } from "./api-keys";
 import type { Principal } from "./principal";
 
 /**
@@ -27,7 +27,7 @@ export class Authenticator {
 
     const trustedBefore = this.trusted;
     const generation = this.generation;
-    const principal = await authenticate(this.db, secret);
+    const principal = await principalOfKey(this.db, hash);
     // Kept only if no change was announced (and trust was not lost) while the lookup was on its way.
     if (principal !== null && trustedBefore && this.trusted && generation === this.generation) {
       if (this.principals.size >= this.options.maxEntries) this.principals.clear();

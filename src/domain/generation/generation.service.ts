@@ -68,7 +68,7 @@ export class GenerationService {
   constructor(private readonly deps: GenerationDeps) {
     this.now = deps.now ?? (() => new Date());
     this.opens = new GroupCommit((batch) => openGenerations(deps.db, batch), GROUP_COMMIT);
-    this.settles = new GroupCommit((batch) => settleGenerations(deps.db, batch), GROUP_COMMIT);
+    this.settles = new GroupCommit((batch) => settleGenerations(deps.db, batch, deps.timeZone), GROUP_COMMIT);
   }
 
   async generate(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
@@ -187,7 +187,6 @@ export class GenerationService {
       usage: result.usage,
       images,
       at,
-      timeZone: this.deps.timeZone,
     };
     const settled = !opened.budgeted
       ? await this.settles.submit(settle)
@@ -197,7 +196,7 @@ export class GenerationService {
             await tx.$queryRaw`SELECT id FROM users WHERE id = ${principal.userId}::uuid FOR UPDATE`;
             await tx.$queryRaw`SELECT id FROM teams WHERE id = ${opened.teamId}::uuid FOR UPDATE`;
           }
-          const [generation = null] = await settleGenerations(tx, [settle]);
+          const [generation = null] = await settleGenerations(tx, [settle], this.deps.timeZone);
           if (generation !== null) {
             const owners = { userId: principal.userId, teamId: opened.teamId };
             await recordCrossedThresholds(tx, await budgetUsages(tx, owners, at, this.deps.timeZone));

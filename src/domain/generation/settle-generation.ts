@@ -9,19 +9,22 @@ export interface SettleArgs {
   costMicros: bigint;
   usage: TokenUsage | undefined;
   images: ImageRecord[];
-  /** Stamps the ledger row and completion, and picks the spend aggregate's day in `timeZone`. */
+  /** Stamps the ledger row and completion, and picks the spend aggregate's day. */
   at: Date;
-  timeZone: string;
 }
 
 /**
  * Completes generations, any number in one round trip and one transaction (`imagegate_settle_generations`,
  * migration group_commit): per item the hold is SETTLED (only if still OPEN, and never for more than it holds), the
- * balance charged and the reservation freed, the CHARGE ledger row, the day's spend aggregate, the images and the
- * SUCCEEDED status written together. Per item, in order: the generation, or null when its hold was no longer open
- * (it expired and was released): nothing was written for it.
+ * balance charged and the reservation freed, the CHARGE ledger row, the day's spend aggregate (its day in the
+ * deployment's `timeZone`), the images and the SUCCEEDED status written together. Per item, in order: the
+ * generation, or null when its hold was no longer open (it expired and was released): nothing was written for it.
  */
-export async function settleGenerations(db: Db | Tx, batch: SettleArgs[]): Promise<Array<GenerationRecord | null>> {
+export async function settleGenerations(
+  db: Db | Tx,
+  batch: SettleArgs[],
+  timeZone: string,
+): Promise<Array<GenerationRecord | null>> {
   const images = batch.flatMap((args) => args.images);
   const rows = await queryPrepared<ImageGeneration>(db, SETTLE_GENERATIONS, [
     batch.map((args) => args.generationId),
@@ -37,7 +40,7 @@ export async function settleGenerations(db: Db | Tx, batch: SettleArgs[]): Promi
     images.map((image) => image.width),
     images.map((image) => image.height),
     images.map((image) => image.revisedPrompt),
-    batch[0]?.timeZone ?? "UTC", // one zone per deployment
+    timeZone,
     NO_TEAM,
   ]);
   const byId = new Map(rows.map((row) => [row.id, row]));
