@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres } from "../src/db/embedded";
+import { isAlive, startEmbeddedPostgres } from "../src/db/embedded";
 import { applyPendingMigrations } from "../src/db/migrations";
 import {
   canConnect,
@@ -104,15 +104,6 @@ async function dropInterruptedRuns(serverUrl: string): Promise<void> {
     if (pid === undefined || isAlive(Number(pid))) continue;
     testLog(`globalSetup: dropping ${datname}, left by an interrupted run`);
     await dropDatabase(serverUrl, datname);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -136,7 +136,8 @@ async function runningServer(dataDir: string, databaseName: string): Promise<Emb
   };
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id exists (EPERM: it does, but is another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

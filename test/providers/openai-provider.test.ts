@@ -1,10 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createOpenAIProvider, type OpenAIProviderOptions } from "../../src/providers/openai";
-import { ProviderError, type ProviderResult } from "../../src/providers/provider";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
 import { pngSize } from "../fakes/png";
-import { imageRequest } from "./requests";
+import { failureOf, imageRequest } from "./requests";
 
 let fake: FakeOpenAI;
 
@@ -25,15 +24,6 @@ function provider(overrides: Partial<OpenAIProviderOptions> = {}) {
     fetchImageTimeoutMs: 2_000,
     ...overrides,
   });
-}
-
-async function failureOf(promise: Promise<ProviderResult>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
 }
 
 function onlyBody(): Record<string, unknown> {

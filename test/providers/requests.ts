@@ -1,5 +1,5 @@
 import type { ImageModel, ImageQuality } from "../../src/domain/enums";
-import type { ProviderImageRequest } from "../../src/providers/provider";
+import { ProviderError, type ProviderImageRequest, type ProviderResult } from "../../src/providers/provider";
 
 /** A valid request for tests; override what the test is about. */
 export function imageRequest(overrides: Partial<ProviderImageRequest> & { model: ImageModel }): ProviderImageRequest {
@@ -19,4 +19,14 @@ export function imageRequest(overrides: Partial<ProviderImageRequest> & { model:
     userTag: "0123456789abcdef0123456789abcdef",
     ...overrides,
   };
+}
+
+/** The ProviderError a provider call rejects with; anything else fails the test. */
+export async function failureOf(promise: Promise<ProviderResult>): Promise<ProviderError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
+  return error;
 }

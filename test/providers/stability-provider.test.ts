@@ -1,8 +1,7 @@
-import { ProviderError, type ProviderResult } from "../../src/providers/provider";
 import { createStabilityProvider, type StabilityProviderOptions } from "../../src/providers/stability";
 import { pngSize } from "../fakes/png";
 import { startFakeStability, type FakeStability } from "../fakes/stability-fake";
-import { imageRequest } from "./requests";
+import { failureOf, imageRequest } from "./requests";
 
 let fake: FakeStability;
 
@@ -23,15 +22,6 @@ function provider(overrides: Partial<StabilityProviderOptions> = {}) {
     retryBaseDelayMs: 1,
     ...overrides,
   });
-}
-
-async function failureOf(promise: Promise<ProviderResult>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
 }
 
 describe("Stability AI v1 text-to-image", () => {
