@@ -1,6 +1,5 @@
 import pg from "pg";
-import type { Logger } from "../domain/logger";
-import { describeError } from "../domain/logger";
+import { describeError, type Logger } from "../domain/logger";
 
 export interface NotificationListener {
   stop(): Promise<void>;
