@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { describeError } from "../domain/logger";
@@ -11,6 +10,7 @@ import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { bearerSecret } from "./bearer";
+import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
 import { healthz, images, readyz } from "./routes";
 import { spendCsv } from "./spend-csv";
 
@@ -25,7 +25,7 @@ export interface RunningServer {
   closeConnections(): void;
 }
 
-/** The HTTP face of imagegate: POST /graphql, GET /images/..., /healthz and /readyz. */
+/** The HTTP face of imagegate: /graphql (straight to Apollo), and on Express GET /images/..., /healthz, /readyz and /reports/spend.csv. */
 export async function startHttpServer(args: {
   schema: GraphQLSchema;
   services: Services;
@@ -39,7 +39,7 @@ export async function startHttpServer(args: {
   app.disable("x-powered-by");
   // Express would hash every JSON body for an ETag; no GraphQL POST answer is cacheable.
   app.set("etag", false);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer();
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -59,19 +59,20 @@ export async function startHttpServer(args: {
   app.get("/readyz", readyz(services.db, services.logger));
   app.get("/images/:generationId/:file", images(services.storage));
   app.get("/reports/spend.csv", spendCsv(services));
-  app.use(
-    "/graphql",
-    express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const secret = bearerSecret(req.headers.authorization);
-        return {
-          principal: secret === null ? null : await services.authenticator.authenticate(secret),
-          services,
-          loaders: createLoaders(services.db),
-        };
-      },
-    }),
+  const handleGraphQL = graphqlHandler(
+    apollo,
+    async (request) => {
+      const secret = bearerSecret(request.headers.authorization);
+      return {
+        principal: secret === null ? null : await services.authenticator.authenticate(secret),
+        services,
+        loaders: createLoaders(services.db),
+      };
+    },
+    services.logger,
+  );
+  httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) =>
+    isGraphQLRequest(request) ? handleGraphQL(request, response) : app(request, response),
   );
   app.use((_req: express.Request, res: express.Response) => {
     res.status(404).json({ error: "not found" });

@@ -2,12 +2,14 @@ import "reflect-metadata";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import pino from "pino";
 import { startImagegate, type Imagegate } from "../../src/app";
 import { createUserWithKey } from "../../src/cli/create-user";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
+import { eventually } from "../support/budget-alerts";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 // No N+1: a list costs the same number of database round trips whatever its length, and generateImage the same
@@ -134,21 +136,39 @@ it("ledger: a page of 20 with each entry's generation costs what a page of 2 doe
 
 it("generateImage calls made at once share their open and settle statements (group commit)", async () => {
   const before = await db.user.findUniqueOrThrow({ where: { email: "counted@example.com" } });
+  // The caller's account stays locked until every call has arrived: the first opens wait on the lock, and the
+  // calls behind them queue for the next batch (otherwise a fast server could finish each open before the next
+  // call is even read, and nothing would be shared).
+  const locker = new pg.Client({ connectionString: database.databaseUrl });
+  await locker.connect();
+  await locker.query("BEGIN");
+  await locker.query("SELECT id FROM users WHERE email = 'counted@example.com' FOR UPDATE");
   queries = [];
   counting = true;
   let results;
   try {
-    results = await Promise.all(
-      Array.from({ length: 24 }, () =>
-        fetch(`${app.url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
-          body: JSON.stringify({ query: GENERATE, variables: { n: 1 } }),
-        }).then((response) => response.json() as Promise<{ data?: { generateImage: { id: string } } }>),
-      ),
+    const calls = Array.from({ length: 24 }, () =>
+      fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ query: GENERATE, variables: { n: 1 } }),
+      }).then((response) => response.json() as Promise<{ data?: { generateImage: { id: string } } }>),
     );
+    await eventually(async () => {
+      // Inside a transaction pg_stat_activity is a snapshot: cleared before each look.
+      await locker.query("SELECT pg_stat_clear_snapshot()");
+      const { rows } = await locker.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND query LIKE '%imagegate_open_generations(%'`,
+      );
+      return rows[0]!.waiting > 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the other calls, read and queued meanwhile
+    await locker.query("COMMIT");
+    results = await Promise.all(calls);
   } finally {
     counting = false;
+    await locker.end();
   }
   const statements = (name: string) => queries.filter((sql) => sql.includes(`${name}(`)).length;
 

@@ -48,6 +48,45 @@ describe("nothing internal reaches a client", () => {
     expect(await response.text()).not.toMatch(/at |SyntaxError|node_modules/);
   });
 
+  it("a body over 1 MB is a 413, another charset a 415, and neither reaches GraphQL", async () => {
+    const large = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ models { model } }", padding: "x".repeat(1024 * 1024) }),
+    });
+    expect(large.status).toBe(413);
+    expect(await large.json()).toEqual({ error: "bad request" });
+    const latin1 = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=latin1" },
+      body: JSON.stringify({ query: "{ models { model } }" }),
+    });
+    expect(latin1.status).toBe(415);
+  });
+
+  it("a body that is not JSON is refused by Apollo as a possible cross-site request", async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ query: "{ models { model } }" }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/Cross-Site Request Forgery/);
+  });
+
+  it("queries also answer over GET, with a query string, and JSON with a charset", async () => {
+    const viaGet = await fetch(`${server.url}/graphql?query=${encodeURIComponent("{ __typename }")}`, {
+      headers: { "apollo-require-preflight": "true" },
+    });
+    expect(await viaGet.json()).toEqual({ data: { __typename: "Query" } });
+    const withCharset = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
+    expect(await withCharset.json()).toEqual({ data: { __typename: "Query" } });
+  });
+
   it("a syntax error in a query is GRAPHQL_PARSE_FAILED without a stack trace", async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: "POST",

@@ -43,7 +43,21 @@ it("sends method, headers and body, and answers status, headers and body", async
   expect(response.statusText).toBe("Made");
   expect(response.headers.get("x-request-id")).toBe("req_1");
   expect(response.headers.get("set-cookie")).toBe("a=1, b=2");
+  expect(response.headers.get("X-Request-Id")).toBe("req_1");
+  expect(response.headers.has("content-type")).toBe(true);
+  expect([...response.headers.entries()]).toContainEqual(["x-request-id", "req_1"]);
+  expect(response.ok).toBe(true);
+  expect(response.url).toBe(`${origin}/v1/images/generations`);
   expect(await response.json()).toEqual({ ok: true });
+});
+
+it("answers an error status as not ok, with its body", async () => {
+  handle = (_request, _body, response) => response.writeHead(503, { "retry-after-ms": "10" }).end("busy");
+  const response = await httpFetch(`${origin}/busy`);
+  expect(response.ok).toBe(false);
+  expect(response.status).toBe(503);
+  expect(response.headers.get("retry-after-ms")).toBe("10");
+  expect(await response.text()).toBe("busy");
 });
 
 it("answers a 204 with no body", async () => {
