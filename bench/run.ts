@@ -58,6 +58,8 @@ const USAGE = `usage: npm run bench -- [options]
   --no-two-processes    skip the run of two imagegate processes on one database
   --profile             also run imagegate under --cpu-prof and summarize the profile (bench/profiles/)
   --profile-concurrency <c>  connections of the profiled run (default 32)
+  --imagegate-node-args <flags>  node flags for the measured imagegate process, e.g. "--perf-basic-prof" to
+                        sample it with \`perf record -e cpu-clock -g -p <pid>\` (kernel time included)
   --finance             also seed 1M and 10M generations and time spendReport (bench/spend-report.ts; minutes)
   --finance-sizes <list>  generations to seed for --finance (default 1000000,10000000)
   --max-other-cores <x> a run during which other processes used more cores is disturbed (default 0.25)
@@ -91,6 +93,7 @@ interface Options {
   twoProcesses: boolean;
   profile: boolean;
   profileConcurrency: number;
+  imagegateNodeArgs: string[];
   finance: boolean;
   financeSizes: number[];
   build: boolean;
@@ -113,6 +116,7 @@ function parseOptions(): Options {
       "no-two-processes": { type: "boolean" },
       profile: { type: "boolean" },
       "profile-concurrency": { type: "string" },
+      "imagegate-node-args": { type: "string" },
       finance: { type: "boolean" },
       "finance-sizes": { type: "string" },
       quick: { type: "boolean" },
@@ -152,6 +156,7 @@ function parseOptions(): Options {
     twoProcesses: values["no-two-processes"] !== true,
     profile: values.profile === true,
     profileConcurrency: Math.max(1, number(values["profile-concurrency"], 32, "profile-concurrency")),
+    imagegateNodeArgs: (values["imagegate-node-args"] ?? "").split(" ").filter((arg) => arg !== ""),
     finance: values.finance === true,
     financeSizes: (values["finance-sizes"] ?? "1000000,10000000").split(",").map((n) => number(n, 0, "finance-sizes")),
     build: values["no-build"] !== true,
@@ -586,7 +591,13 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
 
   const fake = await startFake(options.latencyMs);
   out(`  fake OpenAI at ${fake.origin} (pid ${fake.child.pid}, ${options.latencyMs} ms latency, records nothing)`);
-  const imagegate = await startImagegateProcess({ name: "imagegate", databaseUrl, fake, workDir });
+  const imagegate = await startImagegateProcess({
+    name: "imagegate",
+    databaseUrl,
+    fake,
+    workDir,
+    nodeArgs: options.imagegateNodeArgs,
+  });
   out(`  imagegate at ${imagegate.url} (pid ${imagegate.child.pid}, node dist/main.js, migrations applied at start)`);
   const users = await createUsers(databaseUrl, "bench", options.users);
   out(`  ${users.length} user(s) with $10,000,000 of credit (dist/cli/main.js create-user)`);
