@@ -25,7 +25,10 @@ export interface RunningServer {
   closeConnections(): void;
 }
 
-/** The HTTP face of imagegate: /graphql (straight to Apollo), and on Express GET /images/..., /healthz, /readyz and /reports/spend.csv. */
+/**
+ * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz and
+ * /reports/spend.csv.
+ */
 export async function startHttpServer(args: {
   schema: GraphQLSchema;
   services: Services;
