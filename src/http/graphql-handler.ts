@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import getRawBody from "raw-body";
-import { describeError, type Logger } from "../domain/logger";
+import type { Logger } from "../domain/logger";
+import { failureAnswer } from "./failure-answer";
 
 // /graphql goes to Apollo straight from node:http, as Apollo's integration API (executeHTTPGraphQLRequest) is meant
 // to be used, rather than through Express: Express's router, its JSON body parser and the integration package were
@@ -19,7 +20,7 @@ export function isGraphQLRequest(request: IncomingMessage): boolean {
 /**
  * Reads a JSON body (up to 1 MB, UTF-8), then hands the request to Apollo, which answers GraphQL's own errors (and
  * blocks requests that could be cross-site). A body that cannot be read is answered here: 400 when it is not JSON,
- * 413 when too large, 415 for another charset, without saying more, as the Express routes do.
+ * 413 when too large, 415 for another charset, without saying more (failureAnswer, as for the Express routes).
  */
 export function graphqlHandler<Context extends BaseContext>(
   apollo: ApolloServer<Context>,
@@ -28,14 +29,9 @@ export function graphqlHandler<Context extends BaseContext>(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status === "number" && status >= 400 && status < 500) {
-        // The rest of an unread body would be taken for the next request: close the connection after answering.
-        answer(response, status, '{"error":"bad request"}', !request.complete);
-        return;
-      }
-      logger.error({ cause: describeError(error) }, "unhandled error in the GraphQL handler");
-      answer(response, 500, '{"error":"internal server error"}', !request.complete);
+      const { status, body } = failureAnswer(error, logger, "unhandled error in the GraphQL handler");
+      // The rest of an unread body would be taken for the next request: close the connection after answering.
+      answer(response, status, JSON.stringify(body), !request.complete);
     });
   };
 

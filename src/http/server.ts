@@ -5,11 +5,11 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
-import { describeError } from "../domain/logger";
 import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { bearerSecret } from "./bearer";
+import { failureAnswer } from "./failure-answer";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
 import { healthz, images, readyz } from "./routes";
 import { spendCsv } from "./spend-csv";
@@ -82,13 +82,8 @@ export async function startHttpServer(args: {
   });
   // Express's last resort: log the cause, tell the client nothing about it.
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      res.status(status).json({ error: "bad request" });
-      return;
-    }
-    services.logger.error({ cause: describeError(error) }, "unhandled error in HTTP handler");
-    if (!res.headersSent) res.status(500).json({ error: "internal server error" });
+    const { status, body } = failureAnswer(error, services.logger, "unhandled error in HTTP handler");
+    if (status < 500 || !res.headersSent) res.status(status).json(body);
   });
 
   await new Promise<void>((resolve, reject) => {
