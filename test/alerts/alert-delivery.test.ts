@@ -9,14 +9,8 @@ import {
   type AlertDeliveryOptions,
 } from "../../src/domain/budgets/alert-delivery";
 import type { Db } from "../../src/domain/db";
-import {
-  createTeamBudget,
-  createUserBudget,
-  eventually,
-  insertAlert,
-  recordingLogger,
-  sleep,
-} from "../support/budget-alerts";
+import { eventually } from "../support/eventually";
+import { createTeamBudget, createUserBudget, insertAlert, recordingLogger, sleep } from "../support/budget-alerts";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startWebhookReceiver, verifyImagegateSignature, type WebhookReceiver } from "../support/webhook-receiver";
 

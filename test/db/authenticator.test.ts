@@ -5,7 +5,7 @@ import { listenForNotifications, type NotificationListener } from "../../src/db/
 import { Authenticator } from "../../src/domain/accounts/authenticator";
 import type { Db } from "../../src/domain/db";
 import { createTestDatabase, SERVER_URL_ENV, type TestDatabase } from "../support/database";
-import { eventually } from "../support/hold-fixtures";
+import { eventually } from "../support/eventually";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 // Principals kept in memory, trusted only while PostgreSQL's change notifications arrive (migration

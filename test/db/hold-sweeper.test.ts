@@ -4,7 +4,8 @@ import type { Logger } from "../../src/domain/logger";
 import { startHoldSweeper, sweepExpiredHolds, type ReleasedHolds } from "../../src/domain/ledger/sweeper";
 import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { createTestDatabase, SERVER_URL_ENV, type TestDatabase } from "../support/database";
-import { accountMicros, createFundedUser, eventually, holdOf, openGeneration } from "../support/hold-fixtures";
+import { eventually } from "../support/eventually";
+import { accountMicros, createFundedUser, holdOf, openGeneration } from "../support/hold-fixtures";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 const PAST = () => new Date(Date.now() - 60_000);

@@ -9,7 +9,7 @@ import { createUserWithKey } from "../../src/cli/create-user";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
-import { eventually } from "../support/budget-alerts";
+import { eventually } from "../support/eventually";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 // No N+1: a list costs the same number of database round trips whatever its length, and generateImage the same

@@ -1,6 +1,7 @@
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
-import { createTeamBudget, createUserBudget, eventually, insertAlert, sleep } from "../support/budget-alerts";
+import { eventually } from "../support/eventually";
+import { createTeamBudget, createUserBudget, insertAlert, sleep } from "../support/budget-alerts";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startServerProcess, type ServerProcess } from "../support/server-process";
 import { startWebhookReceiver, verifyImagegateSignature, type WebhookReceiver } from "../support/webhook-receiver";

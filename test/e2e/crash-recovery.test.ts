@@ -2,7 +2,7 @@ import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { GenerateImageDocument } from "../generated/graphql";
 import { accountOf, startEnvironment, type TestEnvironment } from "../support/environment";
 import { executeOperation } from "../support/graphql-client";
-import { eventually } from "../support/hold-fixtures";
+import { eventually } from "../support/eventually";
 import { startServerProcess, type ServerProcess } from "../support/server-process";
 
 // A server killed with SIGKILL mid-generation loses no credit: once the hold expires, any server process's sweeper

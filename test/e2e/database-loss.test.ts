@@ -3,7 +3,7 @@ import { GenerateImageDocument, MeDocument } from "../generated/graphql";
 import { SERVER_URL_ENV } from "../support/database";
 import { accountOf } from "../support/environment";
 import { dataOf, errorOf } from "../support/graphql-client";
-import { eventually } from "../support/hold-fixtures";
+import { eventually } from "../support/eventually";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { startTestServer, type TestServer } from "../support/test-server";
 

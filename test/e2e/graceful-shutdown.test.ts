@@ -2,7 +2,7 @@ import net from "node:net";
 import { GenerateImageDocument } from "../generated/graphql";
 import { accountOf, startEnvironment, type TestEnvironment } from "../support/environment";
 import { executeOperation } from "../support/graphql-client";
-import { eventually } from "../support/hold-fixtures";
+import { eventually } from "../support/eventually";
 import { startServerProcess, type ServerProcess } from "../support/server-process";
 
 // SIGTERM: stop accepting, let generations in flight finish up to SHUTDOWN_GRACE_SECONDS, release the holds of the

@@ -53,13 +53,3 @@ export async function accountMicros(db: Db, userId: string) {
   const openHolds = await db.hold.count({ where: { userId, status: "OPEN" } });
   return { balanceMicros: user.balanceMicros, reservedMicros: user.reservedMicros, openHolds };
 }
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
