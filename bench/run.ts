@@ -824,19 +824,7 @@ function printSummary(report: Report): void {
         "peak RSS MB",
         "others' cores",
       ],
-      report.phases.map((p) => [
-        p.target,
-        String(p.connections),
-        fixed(p.load.requestsPerSecond, 0),
-        fixed(p.load.latencyMs.p50),
-        fixed(p.load.latencyMs.p90),
-        fixed(p.load.latencyMs.p99),
-        String(p.load.non2xx + p.load.errors + p.load.mismatches),
-        fixed(p.cpuMsPerRequest, 3),
-        p.postgresCpuMsPerRequest === undefined ? "" : fixed(p.postgresCpuMsPerRequest, 3),
-        fixed(p.peakRssMB, 0),
-        fixed(otherCores(p)),
-      ]),
+      report.phases.map((p) => [p.target, String(p.connections), ...phaseCells(p, ["p50", "p90", "p99"])]),
     ),
   );
   out(
@@ -869,6 +857,19 @@ function printSummary(report: Report): void {
   }
 }
 
+/** A run's figures as table cells: req/s, the latency percentiles asked for, failed, CPU, PostgreSQL's, RSS, others'. */
+function phaseCells(p: Phase, percentiles: ("p50" | "p90" | "p99")[]): string[] {
+  return [
+    fixed(p.load.requestsPerSecond, 0),
+    ...percentiles.map((percentile) => fixed(p.load.latencyMs[percentile])),
+    String(p.load.non2xx + p.load.errors + p.load.mismatches),
+    fixed(p.cpuMsPerRequest, 3),
+    p.postgresCpuMsPerRequest === undefined ? "" : fixed(p.postgresCpuMsPerRequest, 3),
+    fixed(p.peakRssMB, 0),
+    fixed(otherCores(p)),
+  ];
+}
+
 function printRoundTrips(report: RoundTripReport): void {
   const min = Math.min(...report.perCall);
   const max = Math.max(...report.perCall);
@@ -886,17 +887,7 @@ function printTwoProcesses(result: NonNullable<Report["twoProcesses"]>, pendingA
   const { single, combined, ledger } = result;
   const rows = [single, combined]
     .filter((p): p is Phase => p !== undefined)
-    .map((p) => [
-      p === single ? "1 process, c=32" : "2 processes, c=16 + 16",
-      fixed(p.load.requestsPerSecond, 0),
-      fixed(p.load.latencyMs.p50),
-      fixed(p.load.latencyMs.p99),
-      String(p.load.non2xx + p.load.errors + p.load.mismatches),
-      fixed(p.cpuMsPerRequest, 3),
-      p.postgresCpuMsPerRequest === undefined ? "" : fixed(p.postgresCpuMsPerRequest, 3),
-      fixed(p.peakRssMB, 0),
-      fixed(otherCores(p)),
-    ]);
+    .map((p) => [p === single ? "1 process, c=32" : "2 processes, c=16 + 16", ...phaseCells(p, ["p50", "p99"])]);
   out(
     table(
       ["imagegate", "req/s", "p50 ms", "p99 ms", "failed", "CPU ms/req", "+ PG ms/req", "peak RSS MB", "others' cores"],
