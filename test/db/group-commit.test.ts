@@ -9,7 +9,7 @@ import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { accountMicros, createFundedUser } from "../support/hold-fixtures";
 
-// The generation flow's two writes as batches (migration group_commit): many requests, one statement, one commit,
+// The generation flow's two writes as batches (migrations group_commit and set_based_settle): many requests, one statement, one commit,
 // and every item its own outcome, exactly as if each had been written alone.
 
 let database: TestDatabase;
@@ -105,8 +105,14 @@ it("settles a batch item by item: each charged once, a released hold left alone,
   const images = await db.generatedImage.findMany({ where: { generationId: { in: batch.map((args) => args.id) } } });
   expect(images.map((image) => image.generationId).sort()).toEqual([batch[0]!.id, batch[2]!.id].sort());
   expect(images[0]!.revisedPrompt).toBe('a "quoted", {braced} prompt');
-  const ledger = await db.ledgerEntry.findMany({ where: { userId, kind: "CHARGE" }, orderBy: { createdAt: "asc" } });
-  expect(ledger.map((entry) => entry.amountMicros).sort()).toEqual([-16_000n, -10_000n].sort());
+  // One update of the account for the batch, yet each charge's balance is the one after it, in the batch's order.
+  const ledger = await db.ledgerEntry.findMany({ where: { userId, kind: "CHARGE" } });
+  expect(ledger.map((entry) => [entry.amountMicros, entry.balanceAfterMicros]).sort()).toEqual([
+    [-10_000n, 974_000n],
+    [-16_000n, 984_000n],
+  ]);
+  const daily = await db.spendDaily.findMany({ where: { userId } });
+  expect(daily.map((row) => [row.requests, row.images, row.costMicros])).toEqual([[2, 2, 26_000n]]);
   expect((await verifyLedger(db)).ok).toBe(true);
 });
 
