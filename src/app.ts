@@ -13,7 +13,7 @@ import { startHttpServer, type RunningServer } from "./http/server";
 import { createProviderRegistry } from "./providers/registry";
 import { userTag } from "./providers/user-tag";
 import { createImageRateLimiter } from "./domain/rate-limit/create-image-rate-limiter";
-import { FilesystemImageStorage } from "./storage/filesystem-storage";
+import { SegmentImageStorage } from "./storage/segment-storage";
 import type { ImageStorage } from "./storage/image-storage";
 
 export interface Imagegate extends RunningServer {
@@ -38,7 +38,7 @@ export async function startImagegate(args: {
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
   const now = args.now ?? (() => new Date());
-  const storage = args.storage ?? new FilesystemImageStorage(path.join(settings.dataDir, "images"));
+  const storage = args.storage ?? new SegmentImageStorage(path.join(settings.dataDir, "images"));
   const providers = createProviderRegistry({
     openai: settings.openai,
     stability: settings.stability,

@@ -1,7 +1,8 @@
 import type { Request, Response } from "express";
 import type { Db } from "../domain/db";
 import { describeError, type Logger } from "../domain/logger";
-import type { ImageStorage } from "../storage/image-storage";
+import { isDatabaseUnavailable } from "../domain/database-unavailable";
+import { imageFileName, type ImageStorage } from "../storage/image-storage";
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -27,11 +28,36 @@ export function readyz(db: Db, logger: Logger) {
   };
 }
 
-/** Stored images, by their key. Bytes never change once written, so clients may cache them for good. */
-export function images(storage: ImageStorage) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const IMAGE_FILE = /^(\d{1,2})\.(png|jpg|webp)$/;
+
+/**
+ * Stored images, at `/images/<generation id>/<index>.<ext>`: the database says where their bytes are (a client
+ * never names a file). Bytes never change once written, so clients may cache them for good.
+ */
+export function images(db: Db, storage: ImageStorage, logger: Logger) {
   return async (req: Request, res: Response): Promise<void> => {
     const { generationId, file } = req.params as { generationId: string; file: string };
-    const image = await storage.open(`${generationId}/${file}`);
+    const index = IMAGE_FILE.exec(file)?.[1];
+    let stored;
+    try {
+      stored =
+        index === undefined || !UUID.test(generationId)
+          ? null
+          : await db.generatedImage.findUnique({
+              where: { generationId_index: { generationId, index: Number(index) } },
+              select: { storageKey: true, contentType: true },
+            });
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      logger.warn({ cause: describeError(error) }, "image lookup failed: database unavailable");
+      res.status(503).json({ error: "unavailable" });
+      return;
+    }
+    const image =
+      stored === null || file !== imageFileName(Number(index), stored.contentType)
+        ? null
+        : await storage.open(stored.storageKey);
     if (image === null) {
       res.status(404).json({ error: "not found" });
       return;

@@ -60,7 +60,7 @@ export async function startHttpServer(args: {
 
   app.get("/healthz", healthz);
   app.get("/readyz", readyz(services.db, services.logger));
-  app.get("/images/:generationId/:file", images(services.storage));
+  app.get("/images/:generationId/:file", images(services.db, services.storage, services.logger));
   app.get("/reports/spend.csv", spendCsv(services));
   const handleGraphQL = graphqlHandler(
     apollo,

@@ -67,3 +67,20 @@ it("database lost mid-generation: SERVICE_UNAVAILABLE, then no hold left once it
   const again = dataOf(await server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey));
   expect(again.generateImage).toMatchObject({ status: "SUCCEEDED", cost: "0.016000" });
 }, 60_000);
+
+it("images are answered 503 while the database that knows where they are is away", async () => {
+  const user = await server.createUser("MEMBER", "1.00");
+  const generated = dataOf(await server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey));
+  const url = generated.generateImage.images[0]!.url!;
+  expect((await fetch(url)).status).toBe(200);
+
+  await proxy.cut();
+  try {
+    const response = await fetch(url);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "unavailable" });
+  } finally {
+    await proxy.restore();
+  }
+  expect((await fetch(url)).status).toBe(200);
+}, 60_000);

@@ -103,6 +103,15 @@ describe("images are ours", () => {
   });
 
   it("answers 404 for unknown images and refuses paths outside the image store", async () => {
+    const user = await env.server.createUser("MEMBER", "1");
+    const generation = dataOf(
+      await env.server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey),
+    ).generateImage;
+    const url = generation.images[0]!.url!;
+    expect(url).toBe(`${env.server.url}/images/${generation.id}/0.png`);
+    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(url.replace(/0\.png$/, "0.jpg"))).status).toBe(404);
+    expect((await fetch(url.replace(/0\.png$/, "1.png"))).status).toBe(404);
     expect((await fetch(`${env.server.url}/images/00000000-0000-0000-0000-000000000000/0.png`)).status).toBe(404);
     expect((await fetch(`${env.server.url}/images/..%2F..%2Fpackage.json/0.png`)).status).toBe(404);
     expect((await fetch(`${env.server.url}/images/x/..%2F..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ImageProvider, ProviderImage, ProviderResult } from "../../providers/provider";
-import { imageKey, type ImageStorage } from "../../storage/image-storage";
+import type { ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
 import { resolveRequest, sizeDimensions, type GenerationRequest, type GenerationRequestInput } from "../catalog";
 import type { Db } from "../db";
@@ -216,8 +216,7 @@ export class GenerationService {
     const { width, height } = sizeDimensions(request.size);
     return Promise.all(
       images.map(async (image, index) => {
-        const storageKey = imageKey(generationId, index, image.contentType);
-        await this.deps.storage.put(storageKey, image.bytes);
+        const storageKey = await this.deps.storage.put(image.bytes, image.contentType);
         return {
           generationId,
           index,

@@ -3,6 +3,7 @@ import type { GenerationRecord } from "../../domain/generation/generation-record
 import { GenerationStatus, ImageModel, ImageQuality, ImageSize, ImageStyle } from "../enums";
 import { MoneyScalar } from "../scalars/money.scalar";
 import { ConnectionType } from "../connection";
+import { imageFileName } from "../../storage/image-storage";
 import { ImageType } from "./image.type";
 
 @ObjectType("ImageGeneration")
@@ -69,7 +70,7 @@ export function toGenerationType(record: GenerationRecord, publicUrl: string): I
     prompt: record.prompt,
     images: record.images.map((image) => ({
       index: image.index,
-      url: `${publicUrl}/images/${image.storageKey}`,
+      url: `${publicUrl}/images/${record.id}/${imageFileName(image.index, image.contentType)}`,
       revisedPrompt: image.revisedPrompt,
       width: image.width,
       height: image.height,
