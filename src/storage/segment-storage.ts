@@ -70,7 +70,13 @@ export class SegmentImageStorage implements ImageStorage {
   async open(key: string): Promise<StoredImage | null> {
     const match = KEY_PATTERN.exec(key);
     if (match === null) return null;
-    const [, segmentId, offsetText, lengthText, extension] = match as unknown as [string, string, string, string, string];
+    const [, segmentId, offsetText, lengthText, extension] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const file = path.join(this.folder, `${segmentId}.seg`);
     const [start, length] = [Number(offsetText), Number(lengthText)];
     const info = await stat(file).catch(() => null);
