@@ -20,6 +20,11 @@ export function extensionOf(contentType: string): string {
   return EXTENSIONS[contentType] ?? "png";
 }
 
+/** The content type an extension of ours stands for. */
+export function contentTypeOfExtension(extension: string): string | undefined {
+  return Object.keys(EXTENSIONS).find((contentType) => EXTENSIONS[contentType] === extension);
+}
+
 /** The last part of an image's public URL, `/images/<generation id>/<index>.<ext>`. */
 export function imageFileName(index: number, contentType: string): string {
   return `${index}.${extensionOf(contentType)}`;

@@ -3,7 +3,7 @@ import { close, createReadStream, open, writev } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { extensionOf, type ImageStorage, type StoredImage } from "./image-storage";
+import { contentTypeOfExtension, extensionOf, type ImageStorage, type StoredImage } from "./image-storage";
 
 const openAsync = promisify(open);
 const writevAsync = promisify(writev);
@@ -12,7 +12,6 @@ const closeAsync = promisify(close);
 /** A new segment is started past this size: files stay easy to copy, and an offset stays a small number. */
 const DEFAULT_SEGMENT_BYTES = 256 * 1024 * 1024;
 const KEY_PATTERN = /^seg\/([0-9a-z]{1,12}-[0-9a-f]{16})\/(\d{1,15})\/(\d{1,10})\.(png|jpg|webp)$/;
-const CONTENT_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", webp: "image/webp" };
 
 interface Segment {
   id: string;
@@ -70,19 +69,13 @@ export class SegmentImageStorage implements ImageStorage {
   async open(key: string): Promise<StoredImage | null> {
     const match = KEY_PATTERN.exec(key);
     if (match === null) return null;
-    const [, segmentId, offsetText, lengthText, extension] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const [segmentId, offsetText, lengthText, extension] = match.slice(1) as [string, string, string, string];
     const file = path.join(this.folder, `${segmentId}.seg`);
     const [start, length] = [Number(offsetText), Number(lengthText)];
     const info = await stat(file).catch(() => null);
     if (info === null || !info.isFile() || info.size < start + length) return null;
     return {
-      contentType: CONTENT_TYPES[extension]!,
+      contentType: contentTypeOfExtension(extension)!,
       sizeBytes: length,
       stream: () => createReadStream(file, { start, end: start + length - 1 }),
     };
