@@ -1,9 +1,9 @@
 // npm run bench: issue 4's benchmark in one run on this machine. A fake OpenAI (0 ms by default), imagegate compiled
 // and on a fresh database as its own process, and the references behind the same fake: Portkey's open-source gateway,
-// a bare Node reverse proxy, and the fake called directly. Each is driven in turn by autocannon with the same logical
-// request (DALL-E 2, 256x256, b64) at concurrency 1 and 32; then the database round trips of one generateImage, two
-// imagegate processes on one database (with the ledger checked after), and optionally a CPU profile and the finance
-// queries. See bench/RESULTS.md for the figures and `npm run bench -- --help` for the flags.
+// a bare Node reverse proxy, and the fake called directly. Each is driven by autocannon, in turn and in slices
+// (--rounds), with the same request (DALL-E 2, 256x256, b64) at concurrency 1 and 32; then the database round trips
+// of one generateImage, two imagegate processes on one database (with the ledger checked after), and optionally a
+// CPU profile and the finance queries. See bench/RESULTS.md for the figures and `npm run bench -- --help` for flags.
 import "reflect-metadata";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -14,7 +14,7 @@ import ts from "typescript";
 import { formatMoney, parseMoney } from "../src/domain/money";
 import { summarizeProfile, type ProfileSummary, type SelfTime } from "./lib/cpu-profile";
 import { checkLedger, type LedgerCheck } from "./lib/ledger-check";
-import { mergeResults, runLoad, type LoadResult, type RequestSpec } from "./lib/load";
+import { concatResults, mergeResults, runLoad, type LoadResult, type RequestSpec } from "./lib/load";
 import {
   freePort,
   ROOT,
@@ -26,6 +26,7 @@ import {
   type Child,
 } from "./lib/processes";
 import {
+  combineUsage,
   listeningAddresses,
   machineBusyCores,
   machineDescription,
@@ -47,8 +48,11 @@ import { countRoundTrips, type RoundTripReport } from "./lib/round-trips";
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --duration <s>        measured seconds per target and concurrency   (default 10; env BENCH_DURATION)
-  --warmup <s>          unmeasured seconds at c=32 before each target  (default 5; env BENCH_WARMUP)
+  --duration <s>        measured seconds per target and concurrency   (default 15; env BENCH_DURATION)
+  --rounds <n>          split each target's measured seconds into n slices, run in turn with the other targets'
+                        (direct, bare, Portkey, imagegate, direct, ...): a host that drifts then slows every target
+                        alike, and each round gives its own imagegate/Portkey ratio            (default 5)
+  --warmup <s>          unmeasured seconds at c=32 per target, first  (default 5; env BENCH_WARMUP)
   --concurrency <list>  connections of the measured runs               (default 1,32)
   --latency-ms <ms>     the fake provider's latency                    (default 0; env BENCH_LATENCY_MS)
   --users <n>           imagegate users (API keys) the load is spread over; 1 makes every request wait on one
@@ -84,6 +88,7 @@ const TARGET_LABELS: Record<TargetName, string> = {
 
 interface Options {
   durationSeconds: number;
+  rounds: number;
   warmupSeconds: number;
   concurrency: number[];
   latencyMs: number;
@@ -107,6 +112,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       duration: { type: "string" },
+      rounds: { type: "string" },
       warmup: { type: "string" },
       concurrency: { type: "string" },
       "latency-ms": { type: "string" },
@@ -146,7 +152,8 @@ function parseOptions(): Options {
     if (!TARGET_NAMES.includes(name as TargetName)) throw new Error(`unknown target ${name}`);
   }
   return {
-    durationSeconds: number(values.duration ?? process.env.BENCH_DURATION, quick ? 2 : 10, "duration"),
+    durationSeconds: number(values.duration ?? process.env.BENCH_DURATION, quick ? 2 : 15, "duration"),
+    rounds: Math.max(1, Math.round(number(values.rounds, quick ? 1 : 5, "rounds"))),
     warmupSeconds: number(values.warmup ?? process.env.BENCH_WARMUP, quick ? 1 : 5, "warmup"),
     concurrency: (values.concurrency ?? "1,32").split(",").map((c) => number(c, 1, "concurrency")),
     latencyMs: number(values["latency-ms"] ?? process.env.BENCH_LATENCY_MS, 0, "latency-ms"),
@@ -301,7 +308,7 @@ async function measureOnce(args: MeasureArgs): Promise<Phase> {
   );
   const usage = meter.stop();
   const merged = results.length === 1 ? results[0]! : mergeResults(results);
-  const { samples: _samples, ...load } = merged;
+  const { samples, ...load } = merged;
   const targetPids = new Set(args.targetProcesses.map((p) => p.pid));
   const targetUsage = usage.processes.filter((p) => targetPids.has(p.pid));
   const cpu = targetUsage.reduce((sum, p) => sum + p.cpuSeconds, 0);
@@ -316,8 +323,37 @@ async function measureOnce(args: MeasureArgs): Promise<Phase> {
     peakRssMB: Math.max(...targetUsage.map((p) => MB(p.peakRssBytes))),
     attempts: 1,
   };
+  samplesOf.set(phase, samples);
   printPhase(phase);
   return phase;
+}
+
+/** Each measured phase's raw latencies, kept out of the report (and its JSON) but pooled by combinePhases. */
+const samplesOf = new WeakMap<Phase, Float64Array>();
+
+/** A target's slices at one concurrency (--rounds) as one phase: times and counts added, latencies pooled. */
+function combinePhases(phases: Phase[]): Phase {
+  if (phases.length === 1) return phases[0]!;
+  const { samples, ...load } = concatResults(
+    phases.map((phase) => ({ ...phase.load, samples: samplesOf.get(phase) ?? new Float64Array() })),
+  );
+  const perRequest = (pick: (phase: Phase) => number) =>
+    phases.reduce((sum, phase) => sum + pick(phase) * phase.load.ok, 0) / Math.max(1, load.ok);
+  const postgres = phases.every((phase) => phase.postgresCpuMsPerRequest !== undefined)
+    ? perRequest((phase) => phase.postgresCpuMsPerRequest!)
+    : undefined;
+  const combined: Phase = {
+    target: phases[0]!.target,
+    connections: phases[0]!.connections,
+    load,
+    usage: combineUsage(phases.map((phase) => phase.usage)),
+    cpuMsPerRequest: perRequest((phase) => phase.cpuMsPerRequest),
+    postgresCpuMsPerRequest: postgres,
+    peakRssMB: Math.max(...phases.map((phase) => phase.peakRssMB)),
+    attempts: phases.reduce((sum, phase) => sum + phase.attempts, 0),
+  };
+  samplesOf.set(combined, samples);
+  return combined;
 }
 
 function printPhase(phase: Phase): void {
@@ -497,6 +533,8 @@ interface Report {
   machine: Record<string, string | number>;
   phases: Phase[];
   ratios: Record<string, number>;
+  /** With --rounds above 1: a ratio per round, each from two slices run one after the other. */
+  roundRatios: Record<string, number[]>;
   /** RSS of each process after start, before any load, in MB. */
   restRssMB?: Record<string, number>;
   roundTrips?: RoundTripReport;
@@ -557,6 +595,7 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
     },
     phases: [],
     ratios: {},
+    roundRatios: {},
   };
   const git = await describeCode();
   report.machine.code = git;
@@ -649,29 +688,48 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
     } else out(`  ${TARGET_LABELS[name].padEnd(14)} ${status}, ${body.length} bytes`);
   }
 
+  const sliceSeconds = options.durationSeconds / options.rounds;
   out(
-    `\n[load] each target in turn: ${options.warmupSeconds} s warm-up at c=32, then ${options.durationSeconds} s at each of c=${options.concurrency.join(", ")}`,
+    `\n[load] ${options.warmupSeconds} s warm-up of each target at c=32; then at each of c=${options.concurrency.join(", ")}, ` +
+      `${options.rounds} round(s) of ${fixed(sliceSeconds, 1)} s per target, the targets in turn`,
   );
-  for (const name of options.targets) {
-    const target = targetProcess[name];
-    const others = name === "direct" ? [] : [targetProcess.direct];
-    if (options.warmupSeconds > 0) {
+  if (options.warmupSeconds > 0) {
+    for (const name of options.targets) {
       out(`  ${TARGET_LABELS[name]}: warming up`);
       await runLoad(specs[name], { connections: 32, durationSeconds: options.warmupSeconds });
     }
-    for (const connections of options.concurrency) {
-      report.phases.push(
-        await measure({
-          label: `${TARGET_LABELS[name]} c=${connections}`,
+  }
+  for (const connections of options.concurrency) {
+    const slices = new Map<TargetName, Phase[]>(options.targets.map((name) => [name, []]));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const name of options.targets) {
+        const phase = await measure({
+          label: `${TARGET_LABELS[name]} c=${connections}` + (options.rounds > 1 ? ` round ${round}` : ""),
           target: TARGET_LABELS[name],
           specs: [specs[name]],
           connections,
-          durationSeconds: options.durationSeconds,
-          targetProcesses: [target],
-          others,
+          durationSeconds: sliceSeconds,
+          targetProcesses: [targetProcess[name]],
+          others: name === "direct" ? [] : [targetProcess.direct],
           databaseName: name === "imagegate" ? databaseName : undefined,
-        }),
+        });
+        slices.get(name)!.push(phase);
+      }
+    }
+    if (options.rounds > 1) out(`  c=${connections}, the ${options.rounds} rounds combined:`);
+    for (const name of options.targets) {
+      const phase = combinePhases(slices.get(name)!);
+      if (options.rounds > 1) printPhase(phase);
+      report.phases.push(phase);
+    }
+    const imagegateRounds = slices.get("imagegate");
+    const portkeyRounds = slices.get("portkey");
+    if (imagegateRounds !== undefined && portkeyRounds !== undefined && options.rounds > 1) {
+      const byRound = imagegateRounds.map(
+        (phase, i) => phase.load.requestsPerSecond / portkeyRounds[i]!.load.requestsPerSecond,
       );
+      report.roundRatios[`throughputC${connections}_imagegate_over_portkey`] = byRound;
+      out(`  imagegate / Portkey throughput by round at c=${connections}: ${byRound.map((r) => fixed(r)).join(", ")}`);
     }
   }
   computeRatios(report);
@@ -843,6 +901,11 @@ function printSummary(report: Report): void {
     ]);
   };
   add("throughput c=32 imagegate / Portkey", r.throughputC32_imagegate_over_portkey, ">= 1.0", (v) => v >= 1);
+  const byRound = report.roundRatios.throughputC32_imagegate_over_portkey;
+  if (byRound !== undefined) {
+    add("  the same, the lowest of the rounds", Math.min(...byRound), ">= 1.0", (v) => v >= 1);
+    add("  the same, the highest of the rounds", Math.max(...byRound), "", undefined);
+  }
   add("throughput c=32 imagegate / bare proxy", r.throughputC32_imagegate_over_bare, "", undefined);
   add("throughput c=32 Portkey / bare proxy", r.throughputC32_portkey_over_bare, "", undefined);
   add("added latency c=1, ms: imagegate p50 - direct p50", r.addedLatencyC1Ms_imagegate, "< 1 ms", (v) => v < 1);

@@ -74,6 +74,22 @@ export function summarizeLatency(samples: Float64Array): LatencySummary {
 
 /** Several runs side by side (two processes driven together) as one. */
 export function mergeResults(results: LoadResult[]): LoadResult {
+  return pooled(results, {
+    connections: results.reduce((n, r) => n + r.connections, 0),
+    elapsedSeconds: Math.max(...results.map((r) => r.elapsedSeconds)),
+  });
+}
+
+/** Runs one after another (the slices of `--rounds`) as one. */
+export function concatResults(results: LoadResult[]): LoadResult {
+  return pooled(results, {
+    connections: results[0]!.connections,
+    elapsedSeconds: results.reduce((n, r) => n + r.elapsedSeconds, 0),
+  });
+}
+
+/** The runs' counts added and latencies pooled, over the given connections and time. */
+function pooled(results: LoadResult[], over: { connections: number; elapsedSeconds: number }): LoadResult {
   const samples = new Float64Array(results.reduce((n, r) => n + r.samples.length, 0));
   let offset = 0;
   for (const result of results) {
@@ -81,18 +97,17 @@ export function mergeResults(results: LoadResult[]): LoadResult {
     offset += result.samples.length;
   }
   const sum = (pick: (r: LoadResult) => number) => results.reduce((n, r) => n + pick(r), 0);
-  const elapsedSeconds = Math.max(...results.map((r) => r.elapsedSeconds));
+  const ok = sum((r) => r.ok);
   return {
-    connections: sum((r) => r.connections),
-    elapsedSeconds,
+    ...over,
     responses: sum((r) => r.responses),
-    ok: sum((r) => r.ok),
+    ok,
     non2xx: sum((r) => r.non2xx),
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     mismatches: sum((r) => r.mismatches),
     firstFailure: results.find((r) => r.firstFailure !== undefined)?.firstFailure,
-    requestsPerSecond: sum((r) => r.requestsPerSecond),
+    requestsPerSecond: ok / over.elapsedSeconds,
     latencyMs: summarizeLatency(samples),
     samples,
   };

@@ -168,6 +168,46 @@ export interface PhaseUsage {
   topOthers: { pid: number; name: string; cpuSeconds: number }[];
 }
 
+/** Phases run one after another as one: time and CPU added, each process's peak the highest seen. */
+export function combineUsage(usages: PhaseUsage[]): PhaseUsage {
+  const sum = (pick: (usage: PhaseUsage) => number) => usages.reduce((n, usage) => n + pick(usage), 0);
+  const processes = new Map<number, ProcessUsage>();
+  for (const usage of usages) {
+    for (const p of usage.processes) {
+      const seen = processes.get(p.pid);
+      processes.set(
+        p.pid,
+        seen === undefined
+          ? { ...p }
+          : {
+              ...seen,
+              cpuSeconds: seen.cpuSeconds + p.cpuSeconds,
+              systemCpuSeconds: seen.systemCpuSeconds + p.systemCpuSeconds,
+              peakRssBytes: Math.max(seen.peakRssBytes, p.peakRssBytes),
+            },
+      );
+    }
+  }
+  const others = new Map<number, { pid: number; name: string; cpuSeconds: number }>();
+  for (const other of usages.flatMap((usage) => usage.topOthers)) {
+    const seen = others.get(other.pid);
+    others.set(other.pid, { ...other, cpuSeconds: (seen?.cpuSeconds ?? 0) + other.cpuSeconds });
+  }
+  return {
+    elapsedSeconds: sum((usage) => usage.elapsedSeconds),
+    processes: [...processes.values()],
+    postgresCpuSeconds: usages.some((usage) => usage.postgresCpuSeconds === undefined)
+      ? undefined
+      : sum((usage) => usage.postgresCpuSeconds!),
+    loadGeneratorCpuSeconds: sum((usage) => usage.loadGeneratorCpuSeconds),
+    machineBusySeconds: sum((usage) => usage.machineBusySeconds),
+    interruptSeconds: sum((usage) => usage.interruptSeconds),
+    stealSeconds: sum((usage) => usage.stealSeconds),
+    otherSeconds: sum((usage) => usage.otherSeconds),
+    topOthers: [...others.values()].sort((a, b) => b.cpuSeconds - a.cpuSeconds).slice(0, 3),
+  };
+}
+
 /** Measures processes over one phase: start() before the load, stop() after it. */
 export class PhaseMeter {
   private startedNs = 0n;

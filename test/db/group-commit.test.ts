@@ -138,3 +138,25 @@ it("settles concurrent batches whose users share rollup rows in opposite orders 
   }
   expect((await verifyLedger(db)).ok).toBe(true);
 });
+
+it("commits an open without waiting for its WAL flush, and only the open: settles still wait", async () => {
+  const userId = await createFundedUser(db, "1.00");
+  const batch = [openArgs(userId), openArgs(userId)];
+  const synchronousCommit = async (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0]) =>
+    (await tx.$queryRaw<Array<{ setting: string }>>`SELECT current_setting('synchronous_commit') AS setting`)[0]!
+      .setting;
+
+  const afterOpen = await db.$transaction(async (tx) => {
+    const before = await synchronousCommit(tx);
+    await openGenerations(tx, batch);
+    return [before, await synchronousCommit(tx)];
+  });
+  const afterSettle = await db.$transaction(async (tx) => {
+    await settleGenerations(tx, [settleArgs(batch[0]!.id, 16_000n)], "UTC");
+    return synchronousCommit(tx);
+  });
+
+  expect(afterOpen).toEqual(["on", "off"]);
+  expect(afterSettle).toBe("on");
+  expect(await accountMicros(db, userId)).toMatchObject({ balanceMicros: 984_000n, openHolds: 1 });
+});

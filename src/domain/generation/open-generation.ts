@@ -1,5 +1,5 @@
 import type { GenerationRequest } from "../catalog";
-import { queryPrepared, type Db, type PreparedStatement } from "../db";
+import { queryPrepared, type Db, type PreparedStatement, type Tx } from "../db";
 import { periodBounds } from "../budgets/budget-usage";
 import { DomainError, notFound } from "../errors";
 import { formatMoney } from "../money";
@@ -62,9 +62,10 @@ const OPEN_GENERATIONS: PreparedStatement = {
  * Records PENDING generations and holds their prices, any number in one round trip and one transaction:
  * `imagegate_open_generations` (migration group_commit) takes the callers' account locks, and per item
  * `imagegate_open_generation` (migration generation_functions) checks every budget and the credit and writes the
- * generation and its hold. One row per item, in order; `openedOrError` reads it.
+ * generation and its hold. One row per item, in order; `openedOrError` reads it. It commits without waiting for
+ * its WAL flush (migration hold_commit_without_flush): on a transaction, the whole transaction does.
  */
-export async function openGenerations(db: Db, batch: OpenGenerationArgs[]): Promise<OpenRow[]> {
+export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]): Promise<OpenRow[]> {
   const column = <T>(pick: (args: OpenGenerationArgs) => T) => batch.map(pick);
   const bounds = batch.map((args) => periodBounds(args.now, args.timeZone).days);
   const rows = await queryPrepared<OpenRow & { item: number }>(db, OPEN_GENERATIONS, [
