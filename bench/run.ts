@@ -605,7 +605,7 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
     `  machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB; node ${process.version}; PostgreSQL ${postgresVersion}; load average ${report.machine.loadAverage}`,
   );
   out(
-    `  runs: ${options.durationSeconds} s measured at c=${options.concurrency.join(",")} after ${options.warmupSeconds} s warm-up at c=32; fake provider latency ${options.latencyMs} ms; ${options.users} imagegate user(s)`,
+    `  runs: ${options.durationSeconds} s measured per target at c=${options.concurrency.join(",")} in ${options.rounds} round(s), after ${options.warmupSeconds} s warm-up at c=32; fake provider latency ${options.latencyMs} ms; ${options.users} imagegate user(s)`,
   );
 
   if (options.build) {

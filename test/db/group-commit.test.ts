@@ -160,3 +160,49 @@ it("commits an open without waiting for its WAL flush, and only the open: settle
   expect(afterSettle).toBe("on");
   expect(await accountMicros(db, userId)).toMatchObject({ balanceMicros: 984_000n, openHolds: 1 });
 });
+
+it("opens a batch without budgets or idempotency keys in one statement, as the item loop would", async () => {
+  const rich = await createFundedUser(db, "1.00");
+  const exact = await createFundedUser(db, "0.032"); // exactly two DALL-E 2 images of 0.016
+  const gpt = openArgs(rich);
+  gpt.request = resolveRequest({ model: "GPT_IMAGE_1_MINI", size: "SIZE_1024X1024", prompt: "a kite" }, "DALL_E_2");
+  const batch = [openArgs(exact), gpt, openArgs(randomUUID()), openArgs(exact), openArgs(rich)];
+
+  const { rows, perItemCalls } = await openCountingItemCalls(batch);
+
+  expect(perItemCalls).toBe(0);
+  expect(rows.map((row) => row.outcome)).toEqual(["OPENED", "OPENED", "NO_USER", "OPENED", "OPENED"]);
+  expect(openedOrError(batch[0]!, rows[0]!)).toMatchObject({ heldMicros: 16_000n, teamId: null, budgeted: false });
+  expect(openedOrError(gpt, rows[1]!)).toMatchObject({
+    tokenRates: { textInputPerMillionMicros: expect.any(BigInt), imageOutputPerMillionMicros: expect.any(BigInt) },
+  });
+  expect(rows[2]).toMatchObject({ holdMicros: 16_000n, teamId: null });
+  expect(await accountMicros(db, exact)).toEqual({ balanceMicros: 32_000n, reservedMicros: 32_000n, openHolds: 2 });
+  const generations = await db.imageGeneration.findMany({ where: { id: { in: batch.map((args) => args.id) } } });
+  expect(generations).toHaveLength(4);
+  expect(generations.every((generation) => generation.status === "PENDING")).toBe(true);
+  expect((await verifyLedger(db)).ok).toBe(true);
+});
+
+it("opens a batch item by item when the items do not all fit, each decided in order", async () => {
+  const poor = await createFundedUser(db, "0.040");
+  const batch = [openArgs(poor), openArgs(poor), openArgs(poor)];
+
+  const { rows, perItemCalls } = await openCountingItemCalls(batch);
+
+  expect(perItemCalls).toBe(3);
+  expect(rows.map((row) => row.outcome)).toEqual(["OPENED", "OPENED", "INSUFFICIENT_CREDITS"]);
+  expect(await accountMicros(db, poor)).toEqual({ balanceMicros: 40_000n, reservedMicros: 32_000n, openHolds: 2 });
+});
+
+/** Opens a batch, counting the calls of the per-item function (PostgreSQL's statistics of the transaction). */
+async function openCountingItemCalls(batch: OpenGenerationArgs[]) {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SET LOCAL track_functions = 'pl'`;
+    const rows = await openGenerations(tx, batch);
+    const [calls] = await tx.$queryRaw<Array<{ calls: bigint }>>`
+      SELECT COALESCE(SUM(calls), 0)::bigint AS calls FROM pg_stat_xact_user_functions
+       WHERE funcname = 'imagegate_open_generation'`;
+    return { rows, perItemCalls: Number(calls!.calls) };
+  });
+}
