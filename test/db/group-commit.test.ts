@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createPrismaClient } from "../../src/db/client";
 import { resolveRequest } from "../../src/domain/catalog";
-import type { Db } from "../../src/domain/db";
+import type { Db, Tx } from "../../src/domain/db";
 import { openedOrError, openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
 import { settleGenerations, type SettleArgs } from "../../src/domain/generation/settle-generation";
 import { releaseGenerations } from "../../src/domain/ledger/sweeper";
@@ -9,8 +9,8 @@ import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { accountMicros, createFundedUser } from "../support/hold-fixtures";
 
-// The generation flow's two writes as batches (migrations group_commit and set_based_settle): many requests, one statement, one commit,
-// and every item its own outcome, exactly as if each had been written alone.
+// The generation flow's two writes as batches (migrations group_commit, set_based_settle, set_based_open): many
+// requests, one statement, one commit, and every item its own outcome, exactly as if each had been written alone.
 
 let database: TestDatabase;
 let db: Db;
@@ -142,7 +142,7 @@ it("settles concurrent batches whose users share rollup rows in opposite orders 
 it("commits an open without waiting for its WAL flush, and only the open: settles still wait", async () => {
   const userId = await createFundedUser(db, "1.00");
   const batch = [openArgs(userId), openArgs(userId)];
-  const synchronousCommit = async (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0]) =>
+  const synchronousCommit = async (tx: Tx) =>
     (await tx.$queryRaw<Array<{ setting: string }>>`SELECT current_setting('synchronous_commit') AS setting`)[0]!
       .setting;
 

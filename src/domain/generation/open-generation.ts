@@ -60,10 +60,11 @@ const OPEN_GENERATIONS: PreparedStatement = {
 
 /**
  * Records PENDING generations and holds their prices, any number in one round trip and one transaction:
- * `imagegate_open_generations` (migration group_commit) takes the callers' account locks, and per item
- * `imagegate_open_generation` (migration generation_functions) checks every budget and the credit and writes the
- * generation and its hold. One row per item, in order; `openedOrError` reads it. It commits without waiting for
- * its WAL flush (migration hold_commit_without_flush): on a transaction, the whole transaction does.
+ * `imagegate_open_generations` (migrations group_commit, set_based_open) takes the callers' account locks and opens
+ * the batch in one statement when no item needs deciding in order; otherwise, per item, `imagegate_open_generation`
+ * (migration generation_functions) checks every budget and the credit and writes the generation and its hold. One
+ * row per item, in order; `openedOrError` reads it. It commits without waiting for its WAL flush (migration
+ * hold_commit_without_flush): on a transaction, the whole transaction does.
  */
 export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]): Promise<OpenRow[]> {
   const column = <T>(pick: (args: OpenGenerationArgs) => T) => batch.map(pick);
