@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { createServer } from "node:net";
 import path from "node:path";
 import readline from "node:readline";
+import { childOutput } from "../../src/child-output";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -149,19 +150,8 @@ export async function runCommand(
   options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {},
 ): Promise<string> {
   const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
   if (options.onLine !== undefined) readline.createInterface({ input: child.stdout }).on("line", options.onLine);
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", resolve);
-  });
-  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}:\n${stdout}\n${stderr}`);
+  const { exitCode, stdout, stderr } = await childOutput(child);
+  if (exitCode !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${exitCode}:\n${stdout}\n${stderr}`);
   return stdout;
 }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { childOutput } from "../child-output";
 
 /**
  * Runs `cli migrate` in a short-lived child process on `databaseUrl` and returns the names it applied. For the
@@ -11,20 +12,10 @@ export function applyMigrationsInChildProcess(databaseUrl: string, log: (line: s
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode) => {
-      const progress = stderr.split("\n").filter((line) => line.trim() !== "");
-      if (exitCode !== 0) {
-        reject(new Error(`migrations failed (exit ${exitCode}): ${progress.slice(-5).join(" | ")}`));
-        return;
-      }
-      progress.forEach(log);
-      resolve(stdout.split("\n").filter((line) => line.trim() !== ""));
-    });
+  return childOutput(child).then(({ exitCode, stdout, stderr }) => {
+    const progress = stderr.split("\n").filter((line) => line.trim() !== "");
+    if (exitCode !== 0) throw new Error(`migrations failed (exit ${exitCode}): ${progress.slice(-5).join(" | ")}`);
+    progress.forEach(log);
+    return stdout.split("\n").filter((line) => line.trim() !== "");
   });
 }

@@ -18,8 +18,8 @@ export interface SettleArgs {
  * (`imagegate_settle_generations`, migration set_based_settle): per item the hold is SETTLED (only if still OPEN,
  * and never for more than it holds), the balance charged and the reservation freed, the CHARGE ledger row, the
  * day's spend aggregate (its day in the deployment's `timeZone`), the images and the SUCCEEDED status written
- * together. Per item, in order: the
- * generation, or null when its hold was no longer open (it expired and was released): nothing was written for it.
+ * together. Per item, in order: the generation, or null when its hold was no longer open (it expired and was
+ * released): nothing was written for it.
  */
 export async function settleGenerations(
   db: Db | Tx,

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { childOutput } from "../../../src/child-output";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const TOOL = path.join(__dirname, "db-tool.ts");
@@ -27,20 +28,13 @@ export function runDbTool<T = unknown>(
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode) => {
-      const lastLine = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        const answer = JSON.parse(lastLine) as { ok: boolean; result: T; error?: string };
-        resolve({ ...answer, exitCode, durationMs: Date.now() - startedMs, stderr });
-      } catch {
-        reject(new Error(`db-tool ${command} printed no answer (exit ${exitCode}):\n${stdout}\n${stderr}`));
-      }
-    });
+  return childOutput(child).then(({ exitCode, stdout, stderr }) => {
+    const lastLine = stdout.trim().split("\n").at(-1) ?? "";
+    try {
+      const answer = JSON.parse(lastLine) as { ok: boolean; result: T; error?: string };
+      return { ...answer, exitCode, durationMs: Date.now() - startedMs, stderr };
+    } catch {
+      throw new Error(`db-tool ${command} printed no answer (exit ${exitCode}):\n${stdout}\n${stderr}`);
+    }
   });
 }
