@@ -11,7 +11,7 @@ import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
 import { startHttpServer, type RunningServer } from "./http/server";
 import { createProviderRegistry } from "./providers/registry";
-import { userTag } from "./providers/user-tag";
+import { userTagger } from "./providers/user-tag";
 import { createImageRateLimiter } from "./domain/rate-limit/create-image-rate-limiter";
 import { SegmentImageStorage } from "./storage/segment-storage";
 import type { ImageStorage } from "./storage/image-storage";
@@ -83,7 +83,7 @@ export async function startImagegate(args: {
       holdTtlMs: settings.holdTtlMs,
       timeZone: settings.timeZone,
       now,
-      userTag: (userId) => userTag(userId, settings.userTagSecret),
+      userTag: userTagger(settings.userTagSecret),
       onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };

@@ -1,4 +1,4 @@
-import { userTag } from "../../src/providers/user-tag";
+import { userTag, userTagger } from "../../src/providers/user-tag";
 
 describe("userTag", () => {
   it("is stable, 32 hex characters, and does not contain the user id", () => {
@@ -13,5 +13,14 @@ describe("userTag", () => {
     expect(userTag("user-1")).not.toBe(userTag("user-2"));
     expect(userTag("user-1", "secret-a")).not.toBe(userTag("user-1", "secret-b"));
     expect(userTag("user-1", "")).toBe(userTag("user-1"));
+  });
+
+  it("is what userTagger answers, for more users than it remembers", () => {
+    const tagger = userTagger("secret-a");
+    const ids = Array.from({ length: 10_050 }, (_, i) => `user-${i}`);
+    const expected = ids.map((id) => userTag(id, "secret-a"));
+    expect(ids.map(tagger)).toEqual(expected);
+    expect(ids.map(tagger)).toEqual(expected); // remembered, or forgotten and computed again
+    expect(userTagger()("user-1")).toBe(userTag("user-1"));
   });
 });
