@@ -3,10 +3,11 @@ import { createPrismaClient } from "../../src/db/client";
 import { resolveRequest } from "../../src/domain/catalog";
 import type { Db, Tx } from "../../src/domain/db";
 import { openedOrError, openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
-import { settleGenerations, type SettleArgs } from "../../src/domain/generation/settle-generation";
+import { settleGenerations } from "../../src/domain/generation/settle-generation";
 import { releaseGenerations } from "../../src/domain/ledger/sweeper";
 import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { openArgs, settleArgs } from "../support/generation-batches";
 import { accountMicros, createFundedUser } from "../support/hold-fixtures";
 
 // The generation flow's two writes as batches (migrations group_commit, set_based_settle, set_based_open): many
@@ -22,36 +23,6 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
 });
-
-const NOW = new Date();
-
-function openArgs(userId: string, input: { prompt?: string; idempotencyKey?: string } = {}): OpenGenerationArgs {
-  return {
-    id: randomUUID(),
-    userId,
-    provider: "openai",
-    request: resolveRequest(
-      { model: "DALL_E_2", size: "SIZE_256X256", prompt: input.prompt ?? "a lighthouse", ...input },
-      "DALL_E_2",
-    ),
-    now: NOW,
-    holdTtlMs: 600_000,
-    timeZone: "UTC",
-  };
-}
-
-function settleArgs(generationId: string, costMicros: bigint): SettleArgs {
-  const image = {
-    generationId,
-    index: 0,
-    storageKey: `${generationId}/0.png`,
-    contentType: "image/png",
-    width: 256,
-    height: 256,
-    revisedPrompt: 'a "quoted", {braced} prompt',
-  };
-  return { generationId, costMicros, usage: undefined, images: [image], at: NOW };
-}
 
 it("opens a batch item by item: credit checked in order, a key used twice in one batch is a duplicate", async () => {
   const rich = await createFundedUser(db, "1.00");

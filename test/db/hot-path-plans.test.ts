@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { createPrismaClient } from "../../src/db/client";
-import { resolveRequest } from "../../src/domain/catalog";
 import type { Db, Tx } from "../../src/domain/db";
-import { openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
+import { openGenerations } from "../../src/domain/generation/open-generation";
 import { settleGenerations } from "../../src/domain/generation/settle-generation";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { openArgs, settleArgs } from "../support/generation-batches";
 import { createFundedUser } from "../support/hold-fixtures";
 
 // The open and the settle run generic plans that each connection caches at its first call: on a new database, when
@@ -22,18 +21,6 @@ afterAll(async () => {
   await database.drop();
 });
 
-function openArgs(userId: string): OpenGenerationArgs {
-  return {
-    id: randomUUID(),
-    userId,
-    provider: "openai",
-    request: resolveRequest({ model: "DALL_E_2", size: "SIZE_256X256", prompt: "a lighthouse" }, "DALL_E_2"),
-    now: new Date(),
-    holdTtlMs: 600_000,
-    timeZone: "UTC",
-  };
-}
-
 /** Opens and settles a batch of `size` generations of `userId`. */
 async function openAndSettle(db: Db | Tx, userId: string, size: number): Promise<void> {
   const batch = Array.from({ length: size }, () => openArgs(userId));
@@ -41,7 +28,7 @@ async function openAndSettle(db: Db | Tx, userId: string, size: number): Promise
   expect(rows.map((row) => row.outcome)).toEqual(batch.map(() => "OPENED"));
   const settled = await settleGenerations(
     db,
-    batch.map((args) => ({ generationId: args.id, costMicros: 16_000n, usage: undefined, images: [], at: args.now })),
+    batch.map((args) => settleArgs(args.id, 16_000n)),
     "UTC",
   );
   expect(settled.map((generation) => generation?.status)).toEqual(batch.map(() => "SUCCEEDED"));
