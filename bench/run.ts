@@ -45,6 +45,7 @@ import {
   sendOnce,
 } from "./lib/requests";
 import { countRoundTrips, type RoundTripReport } from "./lib/round-trips";
+import { formatHotPathFloor, measureHotPathFloor, type HotPathFloor } from "./hot-path-floor";
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -59,6 +60,8 @@ const USAGE = `usage: npm run bench -- [options]
                         account's row lock, the worst case            (default 1)
   --targets <list>      of direct,bare,portkey,imagegate               (default all)
   --round-trips <n>     sequential generateImage calls counted for database round trips (default 20; 0 skips)
+  --floor-runs <n>      after the c=1 runs, time the open and the settle of one generation that many times, one call
+                        at a time (bench/hot-path-floor.ts): the database's part of c=1's latency (default 1000; 0 skips)
   --no-two-processes    skip the run of two imagegate processes on one database
   --profile             also run imagegate under --cpu-prof and summarize the profile (bench/profiles/)
   --profile-concurrency <c>  connections of the profiled run (default 32)
@@ -95,6 +98,7 @@ interface Options {
   users: number;
   targets: TargetName[];
   roundTripCalls: number;
+  floorRuns: number;
   twoProcesses: boolean;
   profile: boolean;
   profileConcurrency: number;
@@ -119,6 +123,7 @@ function parseOptions(): Options {
       users: { type: "string" },
       targets: { type: "string" },
       "round-trips": { type: "string" },
+      "floor-runs": { type: "string" },
       "no-two-processes": { type: "boolean" },
       profile: { type: "boolean" },
       "profile-concurrency": { type: "string" },
@@ -160,6 +165,7 @@ function parseOptions(): Options {
     users: Math.max(1, number(values.users, 1, "users")),
     targets: TARGET_NAMES.filter((name) => targets.includes(name)),
     roundTripCalls: number(values["round-trips"], quick ? 5 : 20, "round-trips"),
+    floorRuns: number(values["floor-runs"], quick ? 100 : 1000, "floor-runs"),
     twoProcesses: values["no-two-processes"] !== true,
     profile: values.profile === true,
     profileConcurrency: Math.max(1, number(values["profile-concurrency"], 32, "profile-concurrency")),
@@ -538,6 +544,7 @@ interface Report {
   /** RSS of each process after start, before any load, in MB. */
   restRssMB?: Record<string, number>;
   roundTrips?: RoundTripReport;
+  floor?: HotPathFloor;
   twoProcesses?: { single: Phase | undefined; combined: Phase; ledger: LedgerCheck; verifyLedger: string };
   profile?: ProfileSummary & { file: string; phase: Phase; threads: { name: string; msPerRequest: number }[] };
 }
@@ -732,6 +739,11 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
       out(`  imagegate / Portkey throughput by round at c=${connections}: ${byRound.map((r) => fixed(r)).join(", ")}`);
     }
   }
+  if (options.floorRuns > 0 && options.targets.includes("imagegate") && options.concurrency.includes(1)) {
+    out(`\n[floor] the open and the settle of one generation, ${options.floorRuns} times each, one call at a time`);
+    report.floor = await measureHotPathFloor(databaseUrl, options.floorRuns);
+    out(formatHotPathFloor(report.floor));
+  }
   computeRatios(report);
   printSummary(report);
 
@@ -911,6 +923,8 @@ function printSummary(report: Report): void {
   add("added latency c=1, ms: imagegate p50 - direct p50", r.addedLatencyC1Ms_imagegate, "< 1 ms", (v) => v < 1);
   add("added latency c=1, ms: Portkey p50 - direct p50", r.addedLatencyC1Ms_portkey, "", undefined);
   add("added latency c=1, ms: bare p50 - direct p50", r.addedLatencyC1Ms_bare, "", undefined);
+  const floor = report.floor?.calls;
+  add("  of imagegate's, ms: its open + settle p50 alone", floor && floor.open.p50 + floor.settle.p50, "", undefined);
   add("CPU per request c=32 imagegate / Portkey", r.cpuPerRequestC32_imagegate_over_portkey, "", undefined);
   const imagegate32 = report.phases.find((p) => p.target === TARGET_LABELS.imagegate && p.connections === 32);
   add("peak RSS of imagegate at c=32, MB", imagegate32?.peakRssMB, "< 200 MB", (v) => v < 200);
