@@ -2,6 +2,7 @@ import type { Request, Response } from "express";
 import type { Db } from "../domain/db";
 import { describeError, type Logger } from "../domain/logger";
 import { isDatabaseUnavailable } from "../domain/database-unavailable";
+import { isUuid } from "../domain/ids";
 import { imageFileName, type ImageStorage } from "../storage/image-storage";
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -28,7 +29,6 @@ export function readyz(db: Db, logger: Logger) {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const IMAGE_FILE = /^(\d{1,2})\.(png|jpg|webp)$/;
 
 /**
@@ -42,7 +42,7 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
     let stored;
     try {
       stored =
-        index === undefined || !UUID.test(generationId)
+        index === undefined || !isUuid(generationId)
           ? null
           : await db.generatedImage.findUnique({
               where: { generationId_index: { generationId, index: Number(index) } },

@@ -110,6 +110,8 @@ describe("images are ours", () => {
     const url = generation.images[0]!.url!;
     expect(url).toBe(`${env.server.url}/images/${generation.id}/0.png`);
     expect((await fetch(url)).status).toBe(200);
+    // An id is a UUID in any case, here as in the GraphQL API.
+    expect((await fetch(url.replace(generation.id, generation.id.toUpperCase()))).status).toBe(200);
     expect((await fetch(url.replace(/0\.png$/, "0.jpg"))).status).toBe(404);
     expect((await fetch(url.replace(/0\.png$/, "1.png"))).status).toBe(404);
     expect((await fetch(`${env.server.url}/images/00000000-0000-0000-0000-000000000000/0.png`)).status).toBe(404);

@@ -1,6 +1,7 @@
 import { SPEND_DIMENSIONS, type SpendDimension } from "../../src/domain/reports/spend-dimension";
 import { GenerateImageDocument, SpendReportDocument } from "../generated/graphql";
 import { startEnvironment, type TestEnvironment } from "../support/environment";
+import { eventually } from "../support/eventually";
 import { dataOf, errorOf } from "../support/graphql-client";
 import { insertCharge, insertRefund, insertTeam, ledgerSpendEntries, ledgerTotals } from "../support/spend-fixtures";
 import {
@@ -108,7 +109,12 @@ async function csv(query: Record<string, string>, apiKey: string | null = financ
   const response = await fetch(`${env.server.url}/reports/spend.csv?${new URLSearchParams(query)}`, {
     headers: apiKey === null ? {} : { authorization: `Bearer ${apiKey}` },
   });
-  return { status: response.status, type: response.headers.get("content-type"), body: await response.text() };
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    retryAfter: response.headers.get("retry-after"),
+    body: await response.text(),
+  };
 }
 
 const RANGES: Record<string, () => [Date, Date]> = {
@@ -228,6 +234,38 @@ describe("the CSV export", () => {
     expect(response.body).toBe(
       "user_id,user_email,model,requests,images,cost_usd\r\n" + `${carol.id},${carol.email},DALL_E_2,1,2,0.036000\r\n`,
     );
+  });
+
+  it("runs two at a time: a third is answered 429 with Retry-After, and the two finish", async () => {
+    const { db } = env.server;
+    const query = { from: "2024-03-09T00:00:00Z", to: "2024-03-10T00:00:00Z", groupBy: "USER" };
+    const waitingOnLock = async () =>
+      (
+        await db.$queryRaw<{ waiting: bigint }[]>`
+          SELECT count(*) AS waiting FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`
+      )[0]!.waiting;
+    // The spend tables locked: both exports wait in their query, each holding its place, until the commit.
+    const [running, third] = await db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`LOCK TABLE spend_daily, spend_monthly, spend_daily_shards IN ACCESS EXCLUSIVE MODE`;
+        const running = [csv(query), csv(query)];
+        await eventually(async () => (await waitingOnLock()) === 2n, 10_000, "two exports waiting on the lock");
+        return [running, await csv(query)] as const;
+      },
+      { timeout: 20_000 },
+    );
+    expect({ status: third.status, retryAfter: third.retryAfter, body: JSON.parse(third.body) }).toEqual({
+      status: 429,
+      retryAfter: "5",
+      body: { error: { code: "RATE_LIMITED", message: expect.any(String), retryAfterSeconds: 5 } },
+    });
+    const finished = await Promise.all(running);
+    expect(finished.map(({ status, body }) => [status, parseCsv(body).length])).toEqual([
+      [200, 2],
+      [200, 2],
+    ]);
+    expect((await csv(query)).status).toBe(200);
   });
 });
 
