@@ -59,3 +59,16 @@ it("finds holds by generation and users by id, with the plans cached on nearly e
     ["users", 0n],
   ]);
 });
+
+it("keeps JIT and sequential scans off in both functions, whatever the session's settings", async () => {
+  // A sequential scan still taken when disabled (budgets, which has no index for the open's OR) is costed at 10^10,
+  // past every JIT threshold: without jit = off each call compiled its plan (0.8 s, bench/RESULTS.md session 6).
+  const functions = await db.$queryRaw<{ proname: string; proconfig: string[] }[]>`
+    SELECT proname, proconfig FROM pg_proc
+     WHERE proname IN ('imagegate_open_generations', 'imagegate_settle_generations')
+     ORDER BY proname`;
+  expect(functions.map((f) => f.proname)).toEqual(["imagegate_open_generations", "imagegate_settle_generations"]);
+  for (const { proconfig } of functions) {
+    expect(proconfig).toEqual(expect.arrayContaining(["enable_seqscan=off", "jit=off"]));
+  }
+});
