@@ -14,6 +14,7 @@ import { queryPrepared, type Db } from "../src/domain/db";
 import { openGenerations } from "../src/domain/generation/open-generation";
 import { settleGenerations } from "../src/domain/generation/settle-generation";
 import { openArgs, settleArgs } from "../test/support/generation-batches";
+import { summarizeLatency } from "./lib/load";
 
 const WARM_UP_RUNS = 200;
 /** A round trip as the open and the settle make theirs: a named prepared statement on the same pool. */
@@ -93,10 +94,11 @@ export async function measureHotPathFloor(databaseUrl: string, runs: number): Pr
       samples.settle.push(settle);
       samples.settleWithoutFlushWait.push(unflushedSettle);
     }
-    const p50 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const calls = Object.fromEntries(
-      Object.entries(samples).map(([name, values]) => [name, { p50: p50(values), mean: mean(values) }]),
+      Object.entries(samples).map(([name, values]) => {
+        const { p50, mean } = summarizeLatency(Float64Array.from(values));
+        return [name, { p50, mean }];
+      }),
     ) as HotPathFloor["calls"];
     return { runs, calls };
   } finally {
