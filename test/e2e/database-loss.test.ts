@@ -84,3 +84,32 @@ it("images are answered 503 while the database that knows where they are is away
   }
   expect((await fetch(url)).status).toBe(200);
 }, 60_000);
+
+it("the settle's answer lost after it committed: the caller gets the generation it was charged for", async () => {
+  const user = await server.createUser("MEMBER", "1.00");
+  const dropped = proxy.dropAnswerTo("imagegate_settle_generations");
+  const result = await server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey);
+  await dropped;
+  expect(dataOf(result).generateImage).toMatchObject({ status: "SUCCEEDED", cost: "0.016000" });
+  expect(await accountOf(server, user.userId)).toEqual({ balanceMicros: 984_000n, reservedMicros: 0n, openHolds: 0 });
+  expect(await server.db.ledgerEntry.count({ where: { userId: user.userId, kind: "CHARGE" } })).toBe(1);
+}, 60_000);
+
+it("the open's answer lost after it committed: SERVICE_UNAVAILABLE, and the hold released long before it expires", async () => {
+  const user = await server.createUser("MEMBER", "1.00");
+  const providerCalls = openai.generationRequests().length;
+  const dropped = proxy.dropAnswerTo("imagegate_open_generations");
+  const error = errorOf(await server.graphql(GenerateImageDocument, { input: DALL_E_2 }, user.apiKey));
+  await dropped;
+  expect(error.code).toBe("SERVICE_UNAVAILABLE");
+  expect(openai.generationRequests()).toHaveLength(providerCalls);
+  // Committed, so held: only the release handed to the sweeper's retries frees it before its expiry (1 h here).
+  await eventually(
+    async () => (await accountOf(server, user.userId)).openHolds === 0,
+    5_000,
+    "the hold of the open whose answer was lost, released",
+  );
+  expect(await accountOf(server, user.userId)).toEqual({ balanceMicros: 1_000_000n, reservedMicros: 0n, openHolds: 0 });
+  const generation = await server.db.imageGeneration.findFirstOrThrow({ where: { userId: user.userId } });
+  expect(generation).toMatchObject({ status: "FAILED", errorCode: "SERVICE_UNAVAILABLE", costMicros: 0n });
+}, 60_000);

@@ -1,5 +1,6 @@
 import { GenerateImageDocument, GenerationDocument, type GenerateImageInput } from "../generated/graphql";
 import { accountOf, startEnvironment, type TestEnvironment } from "../support/environment";
+import { eventually } from "../support/eventually";
 import { dataOf, errorOf } from "../support/graphql-client";
 
 let env: TestEnvironment;
@@ -150,6 +151,38 @@ describe("idempotency", () => {
     });
   });
 
+  it("gives both callers of one key the first result when they race with credit for one request", async () => {
+    const user = await env.server.createUser("MEMBER", "0.016");
+    const input = { ...DALL_E_2, idempotencyKey: "last-credit" };
+    const { db } = env.server;
+    // The account stays locked until both calls wait in their open (two batches in flight): each has looked for
+    // the key before either opened, so the open is what must recognise it.
+    const results = await db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM users WHERE id = ${user.userId}::uuid FOR UPDATE`;
+        const calls = [1, 2].map(() => env.server.graphql(GenerateImageDocument, { input }, user.apiKey));
+        await eventually(
+          async () =>
+            (
+              await db.$queryRaw<{ waiting: bigint }[]>`
+                SELECT count(*) AS waiting FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'
+                   AND query LIKE '%imagegate_open_generations(%'`
+            )[0]!.waiting === 2n,
+          10_000,
+          "both opens waiting on the account",
+        );
+        return calls;
+      },
+      { timeout: 20_000 },
+    );
+    const [first, second] = (await Promise.all(results)).map((result) => dataOf(result).generateImage);
+    expect(second!.id).toBe(first!.id);
+    expect([first!.status, second!.status]).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(env.openai.generationRequests()).toHaveLength(1);
+    expect(await accountOf(env.server, user.userId)).toEqual({ balanceMicros: 0n, reservedMicros: 0n, openHolds: 0 });
+  });
+
   it("keys are per user", async () => {
     const alice = await env.server.createUser("MEMBER", "1");
     const bob = await env.server.createUser("MEMBER", "1");
@@ -159,15 +192,17 @@ describe("idempotency", () => {
     expect(a.id).not.toBe(b.id);
   });
 
-  it("refuses a different request under a used key", async () => {
+  it.each([
+    ["prompt", { prompt: "other" }],
+    ["response format", { responseFormat: "B64_JSON" }],
+    ["moderation", { model: "GPT_IMAGE_1", size: "SIZE_1024X1024", moderation: "LOW" }],
+  ] as const)("refuses a request with another %s under a used key", async (_what, change) => {
     const user = await env.server.createUser("MEMBER", "1");
-    await env.server.graphql(GenerateImageDocument, { input: { ...DALL_E_2, idempotencyKey: "k1" } }, user.apiKey);
+    const first = "model" in change ? { ...change, moderation: "AUTO" as const } : {};
+    const used = { ...DALL_E_2, ...first, idempotencyKey: "k1" };
+    dataOf(await env.server.graphql(GenerateImageDocument, { input: used }, user.apiKey));
     const error = errorOf(
-      await env.server.graphql(
-        GenerateImageDocument,
-        { input: { ...DALL_E_2, prompt: "other", idempotencyKey: "k1" } },
-        user.apiKey,
-      ),
+      await env.server.graphql(GenerateImageDocument, { input: { ...used, ...change } }, user.apiKey),
     );
     expect(error).toMatchObject({ code: "BAD_USER_INPUT", extensions: { field: "input.idempotencyKey" } });
   });

@@ -11,6 +11,12 @@ export interface TcpProxy {
   proxiedUrl(url: string): string;
   /** Connections accepted so far. */
   connectionCount(): number;
+  /**
+   * Cuts the connection that next sends a message containing `marker` (a prepared statement's name is in every
+   * Bind) when the database answers it: a statement that commits by itself has then committed, and its caller never
+   * learns so. Other connections, and new ones, go on. Resolves once it has cut.
+   */
+  dropAnswerTo(marker: string): Promise<void>;
   cut(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +28,7 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = { host: parsed.hostname === "" ? "127.0.0.1" : parsed.hostname, port: Number(parsed.port || 5432) };
   const sockets = new Set<net.Socket>();
   let accepted = 0;
+  let armed: { marker: Buffer; cut(): void } | null = null;
   const server = net.createServer((client) => {
     accepted++;
     const upstream = net.connect(target.port, target.host);
@@ -31,8 +38,22 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       // A reset on one side ends the other; the error itself is what the test provokes.
       socket.on("error", () => undefined);
     }
-    client.pipe(upstream).on("close", () => client.destroy());
-    upstream.pipe(client).on("close", () => upstream.destroy());
+    let cutOnAnswer: (() => void) | null = null;
+    client.on("data", (chunk: Buffer) => {
+      if (armed !== null && chunk.includes(armed.marker)) {
+        cutOnAnswer = armed.cut;
+        armed = null;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (cutOnAnswer === null) return void client.write(chunk);
+      client.destroy();
+      upstream.destroy();
+      cutOnAnswer();
+    });
+    client.on("end", () => upstream.end());
+    upstream.on("end", () => client.end());
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -62,6 +83,7 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       return parsed.toString();
     },
     connectionCount: () => accepted,
+    dropAnswerTo: (marker) => new Promise<void>((resolve) => (armed = { marker: Buffer.from(marker), cut: resolve })),
     cut: stopListening,
     restore: () => listen(port),
     close: stopListening,

@@ -5,7 +5,8 @@ import { isUuid } from "../ids";
 import { afterCursor, NEWEST_FIRST, pageSize, toPage, type Page, type PageRequest } from "../pagination";
 import type { GenerationRecord } from "./generation-record";
 
-const WITH_IMAGES = { images: { orderBy: { index: "asc" as const } } };
+/** A generation's images, in index order, as every read of a generation includes them. */
+export const WITH_IMAGES = { images: { orderBy: { index: "asc" as const } } };
 
 /** A generation its caller may see, or null. Another user's generation reads as missing to a MEMBER. */
 export async function findGeneration(db: Db, principal: Principal, id: string): Promise<GenerationRecord | null> {

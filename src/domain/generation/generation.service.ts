@@ -14,6 +14,7 @@ import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import { recordCrossedThresholds } from "../budgets/alert-recording";
 import { budgetUsages } from "../budgets/budget-usage";
 import type { GenerationRecord } from "./generation-record";
+import { WITH_IMAGES } from "./generation.queries";
 import { GroupCommit } from "./group-commit";
 import {
   openedOrError,
@@ -138,7 +139,7 @@ export class GenerationService {
       });
       return await this.complete(principal, opened, request, result);
     } catch (error) {
-      throw await this.fail(opened.id, error);
+      return this.fail(opened.id, error);
     }
   }
 
@@ -152,7 +153,14 @@ export class GenerationService {
       holdTtlMs: this.deps.holdTtlMs,
       timeZone: this.deps.timeZone,
     };
-    return openedOrError(args, await this.opens.submit(args));
+    try {
+      return openedOrError(args, await this.opens.submit(args));
+    } catch (error) {
+      // The open may have committed with only its answer lost: its hold would then wait for its expiry. The
+      // sweeper's retries release it once the database answers (or find nothing, if it never committed).
+      if (isDatabaseUnavailable(error)) this.deps.onReleaseFailed?.(args.id, "SERVICE_UNAVAILABLE");
+      throw error;
+    }
   }
 
   /**
@@ -231,23 +239,33 @@ export class GenerationService {
     );
   }
 
-  /** Releases the hold and marks the generation FAILED; returns the error for the caller. */
-  private async fail(generationId: string, error: unknown): Promise<unknown> {
+  /**
+   * Releases the hold and marks the generation FAILED, then throws the error for the caller. When there was no hold
+   * left to release and the generation SUCCEEDED, the settle had committed and only its answer was lost (the
+   * connection dropped in between): the caller gets the generation it was charged for, not an error.
+   */
+  private async fail(generationId: string, error: unknown): Promise<GenerationRecord> {
     const { errorCode, clientError } = failureOf(error);
     const log = { generationId, errorCode, cause: describeError(error) };
-    if (errorCode === "INTERNAL") this.deps.logger.error(log, "generation failed");
-    else this.deps.logger.warn(log, "generation failed");
-    try {
-      await this.releaseAndFail([generationId], errorCode);
-    } catch (releaseError) {
-      // The hold expires and the sweeper releases it; the caller still gets the original failure.
+    const released = await this.releaseAndFail([generationId], errorCode).catch((releaseError: unknown) => {
+      // The sweeper retries the release, or the hold expires; the caller still gets the original failure.
       this.deps.logger.error(
         { generationId, cause: describeError(releaseError) },
         "could not release hold; retrying in the background, or it expires",
       );
       this.deps.onReleaseFailed?.(generationId, errorCode);
+      return null;
+    });
+    if (released === 0) {
+      const generation = await this.findById(generationId);
+      if (generation?.status === "SUCCEEDED") {
+        this.deps.logger.warn(log, "the settle's answer was lost after it committed; answering with the generation");
+        return generation;
+      }
     }
-    return clientError;
+    if (errorCode === "INTERNAL") this.deps.logger.error(log, "generation failed");
+    else this.deps.logger.warn(log, "generation failed");
+    throw clientError;
   }
 
   /**
@@ -259,10 +277,14 @@ export class GenerationService {
     return (await releaseGenerations(this.deps.db, failures, { now: this.now() })).released;
   }
 
+  private findById(id: string): Promise<GenerationRecord | null> {
+    return this.deps.db.imageGeneration.findUnique({ where: { id }, include: WITH_IMAGES });
+  }
+
   private findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<GenerationRecord | null> {
     return this.deps.db.imageGeneration.findUnique({
       where: { userId_idempotencyKey: { userId, idempotencyKey } },
-      include: { images: { orderBy: { index: "asc" } } },
+      include: WITH_IMAGES,
     });
   }
 
@@ -274,7 +296,9 @@ export class GenerationService {
       earlier.n === request.n &&
       earlier.size === request.size &&
       earlier.quality === request.quality &&
-      earlier.style === request.style;
+      earlier.style === request.style &&
+      earlier.moderation === request.moderation &&
+      earlier.responseFormat === request.responseFormat;
     if (!same) {
       throw new DomainError("BAD_USER_INPUT", "idempotencyKey was already used for a different request", {
         field: "input.idempotencyKey",
