@@ -1,4 +1,4 @@
-import { badInput } from "./errors";
+import { badInput, isSupportedDate } from "./errors";
 import { isUuid } from "./ids";
 
 // Keyset pagination over (createdAt DESC, id DESC): stable under inserts, and an index probe per page at any depth.
@@ -29,7 +29,8 @@ export function encodeCursor(position: Position): string {
 function decodeCursor(cursor: string): Position {
   const [iso, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const createdAt = new Date(iso ?? "");
-  if (id === undefined || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
+  // A date outside the supported years is no row's createdAt, and Prisma cannot even send some of them.
+  if (id === undefined || !isUuid(id) || !isSupportedDate(createdAt)) {
     throw badInput("after", "after is not a cursor this API returned");
   }
   return { createdAt, id };

@@ -1,8 +1,19 @@
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { isDatabaseUnavailable } from "../domain/database-unavailable";
 import { DomainError } from "../domain/errors";
 import { describeError, type Logger } from "../domain/logger";
+
+/**
+ * A scalar's parseLiteral that rejects a value written in the document (the Money scalar does, with
+ * BAD_USER_INPUT) surfaces as a validation error, which Apollo codes GRAPHQL_VALIDATION_FAILED; the scalar's own
+ * error stays its originalError. The same value sent as a variable is BAD_USER_INPUT, so this one must be too.
+ */
+function isRejectedInputLiteral(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== "GRAPHQL_VALIDATION_FAILED") return false;
+  const cause = error.originalError;
+  return cause instanceof GraphQLError && cause.extensions.code === "BAD_USER_INPUT";
+}
 
 // Codes that GraphQL itself or Apollo assign to a client's mistake: their messages are safe to show.
 const CLIENT_ERROR_CODES = new Set([
@@ -35,9 +46,14 @@ export function createErrorFormatter(logger: Logger) {
         extensions: { code: "SERVICE_UNAVAILABLE" },
       };
     }
-    const code = formatted.extensions?.code;
+    const code = isRejectedInputLiteral(original) ? "BAD_USER_INPUT" : formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-      return { message: formatted.message, ...where, extensions: { code } };
+      const field = formatted.extensions?.field;
+      return {
+        message: formatted.message,
+        ...where,
+        extensions: typeof field === "string" ? { code, field } : { code },
+      };
     }
     logger.error({ path: formatted.path, code, cause: describeError(original) }, "internal error in GraphQL operation");
     return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };

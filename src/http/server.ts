@@ -8,6 +8,7 @@ import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
+import { rejectNulCharacters } from "../graphql/nul-characters";
 import { bearerSecret } from "./bearer";
 import { failureAnswer } from "./failure-answer";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
@@ -54,6 +55,7 @@ export async function startHttpServer(args: {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs }),
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
+      rejectNulCharacters,
     ],
   });
   await apollo.start();

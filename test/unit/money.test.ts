@@ -1,4 +1,11 @@
-import { divideRoundingUp, formatMoney, MoneyFormatError, parseMoney } from "../../src/domain/money";
+import {
+  divideRoundingUp,
+  formatMoney,
+  MONEY_INPUT_MAX_MICROS,
+  MoneyFormatError,
+  MoneyRangeError,
+  parseMoney,
+} from "../../src/domain/money";
 
 describe("parseMoney", () => {
   it.each([
@@ -8,7 +15,9 @@ describe("parseMoney", () => {
     ["0.040000", 40_000n],
     ["0.000001", 1n],
     ["-1.5", -1_500_000n],
-    ["999999999999999.999999", 999_999_999_999_999_999_999n],
+    ["1000000000", 1_000_000_000_000_000n],
+    ["-1000000000.000000", -1_000_000_000_000_000n],
+    ["0000000000000000000001.5", 1_500_000n],
   ])("parses %s", (input, micros) => {
     expect(parseMoney(input)).toBe(micros);
   });
@@ -19,6 +28,22 @@ describe("parseMoney", () => {
       expect(() => parseMoney(input)).toThrow(MoneyFormatError);
     },
   );
+
+  it.each([
+    ["1000000000.000001", "1000000000.000001"],
+    ["-1000000000.000001", "-1000000000.000001"],
+    ["999999999999999", "999999999999999"],
+    ["9223372036854.775808", "9223372036854.775808"],
+    ["100,000 digits", "1".repeat(100_000)],
+  ])("rejects %s, beyond the maximum either side of zero, saying what the maximum is", (_, input) => {
+    expect(() => parseMoney(input)).toThrow(MoneyRangeError);
+    expect(() => parseMoney(input)).toThrow(MoneyFormatError);
+    expect(() => parseMoney(input)).toThrow("exceeds the maximum of 1000000000.000000 US dollars");
+  });
+
+  it("keeps the maximum far inside int8, even times n = 10", () => {
+    expect(MONEY_INPUT_MAX_MICROS * 10n * 100n).toBeLessThan(2n ** 63n - 1n);
+  });
 });
 
 describe("formatMoney", () => {
@@ -28,12 +53,13 @@ describe("formatMoney", () => {
     [1n, "0.000001"],
     [-1_500_000n, "-1.500000"],
     [123_456_789n, "123.456789"],
+    [2n ** 63n - 1n, "9223372036854.775807"],
   ])("formats %s", (micros, text) => {
     expect(formatMoney(micros)).toBe(text);
   });
 
   it("round-trips every amount it formats", () => {
-    for (const micros of [0n, 1n, 999_999n, 1_000_000n, -7n, 10n ** 18n + 3n]) {
+    for (const micros of [0n, 1n, 999_999n, 1_000_000n, -7n, MONEY_INPUT_MAX_MICROS, -MONEY_INPUT_MAX_MICROS]) {
       expect(parseMoney(formatMoney(micros))).toBe(micros);
     }
   });

@@ -42,11 +42,13 @@ export async function setBudget(db: Db, input: SetBudgetInput): Promise<BudgetUs
   const owner = scope === "USER" ? { userId: ownerId } : { teamId: ownerId };
 
   const budgetId = await db.$transaction(async (tx) => {
-    const exists =
+    // The owner's row lock, not a plain read: concurrent first budgets for one owner and period would otherwise
+    // both find none and race to create it, and the loser would hit the unique index.
+    const locked =
       scope === "USER"
-        ? await tx.user.findUnique({ where: { id: ownerId }, select: { id: true } })
-        : await tx.team.findUnique({ where: { id: ownerId }, select: { id: true } });
-    if (exists === null) throw notFound(what);
+        ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE id = ${ownerId}::uuid FOR UPDATE`
+        : await tx.$queryRaw<{ id: string }[]>`SELECT id FROM teams WHERE id = ${ownerId}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw notFound(what);
     const before = await tx.budget.findFirst({ where: { ...owner, period: input.period } });
     const data = { limitMicros: input.limitMicros, alertThresholds: thresholds };
     const budget =

@@ -1,11 +1,14 @@
 import { Prisma } from "../../generated/prisma/client";
 import { recordAudit } from "../audit/audit-log";
-import type { Tx } from "../db";
+import { isNumericOutOfRange, type Tx } from "../db";
 import { badInput, notFound } from "../errors";
+import { formatMoney } from "../money";
 import { isUuid } from "../ids";
 import { LEDGER_ENTRY_COLUMNS, type LedgerEntryRecord } from "./ledger-entry";
 
 const MAX_REASON_LENGTH = 500;
+/** PostgreSQL's bigint (int8), the type of balance_micros. */
+const MAX_BALANCE_MICROS = 2n ** 63n - 1n;
 
 export interface GrantInput {
   actorId: string | null;
@@ -28,17 +31,7 @@ export async function grantCredits(tx: Tx, input: GrantInput): Promise<LedgerEnt
   if (!isUuid(input.userId)) throw notFound("User");
   const kind = input.amountMicros > 0n ? "GRANT" : "ADJUSTMENT";
 
-  const rows = await tx.$queryRaw<LedgerEntryRecord[]>`
-    WITH account AS (
-      UPDATE users SET balance_micros = balance_micros + ${input.amountMicros}
-       WHERE id = ${input.userId}::uuid AND balance_micros + ${input.amountMicros} >= reserved_micros
-       RETURNING id, balance_micros)
-    INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, reason, actor_id)
-    SELECT gen_random_uuid(), account.id, ${kind}::"LedgerEntryKind", ${input.amountMicros}, account.balance_micros,
-           ${reason}, ${input.actorId}::uuid
-      FROM account
-    RETURNING ${Prisma.raw(LEDGER_ENTRY_COLUMNS)}`;
-  const entry = rows[0];
+  const entry = await addToBalance(tx, input, kind, reason);
   if (entry !== undefined) {
     await recordAudit(tx, {
       actorId: input.actorId,
@@ -53,4 +46,35 @@ export async function grantCredits(tx: Tx, input: GrantInput): Promise<LedgerEnt
   const exists = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true } });
   if (exists === null) throw notFound("User");
   throw badInput("amount", "the adjustment would take the balance below the credit held for generations in flight");
+}
+
+/** The balance update and its ledger row, in one statement; undefined when no row qualified. */
+async function addToBalance(
+  tx: Tx,
+  input: GrantInput,
+  kind: "GRANT" | "ADJUSTMENT",
+  reason: string,
+): Promise<LedgerEntryRecord | undefined> {
+  try {
+    const rows = await tx.$queryRaw<LedgerEntryRecord[]>`
+      WITH account AS (
+        UPDATE users SET balance_micros = balance_micros + ${input.amountMicros}
+         WHERE id = ${input.userId}::uuid AND balance_micros + ${input.amountMicros} >= reserved_micros
+         RETURNING id, balance_micros)
+      INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, reason, actor_id)
+      SELECT gen_random_uuid(), account.id, ${kind}::"LedgerEntryKind", ${input.amountMicros}, account.balance_micros,
+             ${reason}, ${input.actorId}::uuid
+        FROM account
+      RETURNING ${Prisma.raw(LEDGER_ENTRY_COLUMNS)}`;
+    return rows[0];
+  } catch (error) {
+    // Every amount is bounded (money.ts), but many grants can still add up past what the column holds.
+    if (isNumericOutOfRange(error)) {
+      throw badInput(
+        "amount",
+        `the grant would take the balance above ${formatMoney(MAX_BALANCE_MICROS)}, the most an account can hold`,
+      );
+    }
+    throw error;
+  }
 }

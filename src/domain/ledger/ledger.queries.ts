@@ -1,6 +1,7 @@
 import type { Principal } from "../accounts/principal";
 import { assertCanRead } from "../accounts/principal";
 import type { Db } from "../db";
+import { checkDate } from "../errors";
 import { isUuid } from "../ids";
 import { afterCursor, NEWEST_FIRST, pageSize, toPage, type Page, type PageRequest } from "../pagination";
 import type { LedgerEntryRecord } from "./ledger-entry";
@@ -23,12 +24,26 @@ export async function listLedger(
 }
 
 /** Net spend in [from, to): charges less refunds, from the ledger itself. */
-export async function spendMicros(db: Db, userId: string, range: { from?: Date | null; to?: Date | null }) {
+export interface OpenEndedRange {
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** A spend query's window: the bounds given, checked (BAD_USER_INPUT naming them), and the open ends filled in. */
+export function spendWindow(range: OpenEndedRange): { from: Date; to: Date } {
+  for (const field of ["from", "to"] as const) {
+    const at = range[field];
+    if (at !== null && at !== undefined) checkDate(field, at);
+  }
+  return { from: range.from ?? new Date(0), to: range.to ?? new Date("9999-12-31T00:00:00Z") };
+}
+
+export async function spendMicros(db: Db, userId: string, range: OpenEndedRange) {
+  const { from, to } = spendWindow(range);
   const rows = await db.$queryRaw<{ spent: bigint | null }[]>`
     SELECT -SUM(amount_micros)::bigint AS spent
       FROM ledger_entries
      WHERE user_id = ${userId}::uuid AND kind IN ('CHARGE', 'REFUND')
-       AND created_at >= ${range.from ?? new Date(0)}
-       AND created_at < ${range.to ?? new Date("9999-12-31T00:00:00Z")}`;
+       AND created_at >= ${from} AND created_at < ${to}`;
   return rows[0]?.spent ?? 0n;
 }

@@ -3,7 +3,7 @@ import type { Db, Tx } from "../db";
 import { isUniqueViolation } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
-import { badInput } from "../errors";
+import { badInput, checkDate } from "../errors";
 
 export interface PriceRecord {
   id: string;
@@ -42,6 +42,7 @@ export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecor
     throw badInput("quality", `${input.model} has no quality ${input.quality}`);
   }
   if (input.perImageMicros <= 0n) throw badInput("perImage", "perImage must be positive");
+  checkDate("effectiveFrom", input.effectiveFrom);
   try {
     const price = await tx.price.create({
       data: {

@@ -1,6 +1,6 @@
 import { TZDate } from "@date-fns/tz";
 import { addDays, startOfDay } from "date-fns";
-import { badInput } from "../errors";
+import { badInput, checkDate } from "../errors";
 
 // A report's [from, to) in the deployment's time zone, split into the whole local days inside it (read from the
 // daily aggregates) and the partial days at its edges (read from the ledger), so any range is exact.
@@ -8,9 +8,6 @@ import { badInput } from "../errors";
 /** Five years and a leap day: longer ranges are a data export, not a report. */
 export const MAX_RANGE_DAYS = 5 * 365 + 2;
 const DAY_MS = 86_400_000;
-/** Four-digit years, as calendar dates in SQL and ISO 8601 expect. */
-const EARLIEST = Date.UTC(1970, 0, 1);
-const LATEST = Date.UTC(9999, 11, 31);
 
 export interface SpendRange {
   from: Date;
@@ -26,10 +23,7 @@ export interface RangeSplit {
 }
 
 export function validateRange(range: SpendRange): void {
-  for (const field of ["from", "to"] as const) {
-    const ms = range[field].getTime();
-    if (!(ms >= EARLIEST && ms <= LATEST)) throw badInput(field, `${field} must be a date-time from 1970 to 9999`);
-  }
+  for (const field of ["from", "to"] as const) checkDate(field, range[field]);
   if (range.to.getTime() <= range.from.getTime()) throw badInput("to", "to must be after from");
   if (range.to.getTime() - range.from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
     throw badInput("to", `a report covers at most ${MAX_RANGE_DAYS} days`);

@@ -1,15 +1,20 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
-import { formatMoney, MoneyFormatError, parseMoney } from "../../domain/money";
+import { formatMoney, MONEY_INPUT_MAX_MICROS, MoneyFormatError, MoneyRangeError, parseMoney } from "../../domain/money";
+
+const badUserInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
 
 const invalid = (detail: string) =>
-  new GraphQLError(`Money must be a string of US dollars with at most six fractional digits: ${detail}`, {
-    extensions: { code: "BAD_USER_INPUT" },
-  });
+  badUserInput(`Money must be a string of US dollars with at most six fractional digits: ${detail}`);
 
 function parse(input: string): bigint {
   try {
     return parseMoney(input);
   } catch (error) {
+    if (error instanceof MoneyRangeError) {
+      throw badUserInput(
+        `Money must be at most ${formatMoney(MONEY_INPUT_MAX_MICROS)} either side of zero: ${JSON.stringify(input)}`,
+      );
+    }
     if (error instanceof MoneyFormatError) throw invalid(JSON.stringify(input));
     throw error;
   }
@@ -18,7 +23,9 @@ function parse(input: string): bigint {
 /** US dollars as a decimal string with six fractional digits ("0.040000"); integer micro-dollars (bigint) inside. */
 export const MoneyScalar = new GraphQLScalarType<bigint, string>({
   name: "Money",
-  description: 'US dollars as a decimal string with exactly six fractional digits, e.g. "0.040000". Never a float.',
+  description:
+    'US dollars as a decimal string with exactly six fractional digits, e.g. "0.040000". Never a float. ' +
+    `As an input, at most ${formatMoney(MONEY_INPUT_MAX_MICROS)} either side of zero.`,
   serialize(value) {
     if (typeof value !== "bigint") throw new TypeError("Money fields must resolve to bigint micro-dollars");
     return formatMoney(value);
