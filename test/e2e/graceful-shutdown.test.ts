@@ -1,4 +1,7 @@
+import http from "node:http";
 import net from "node:net";
+import { text } from "node:stream/consumers";
+import { print } from "graphql";
 import { GenerateImageDocument } from "../generated/graphql";
 import { accountOf, startEnvironment, type TestEnvironment } from "../support/environment";
 import { executeOperation } from "../support/graphql-client";
@@ -88,6 +91,48 @@ it("finishes a generation in flight within the grace period, charges it, refuses
       "stopped",
     ]),
   );
+}, 60_000);
+
+it("answers SERVICE_UNAVAILABLE, holding nothing, to a request whose body arrives after the signal", async () => {
+  const user = await env.server.createUser("MEMBER", "1.00");
+  const server = await serverProcess(5);
+  env.openai.script({ kind: "delay", ms: 1_500 });
+  const { request } = await generationInFlight(server, user.apiKey);
+  // A second request on a connection of its own: its headers reach the server now, its body after the signal.
+  const body = JSON.stringify({ query: print(GenerateImageDocument), variables: { input: DALL_E_2 } });
+  const late = http.request(`${server.url}/graphql`, {
+    method: "POST",
+    agent: false,
+    headers: {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      authorization: `Bearer ${user.apiKey}`,
+    },
+  });
+  const lateAnswer = new Promise<string>((resolve, reject) => {
+    late.on("response", (response) => void text(response).then(resolve, reject));
+    late.on("error", reject);
+  });
+  const connected = new Promise((resolve) => late.on("socket", (socket) => socket.once("connect", resolve)));
+  late.flushHeaders();
+  await connected;
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the headers read: a request in progress
+
+  server.child.kill("SIGTERM");
+  await eventually(() => connectionRefused(server.url), 1_000, "new connections refused");
+  late.end(body);
+
+  expect(JSON.parse(await lateAnswer)).toMatchObject({ errors: [{ extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+  expect(await request).toHaveProperty("response.data.generateImage.status", "SUCCEEDED");
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  expect(env.openai.generationRequests()).toHaveLength(1);
+  expect(await env.server.db.imageGeneration.count({ where: { userId: user.userId } })).toBe(1);
+  expect(await accountOf(env.server, user.userId)).toEqual({
+    balanceMicros: 984_000n,
+    reservedMicros: 0n,
+    openHolds: 0,
+  });
+  expect(messages(server)).toContain("shutdown: no generation in flight");
 }, 60_000);
 
 it("interrupts a generation that outlives the grace period: hold released, nothing charged, exit 0 in time", async () => {

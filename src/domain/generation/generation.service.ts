@@ -61,8 +61,11 @@ const REPLAY_POLL_MS = 100;
  */
 export class GenerationService {
   private readonly now: () => Date;
-  /** Generations holding credit in this process, by id: what a shutdown waits for, or releases. */
+  /** Generations holding credit in this process, by id: what a shutdown releases if they outlive its grace. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Every generate() call in progress, from its first line (before its hold): what a shutdown waits for. */
+  private readonly calls = new Set<Promise<unknown>>();
+  private draining = false;
   private readonly opens: GroupCommit<OpenGenerationArgs, OpenRow>;
   private readonly settles: GroupCommit<SettleArgs, GenerationRecord | null>;
 
@@ -73,6 +76,19 @@ export class GenerationService {
   }
 
   async generate(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
+    if (this.draining) {
+      throw new DomainError("SERVICE_UNAVAILABLE", "This server is shutting down; nothing was held. Try again");
+    }
+    const call = this.generateNow(principal, input);
+    this.calls.add(call);
+    try {
+      return await call;
+    } finally {
+      this.calls.delete(call);
+    }
+  }
+
+  private async generateNow(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
     const request = resolveRequest(input, this.deps.defaultModel);
     if (request.idempotencyKey !== null) {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey);
@@ -95,11 +111,16 @@ export class GenerationService {
     }
   }
 
-  /** Waits until nothing is in flight, or until `deadlineMs` passes; returns the ids still running. */
+  /**
+   * Refuses new generations from now on (a request that reaches the server after the signal, on a connection it
+   * already had, is answered SERVICE_UNAVAILABLE before anything is held), then waits until every call in progress
+   * has finished, or until `deadlineMs` passes; returns the ids of those still holding credit.
+   */
   async drain(deadlineMs: number): Promise<string[]> {
+    this.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([Promise.allSettled([...this.inFlight.values()]), deadline]);
+    await Promise.race([Promise.allSettled([...this.calls]), deadline]);
     clearTimeout(timer);
     return [...this.inFlight.keys()];
   }
