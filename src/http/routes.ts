@@ -66,6 +66,15 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
     res.setHeader("Content-Length", String(image.sizeBytes));
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
     res.setHeader("X-Content-Type-Options", "nosniff");
-    image.stream().pipe(res);
+    const stream = image.stream();
+    // Reading can still fail past the checks above (the file gone, no descriptor left): an 'error' event nobody
+    // listened to would end the process, and every generation in flight with it.
+    stream.once("error", (error) => {
+      logger.error({ generationId, cause: describeError(error) }, "could not read a stored image");
+      if (res.headersSent) return void res.destroy();
+      res.removeHeader("Cache-Control");
+      res.status(503).json({ error: "unavailable" });
+    });
+    stream.pipe(res);
   };
 }

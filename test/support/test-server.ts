@@ -5,6 +5,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import pino from "pino";
 import { startImagegate, type Imagegate } from "../../src/app";
 import { createUserWithKey } from "../../src/cli/create-user";
+import type { ImageStorage } from "../../src/storage/image-storage";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
@@ -42,6 +43,8 @@ export interface TestServerOptions {
    * ledger on purpose (say, aggregates inserted directly for a report's scale). Say why where it is used.
    */
   ignoreLedgerSections?: LedgerSection[];
+  /** Where images go, given the server's data folder; the segment files under it by default. */
+  storage?: (dataDir: string) => ImageStorage;
 }
 
 /** Whether the report is ok once the ignored sections are set aside. */
@@ -88,6 +91,7 @@ export async function startTestServer(
     db: serverDb,
     databaseUrl: serverDatabaseUrl,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    storage: options.storage?.(dataDir),
   });
   return {
     url: app.url,
