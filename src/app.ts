@@ -1,6 +1,7 @@
 import path from "node:path";
-import type { Settings } from "./config";
+import { SettingsError, type Settings } from "./config";
 import type { Db } from "./domain/db";
+import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
 import { Authenticator } from "./domain/accounts/authenticator";
@@ -37,6 +38,7 @@ export async function startImagegate(args: {
   now?: () => Date;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
+  await checkTimeZoneKnownToDatabase(db, settings.timeZone);
   const now = args.now ?? (() => new Date());
   const storage = args.storage ?? new SegmentImageStorage(path.join(settings.dataDir, "images"));
   const providers = createProviderRegistry({
@@ -106,4 +108,17 @@ export async function startImagegate(args: {
     await principalChanges.stop();
   };
   return { ...server, services, sweeper, close };
+}
+
+/**
+ * Calendar days are computed in SQL too (`AT TIME ZONE`): a zone Node knows but PostgreSQL does not (an old alias
+ * such as US/Pacific-New) would pass the settings' check and then fail every report and refund.
+ */
+async function checkTimeZoneKnownToDatabase(db: Db, timeZone: string): Promise<void> {
+  try {
+    await db.$queryRaw`SELECT now() AT TIME ZONE ${timeZone}`;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    throw new SettingsError(`Invalid settings:\n  TIME_ZONE: PostgreSQL does not know the time zone "${timeZone}"`);
+  }
 }

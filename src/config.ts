@@ -16,7 +16,16 @@ const optionalPositiveInt = z.preprocess(
   z.coerce.number().int().positive().optional(),
 );
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/**
+ * Durations in seconds, at most a day: longer is a typo, and a timer past Node's limit (24.8 days) would fire at
+ * once instead.
+ */
+const MAX_SECONDS = 86_400;
+const seconds = (fallback: number) => z.coerce.number().int().positive().max(MAX_SECONDS).default(fallback);
+const optionalSeconds = z.preprocess(
+  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+  z.coerce.number().int().positive().max(MAX_SECONDS).optional(),
+);
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalString,
@@ -30,7 +39,7 @@ const EnvSchema = z.object({
   STABILITY_BASE_URL: optionalUrl,
   DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
   RATE_LIMIT_IMAGES_PER_MINUTE: optionalPositiveInt,
-  PROVIDER_TIMEOUT_SECONDS: positiveInt(120),
+  PROVIDER_TIMEOUT_SECONDS: seconds(120),
   PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   USER_TAG_SECRET: optionalString,
   REDIS_URL: optionalString,
@@ -40,9 +49,9 @@ const EnvSchema = z.object({
     .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
   BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
   BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
-  HOLD_TTL_SECONDS: optionalPositiveInt,
-  HOLD_SWEEP_INTERVAL_SECONDS: positiveInt(15),
-  SHUTDOWN_GRACE_SECONDS: positiveInt(25),
+  HOLD_TTL_SECONDS: optionalSeconds,
+  HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
+  SHUTDOWN_GRACE_SECONDS: seconds(25),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,0 +1,33 @@
+import { loadSettings, SettingsError } from "../../src/config";
+import { startTestServer } from "../support/test-server";
+
+// Settings that would pass a first look and then break at run time are refused at start, saying which and why.
+
+describe("durations", () => {
+  it.each(["PROVIDER_TIMEOUT_SECONDS", "HOLD_TTL_SECONDS", "HOLD_SWEEP_INTERVAL_SECONDS", "SHUTDOWN_GRACE_SECONDS"])(
+    "%s: at most a day; more (past Node's timer limit a timer fires at once) is refused",
+    (name) => {
+      expect(() => loadSettings({ [name]: "2147484" })).toThrow(SettingsError);
+      expect(() => loadSettings({ [name]: "2147484" })).toThrow(name);
+      expect(() => loadSettings({ [name]: "86400" })).not.toThrow();
+    },
+  );
+});
+
+describe("TIME_ZONE", () => {
+  it("refuses at start a zone Node knows and PostgreSQL does not, which every report would fail on", async () => {
+    expect(() => loadSettings({ TIME_ZONE: "US/Pacific-New" })).not.toThrow();
+    await expect(startTestServer({ TIME_ZONE: "US/Pacific-New" })).rejects.toThrow(
+      'TIME_ZONE: PostgreSQL does not know the time zone "US/Pacific-New"',
+    );
+  });
+
+  it("starts with a zone both know", async () => {
+    const server = await startTestServer({ TIME_ZONE: "America/Los_Angeles" });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
