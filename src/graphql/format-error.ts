@@ -15,6 +15,20 @@ function isRejectedInputLiteral(error: unknown): boolean {
   return cause instanceof GraphQLError && cause.extensions.code === "BAD_USER_INPUT";
 }
 
+/**
+ * An error GraphQL or Apollo made itself about the request as a whole, without a code: a subscription sent to a
+ * schema that has none, a persisted query whose hash does not match its text. It wraps no exception of ours and
+ * belongs to no field (a field's error has a path, and may be our bug).
+ */
+function isRequestRefusedByGraphQL(error: unknown): boolean {
+  return (
+    error instanceof GraphQLError &&
+    error.originalError === undefined &&
+    error.path === undefined &&
+    error.extensions.code === undefined
+  );
+}
+
 // Codes that GraphQL itself or Apollo assign to a client's mistake: their messages are safe to show.
 const CLIENT_ERROR_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -46,7 +60,11 @@ export function createErrorFormatter(logger: Logger) {
         extensions: { code: "SERVICE_UNAVAILABLE" },
       };
     }
-    const code = isRejectedInputLiteral(original) ? "BAD_USER_INPUT" : formatted.extensions?.code;
+    const code = isRejectedInputLiteral(original)
+      ? "BAD_USER_INPUT"
+      : isRequestRefusedByGraphQL(original)
+        ? "BAD_REQUEST"
+        : formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
       const field = formatted.extensions?.field;
       return {

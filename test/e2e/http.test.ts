@@ -98,6 +98,23 @@ describe("nothing internal reaches a client", () => {
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules/);
   });
 
+  it.each([
+    ["a subscription, which this API has none of", { query: "subscription { me { id } }" }],
+    [
+      "a persisted query whose hash does not match its text",
+      { query: "{ __typename }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+    ],
+  ])("%s: BAD_REQUEST, with GraphQL's own message", async (_what, body) => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(answer.errors[0]!.extensions).toEqual({ code: "BAD_REQUEST" });
+    expect(answer.errors[0]!.message).not.toBe("Internal server error");
+  });
+
   it("unknown routes are 404", async () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
