@@ -42,6 +42,8 @@ export interface Loaders {
   userById: DataLoader<string, User | null>;
   generationById: DataLoader<string, GenerationRecord | null>;
   teamById: DataLoader<string, Team | null>;
+  /** A team's members, by email. */
+  membersByTeamId: DataLoader<string, User[]>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

@@ -15,6 +15,10 @@ export function createLoaders(db: Db): Loaders {
   return {
     userById: loaderById((ids) => db.user.findMany({ where: { id: { in: ids } } })),
     teamById: loaderById((ids) => db.team.findMany({ where: { id: { in: ids } } })),
+    membersByTeamId: new DataLoader(async (teamIds: readonly string[]) => {
+      const members = await db.user.findMany({ where: { teamId: { in: [...teamIds] } }, orderBy: { email: "asc" } });
+      return teamIds.map((teamId) => members.filter((member) => member.teamId === teamId));
+    }),
     generationById: loaderById((ids) =>
       db.imageGeneration.findMany({ where: { id: { in: ids } }, include: { images: { orderBy: { index: "asc" } } } }),
     ),

@@ -2,6 +2,7 @@ import {
   AuditLogDocument,
   CreateTeamDocument,
   GenerateImageDocument,
+  MyTeamDocument,
   RefundGenerationDocument,
   RemoveBudgetDocument,
   SetBudgetDocument,
@@ -205,6 +206,30 @@ describe("teams", () => {
     await env.server.graphql(SetUserTeamDocument, { userId: bob.userId, teamId: null }, admin.apiKey);
     expect(codeOf(await generate(bob.apiKey))).toBe("OK");
     expect(dataOf(await env.server.graphql(TeamDocument, { id: team.id }, admin.apiKey)).team!.spend).toBe("0.064000");
+  });
+});
+
+describe("what a member sees of its team", () => {
+  it("its team's budgets and spend, not its teammates' accounts; FINANCE sees the members", async () => {
+    const team = dataOf(
+      await env.server.graphql(CreateTeamDocument, { name: `ops-${Date.now()}` }, admin.apiKey),
+    ).createTeam;
+    const alice = await env.server.createUser("MEMBER", "10");
+    const bob = await env.server.createUser("MEMBER", "10");
+    for (const member of [alice, bob]) {
+      dataOf(await env.server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
+    }
+    await env.server.graphql(SetTeamBudgetDocument, { teamId: team.id, period: "MONTHLY", limit: "5" }, admin.apiKey);
+
+    const own = dataOf(await env.server.graphql(MyTeamDocument, { withMembers: false }, alice.apiKey)).me.team!;
+    expect(own).toMatchObject({ id: team.id, spend: "0.000000", budgets: [{ scope: "TEAM", limit: "5.000000" }] });
+    const refused = await env.server.graphql(MyTeamDocument, { withMembers: true }, alice.apiKey);
+    expect(errorOf(refused)).toMatchObject({ code: "FORBIDDEN", path: ["me", "team", "members"] });
+    expect(JSON.stringify(refused.data)).not.toContain(bob.userId);
+
+    const finance = await env.server.createUser("FINANCE");
+    const view = dataOf(await env.server.graphql(TeamDocument, { id: team.id }, finance.apiKey)).team!;
+    expect(view.members.map((member) => member.id).sort()).toEqual([alice.userId, bob.userId].sort());
   });
 });
 

@@ -38,9 +38,12 @@ export class TeamResolver {
     return setUserTeam(ctx.services.db, { actorId: principalOf(ctx).userId, userId, teamId: teamId ?? null });
   }
 
-  @FieldResolver(() => [UserType])
+  @Authorized("FINANCE", "ADMIN")
+  @FieldResolver(() => [UserType], {
+    description: "FINANCE, ADMIN: a MEMBER sees its team's budgets and spend, not its teammates' accounts.",
+  })
   members(@Root() team: TeamType, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.db.user.findMany({ where: { teamId: team.id }, orderBy: { email: "asc" } });
+    return ctx.loaders.membersByTeamId.load(team.id);
   }
 
   @FieldResolver(() => [BudgetType])
