@@ -27,33 +27,44 @@ const optionalSeconds = z.preprocess(
   z.coerce.number().int().positive().max(MAX_SECONDS).optional(),
 );
 
-const EnvSchema = z.object({
-  DATABASE_URL: optionalString,
-  HOST: z.string().default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
-  PUBLIC_URL: optionalUrl,
-  DATA_DIR: z.string().default(".data"),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalUrl,
-  STABILITY_API_KEY: optionalString,
-  STABILITY_BASE_URL: optionalUrl,
-  DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
-  RATE_LIMIT_IMAGES_PER_MINUTE: optionalPositiveInt,
-  PROVIDER_TIMEOUT_SECONDS: seconds(120),
-  PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  USER_TAG_SECRET: optionalString,
-  REDIS_URL: optionalString,
-  TIME_ZONE: z
-    .string()
-    .default("UTC")
-    .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
-  BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
-  BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
-  HOLD_TTL_SECONDS: optionalSeconds,
-  HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
-  SHUTDOWN_GRACE_SECONDS: seconds(25),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+const EnvSchema = z
+  .object({
+    DATABASE_URL: optionalString,
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().default(".data"),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalUrl,
+    STABILITY_API_KEY: optionalString,
+    STABILITY_BASE_URL: optionalUrl,
+    DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
+    RATE_LIMIT_IMAGES_PER_MINUTE: optionalPositiveInt,
+    PROVIDER_TIMEOUT_SECONDS: seconds(120),
+    PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    USER_TAG_SECRET: optionalString,
+    REDIS_URL: optionalString,
+    TIME_ZONE: z
+      .string()
+      .default("UTC")
+      .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
+    BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
+    BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
+    HOLD_TTL_SECONDS: optionalSeconds,
+    HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
+    SHUTDOWN_GRACE_SECONDS: seconds(25),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  // A provider's URL without its key would quietly fall back to the local provider, which charges list prices for
+  // placeholder images: refused, so that a forgotten key is found at start and not on the invoices.
+  .refine((env) => env.OPENAI_BASE_URL === undefined || env.OPENAI_API_KEY !== undefined, {
+    path: ["OPENAI_BASE_URL"],
+    message: "is set without OPENAI_API_KEY: set both (a gateway that needs no key takes any), or neither",
+  })
+  .refine((env) => env.STABILITY_BASE_URL === undefined || env.STABILITY_API_KEY !== undefined, {
+    path: ["STABILITY_BASE_URL"],
+    message: "is set without STABILITY_API_KEY: set both, or neither",
+  });
 
 export interface Settings {
   databaseUrl: string | undefined;

@@ -14,6 +14,20 @@ describe("durations", () => {
   );
 });
 
+describe("providers", () => {
+  it.each(["OPENAI", "STABILITY"])(
+    "%s_BASE_URL without its key is refused, not served by the local provider",
+    (name) => {
+      const url = "http://127.0.0.1:9/v1";
+      expect(() => loadSettings({ [`${name}_BASE_URL`]: url })).toThrow(
+        `${name}_BASE_URL: is set without ${name}_API_KEY`,
+      );
+      const settings = loadSettings({ [`${name}_BASE_URL`]: url, [`${name}_API_KEY`]: "key" });
+      expect(settings[name === "OPENAI" ? "openai" : "stability"]).toEqual({ apiKey: "key", baseURL: url });
+    },
+  );
+});
+
 describe("TIME_ZONE", () => {
   it("refuses at start a zone Node knows and PostgreSQL does not, which every report would fail on", async () => {
     expect(() => loadSettings({ TIME_ZONE: "US/Pacific-New" })).not.toThrow();
