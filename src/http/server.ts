@@ -9,6 +9,7 @@ import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { rejectNulCharacters } from "../graphql/nul-characters";
+import { operationLimitRules } from "../graphql/operation-limits";
 import { bearerSecret } from "./bearer";
 import { failureAnswer } from "./failure-answer";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
@@ -48,6 +49,7 @@ export async function startHttpServer(args: {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError: createErrorFormatter(services.logger),
+    validationRules: operationLimitRules,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (main.ts): Apollo would otherwise re-raise the signal and kill the process mid-drain.
     stopOnTerminationSignals: false,

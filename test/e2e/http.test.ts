@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from "graphql";
 import { GenerateImageDocument, ModelsDocument } from "../generated/graphql";
 import { pngSize } from "../fakes/png";
 import { dataOf } from "../support/graphql-client";
@@ -113,6 +114,33 @@ describe("nothing internal reaches a client", () => {
     const answer = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
     expect(answer.errors[0]!.extensions).toEqual({ code: "BAD_REQUEST" });
     expect(answer.errors[0]!.message).not.toBe("Internal server error");
+  });
+
+  it.each([
+    ["16 aliases", `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me { id }`).join(" ")} }`, /aliases/i],
+    ["11 levels of selection", `{ me { team { ${"members { team { ".repeat(4)}id${" } }".repeat(4)} } } }`, /depth/i],
+  ])("an operation with %s is refused before it runs", async (_what, query, reason) => {
+    const { apiKey } = await server.createUser("ADMIN");
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ query }),
+    });
+    const answer = (await response.json()) as { data?: unknown; errors: { message: string; extensions: object }[] };
+    expect(answer.errors[0]!.extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED" });
+    expect(answer.errors[0]!.message).toMatch(reason);
+    expect(answer.data).toBeUndefined();
+  });
+
+  it("the standard introspection query stays within the limits", async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: getIntrospectionQuery() }),
+    });
+    const answer = (await response.json()) as { data?: { __schema: { types: unknown[] } }; errors?: unknown };
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.__schema.types.length).toBeGreaterThan(10);
   });
 
   it("unknown routes are 404", async () => {
