@@ -34,6 +34,19 @@ async function budgetedUser(period: "DAILY" | "WEEKLY" | "MONTHLY" | "TOTAL", li
   return user;
 }
 
+/** A new team with two members, Alice and Bob, each with 10 of credit. */
+async function teamOfTwo(name: string) {
+  const team = dataOf(
+    await env.server.graphql(CreateTeamDocument, { name: `${name}-${Date.now()}` }, admin.apiKey),
+  ).createTeam;
+  const alice = await env.server.createUser("MEMBER", "10");
+  const bob = await env.server.createUser("MEMBER", "10");
+  for (const member of [alice, bob]) {
+    dataOf(await env.server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
+  }
+  return { team, alice, bob };
+}
+
 describe("user budgets", () => {
   it("refuse a hold that would pass the budget, with period and scope, before anything is held or called", async () => {
     const user = await budgetedUser("DAILY", "0.05");
@@ -164,14 +177,7 @@ describe("time zones", () => {
 
 describe("teams", () => {
   it("a request must fit both the user's and the team's budgets; team spend stays with the team", async () => {
-    const team = dataOf(
-      await env.server.graphql(CreateTeamDocument, { name: `design-${Date.now()}` }, admin.apiKey),
-    ).createTeam;
-    const alice = await env.server.createUser("MEMBER", "10");
-    const bob = await env.server.createUser("MEMBER", "10");
-    for (const member of [alice, bob]) {
-      dataOf(await env.server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
-    }
+    const { team, alice, bob } = await teamOfTwo("design");
     const teamBudget = dataOf(
       await env.server.graphql(
         SetTeamBudgetDocument,
@@ -211,14 +217,7 @@ describe("teams", () => {
 
 describe("what a member sees of its team", () => {
   it("its team's budgets and spend, not its teammates' accounts; FINANCE sees the members", async () => {
-    const team = dataOf(
-      await env.server.graphql(CreateTeamDocument, { name: `ops-${Date.now()}` }, admin.apiKey),
-    ).createTeam;
-    const alice = await env.server.createUser("MEMBER", "10");
-    const bob = await env.server.createUser("MEMBER", "10");
-    for (const member of [alice, bob]) {
-      dataOf(await env.server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
-    }
+    const { team, alice, bob } = await teamOfTwo("ops");
     await env.server.graphql(SetTeamBudgetDocument, { teamId: team.id, period: "MONTHLY", limit: "5" }, admin.apiKey);
 
     const own = dataOf(await env.server.graphql(MyTeamDocument, { withMembers: false }, alice.apiKey)).me.team!;
