@@ -11,10 +11,11 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url().optional());
 
-const optionalPositiveInt = z.preprocess(
-  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-  z.coerce.number().int().positive().optional(),
-);
+/** An empty setting counts as unset. */
+const blankAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
+
+const optionalPositiveInt = blankAsUnset(z.coerce.number().int().positive().optional());
 
 /**
  * Durations in seconds, at most a day: longer is a typo, and a timer past Node's limit (24.8 days) would fire at
@@ -22,10 +23,7 @@ const optionalPositiveInt = z.preprocess(
  */
 const MAX_SECONDS = 86_400;
 const seconds = (fallback: number) => z.coerce.number().int().positive().max(MAX_SECONDS).default(fallback);
-const optionalSeconds = z.preprocess(
-  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-  z.coerce.number().int().positive().max(MAX_SECONDS).optional(),
-);
+const optionalSeconds = blankAsUnset(z.coerce.number().int().positive().max(MAX_SECONDS).optional());
 
 const EnvSchema = z
   .object({

@@ -49,11 +49,14 @@ async function shutdown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<v
     logger.error({ cause: describeError(error) }, "closing the HTTP server and workers failed");
   });
 
-  const unfinished = await app.services.generation.drain(graceMs);
-  if (unfinished.length === 0) {
+  const { unfinished, holding } = await app.services.generation.drain(graceMs);
+  if (unfinished === 0) {
     logger.info({ elapsedMs: Date.now() - startedMs }, "shutdown: no generation in flight");
   } else {
-    logger.warn({ generationIds: unfinished }, "shutdown: grace period over; interrupting generations in flight");
+    logger.warn(
+      { unfinished, generationIds: holding },
+      "shutdown: grace period over; interrupting generations in flight",
+    );
     await step(logger, "shutdown: released the holds of interrupted generations", async () => ({
       released: await app.services.generation.interruptInFlight(),
     }));

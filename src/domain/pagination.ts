@@ -1,4 +1,5 @@
-import { badInput, isSupportedDate } from "./errors";
+import { isSupportedDate } from "./dates";
+import { badInput } from "./errors";
 import { isUuid } from "./ids";
 
 // Keyset pagination over (createdAt DESC, id DESC): stable under inserts, and an index probe per page at any depth.

@@ -42,7 +42,7 @@ export interface Loaders {
   userById: DataLoader<string, User | null>;
   generationById: DataLoader<string, GenerationRecord | null>;
   teamById: DataLoader<string, Team | null>;
-  /** A team's members, by email. */
+  /** A team's members, ordered by email. */
   membersByTeamId: DataLoader<string, User[]>;
 }
 

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Db } from "../domain/db";
+import { WITH_IMAGES } from "../domain/generation/generation.queries";
 import type { Loaders } from "./context";
 
 /** Batches the ids asked for in one tick into one query, and answers each id with its row or null. */
@@ -17,10 +18,12 @@ export function createLoaders(db: Db): Loaders {
     teamById: loaderById((ids) => db.team.findMany({ where: { id: { in: ids } } })),
     membersByTeamId: new DataLoader(async (teamIds: readonly string[]) => {
       const members = await db.user.findMany({ where: { teamId: { in: [...teamIds] } }, orderBy: { email: "asc" } });
-      return teamIds.map((teamId) => members.filter((member) => member.teamId === teamId));
+      const byTeam = new Map<string, typeof members>(teamIds.map((teamId) => [teamId, []]));
+      for (const member of members) byTeam.get(member.teamId!)?.push(member);
+      return teamIds.map((teamId) => byTeam.get(teamId)!);
     }),
     generationById: loaderById((ids) =>
-      db.imageGeneration.findMany({ where: { id: { in: ids } }, include: { images: { orderBy: { index: "asc" } } } }),
+      db.imageGeneration.findMany({ where: { id: { in: ids } }, include: WITH_IMAGES }),
     ),
   };
 }

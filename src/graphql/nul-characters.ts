@@ -7,13 +7,19 @@ import { GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from "gr
 
 const NUL = "\u0000";
 
-/** The path (`input.prompt`, `names.2`) of the first string under `value` that holds a NUL, or null. */
-function nulInVariable(value: unknown, path: string): string | null {
-  if (typeof value === "string") return value.includes(NUL) ? path : null;
-  if (value === null || typeof value !== "object") return null;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = nulInVariable(inner, `${path}.${key}`);
-    if (found !== null) return found;
+/**
+ * The path (`input.prompt`, `names.2`) of a string under `variables` that holds a NUL, or null. Iterative: a body
+ * of deeply nested arrays (it may be up to 1 MB) must not overflow the stack.
+ */
+function nulInVariables(variables: Record<string, unknown>): string | null {
+  const pending: [unknown, string][] = Object.entries(variables).map(([name, value]) => [value, name]);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === "string") {
+      if (value.includes(NUL)) return path;
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, inner] of Object.entries(value)) pending.push([inner, `${path}.${key}`]);
+    }
   }
   return null;
 }
@@ -50,6 +56,9 @@ function nulInDocument(document: DocumentNode): string | null {
     Argument(node) {
       found ??= nulInLiteral(node.value, node.name.value);
     },
+    VariableDefinition(node) {
+      if (node.defaultValue !== undefined) found ??= nulInLiteral(node.defaultValue, node.variable.name.value);
+    },
   });
   literalFindings.set(document, found);
   return found;
@@ -57,7 +66,7 @@ function nulInDocument(document: DocumentNode): string | null {
 
 const listener: GraphQLRequestListener<BaseContext> = {
   async didResolveOperation({ document, request }) {
-    const field = nulInVariable(request.variables ?? {}, "")?.slice(1) ?? nulInDocument(document);
+    const field = nulInVariables(request.variables ?? {}) ?? nulInDocument(document);
     if (field === null) return;
     throw new GraphQLError(`${field} contains the character U+0000, which no input may hold`, {
       extensions: { code: "BAD_USER_INPUT", field, http: { status: 400 } },

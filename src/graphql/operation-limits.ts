@@ -1,7 +1,7 @@
 import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types";
+import type { GraphQLError, ValidationContext } from "graphql";
 
 // What one operation may ask for. Lists are paged (at most 100 rows), but a few dozen aliases of a field that
 // queries the database, or a selection nested without end, would still turn one request into thousands of queries.
@@ -11,7 +11,7 @@ import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-type
 
 // Reported as validation errors (GRAPHQL_VALIDATION_FAILED, the limit in the message) rather than thrown, which
 // Apollo would take for a fault of ours.
-const report: GraphQLArmorRejectCallback = (context, error) => context?.reportError(error);
+const report = (context: ValidationContext | null, error: GraphQLError) => context?.reportError(error);
 const asValidationError = { exposeLimits: true, propagateOnRejection: false, onReject: [report] };
 
 export const operationLimitRules = [

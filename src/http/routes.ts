@@ -69,12 +69,14 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
     const stream = image.stream();
     // Reading can still fail past the checks above (the file gone, no descriptor left): an 'error' event nobody
     // listened to would end the process, and every generation in flight with it.
-    stream.once("error", (error) => {
+    stream.on("error", (error) => {
       logger.error({ generationId, cause: describeError(error) }, "could not read a stored image");
       if (res.headersSent) return void res.destroy();
-      res.removeHeader("Cache-Control");
+      for (const header of ["Content-Type", "Content-Length", "Cache-Control"]) res.removeHeader(header);
       res.status(503).json({ error: "unavailable" });
     });
+    // A client gone mid-image: pipe() would leave the file open.
+    res.once("close", () => stream.destroy());
     stream.pipe(res);
   };
 }

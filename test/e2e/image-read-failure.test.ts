@@ -42,6 +42,7 @@ it("an image whose file cannot be read is a 503, and the server goes on", async 
     const failed = await fetch(url);
     expect(failed.status).toBe(503);
     expect(failed.headers.get("cache-control")).toBeNull();
+    expect(failed.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await failed.json()).toEqual({ error: "unavailable" });
   } finally {
     failReads = false;

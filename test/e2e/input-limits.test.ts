@@ -277,6 +277,27 @@ describe("a string holding U+0000, which PostgreSQL's text cannot store", () => 
     });
   });
 
+  it("is refused in a variable's default value", async () => {
+    const query = 'query ($action: String = "grant\\u0000") { auditLog(action: $action) { edges { cursor } } }';
+    const response = await post({ query });
+    expect(response.status).toBe(400);
+    expect(errorOf((await response.json()) as GraphQLResponse<unknown>)).toMatchObject({
+      code: "BAD_USER_INPUT",
+      extensions: { field: "action" },
+    });
+  });
+
+  it("is looked for in variables nested 200,000 deep without exhausting the stack", async () => {
+    const depth = 200_000;
+    const body = `{"query":"{ __typename }","variables":{"deep":${"[".repeat(depth)}"x"${"]".repeat(depth)}}}`;
+    const response = await fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin.apiKey}` },
+      body,
+    });
+    expect(await response.json()).toEqual({ data: { __typename: "Query" } });
+  });
+
   it("is told apart from the six characters \\u0000 in a string", async () => {
     const { userId } = await server.createUser("MEMBER");
     const reason = "see C:\\u0000\\notes";

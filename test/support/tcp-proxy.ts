@@ -14,7 +14,7 @@ export interface TcpProxy {
   /**
    * Cuts the connection that next sends a message containing `marker` (a prepared statement's name is in every
    * Bind) when the database answers it: a statement that commits by itself has then committed, and its caller never
-   * learns so. Other connections, and new ones, go on. Resolves once it has cut.
+   * learns so. Other connections, and new ones, go on. Resolves once it has cut; one armed at a time.
    */
   dropAnswerTo(marker: string): Promise<void>;
   cut(): Promise<void>;
@@ -39,10 +39,15 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       socket.on("error", () => undefined);
     }
     let cutOnAnswer: (() => void) | null = null;
+    let tail = Buffer.alloc(0); // the end of the last chunk, for a marker split between two
     client.on("data", (chunk: Buffer) => {
-      if (armed !== null && chunk.includes(armed.marker)) {
-        cutOnAnswer = armed.cut;
-        armed = null;
+      if (armed !== null) {
+        const seen = Buffer.concat([tail, chunk]);
+        if (seen.includes(armed.marker)) {
+          cutOnAnswer = armed.cut;
+          armed = null;
+        }
+        tail = seen.subarray(Math.max(0, seen.length - 256));
       }
       upstream.write(chunk);
     });

@@ -85,6 +85,7 @@ export async function startTestServer(
   const db = createPrismaClient(database.databaseUrl);
   const serverDb = serverDatabaseUrl === database.databaseUrl ? db : createPrismaClient(serverDatabaseUrl);
   let clockOffsetMs = 0;
+  // A server that fails to start (a test of settings, say) leaves nothing behind either.
   const app = await startImagegate({
     now: () => new Date(Date.now() + clockOffsetMs),
     settings,
@@ -92,6 +93,12 @@ export async function startTestServer(
     databaseUrl: serverDatabaseUrl,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     storage: options.storage?.(dataDir),
+  }).catch(async (error: unknown) => {
+    if (serverDb !== db) await serverDb.$disconnect();
+    await db.$disconnect();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     url: app.url,

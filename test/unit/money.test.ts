@@ -40,10 +40,6 @@ describe("parseMoney", () => {
     expect(() => parseMoney(input)).toThrow(MoneyFormatError);
     expect(() => parseMoney(input)).toThrow("exceeds the maximum of 1000000000.000000 US dollars");
   });
-
-  it("keeps the maximum far inside int8, even times n = 10", () => {
-    expect(MONEY_INPUT_MAX_MICROS * 10n * 100n).toBeLessThan(2n ** 63n - 1n);
-  });
 });
 
 describe("formatMoney", () => {

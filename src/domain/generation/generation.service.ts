@@ -114,15 +114,16 @@ export class GenerationService {
   /**
    * Refuses new generations from now on (a request that reaches the server after the signal, on a connection it
    * already had, is answered SERVICE_UNAVAILABLE before anything is held), then waits until every call in progress
-   * has finished, or until `deadlineMs` passes; returns the ids of those still holding credit.
+   * has finished, or until `deadlineMs` passes; answers how many calls are unfinished, and the ids of those of them
+   * that hold credit (the others are still before their hold; past the process's end, theirs would expire).
    */
-  async drain(deadlineMs: number): Promise<string[]> {
+  async drain(deadlineMs: number): Promise<{ unfinished: number; holding: string[] }> {
     this.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     await Promise.race([Promise.allSettled([...this.calls]), deadline]);
     clearTimeout(timer);
-    return [...this.inFlight.keys()];
+    return { unfinished: this.calls.size, holding: [...this.inFlight.keys()] };
   }
 
   /** Releases the holds of generations still in flight (a shutdown past its deadline): they end INTERRUPTED. */
@@ -278,7 +279,7 @@ export class GenerationService {
       return null;
     });
     if (released === 0) {
-      const generation = await this.findById(generationId);
+      const generation = await this.findById(generationId).catch(() => null);
       if (generation?.status === "SUCCEEDED") {
         this.deps.logger.warn(log, "the settle's answer was lost after it committed; answering with the generation");
         return generation;

@@ -1,7 +1,7 @@
 import type { Principal } from "../accounts/principal";
 import { assertCanRead } from "../accounts/principal";
 import type { Db } from "../db";
-import { checkDate } from "../errors";
+import { checkDate, EARLIEST_DATE_MS, LATEST_DATE_MS } from "../dates";
 import { isUuid } from "../ids";
 import { afterCursor, NEWEST_FIRST, pageSize, toPage, type Page, type PageRequest } from "../pagination";
 import type { LedgerEntryRecord } from "./ledger-entry";
@@ -23,7 +23,6 @@ export async function listLedger(
   return toPage(rows, size);
 }
 
-/** Net spend in [from, to): charges less refunds, from the ledger itself. */
 export interface OpenEndedRange {
   from?: Date | null;
   to?: Date | null;
@@ -35,9 +34,10 @@ export function spendWindow(range: OpenEndedRange): { from: Date; to: Date } {
     const at = range[field];
     if (at !== null && at !== undefined) checkDate(field, at);
   }
-  return { from: range.from ?? new Date(0), to: range.to ?? new Date("9999-12-31T00:00:00Z") };
+  return { from: range.from ?? new Date(EARLIEST_DATE_MS), to: range.to ?? new Date(LATEST_DATE_MS) };
 }
 
+/** Net spend in [from, to): charges less refunds, from the ledger itself. */
 export async function spendMicros(db: Db, userId: string, range: OpenEndedRange) {
   const { from, to } = spendWindow(range);
   const rows = await db.$queryRaw<{ spent: bigint | null }[]>`

@@ -3,7 +3,8 @@ import type { Db, Tx } from "../db";
 import { isUniqueViolation } from "../db";
 import { recordAudit } from "../audit/audit-log";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
-import { badInput, checkDate } from "../errors";
+import { checkDate } from "../dates";
+import { badInput } from "../errors";
 
 export interface PriceRecord {
   id: string;

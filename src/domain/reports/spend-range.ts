@@ -1,6 +1,7 @@
 import { TZDate } from "@date-fns/tz";
 import { addDays, startOfDay } from "date-fns";
-import { badInput, checkDate } from "../errors";
+import { checkDate } from "../dates";
+import { badInput } from "../errors";
 
 // A report's [from, to) in the deployment's time zone, split into the whole local days inside it (read from the
 // daily aggregates) and the partial days at its edges (read from the ledger), so any range is exact.
