@@ -28,9 +28,13 @@ const SOCKET_CODES = new Set([
  */
 const SQLSTATE = /^(08...|57P0[123]|53300)$/;
 
-/** node-postgres' messages for a connection that died or could not be had in time. */
+/**
+ * node-postgres' messages for a connection that died or could not be had in time; and PostgreSQL's for a database
+ * closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS false, as during maintenance), whose SQLSTATE, 55000,
+ * also stands for faults that are ours.
+ */
 const PG_MESSAGES =
-  /Connection terminated|connection error and is not queryable|Can't reach database server|timeout exceeded when trying to connect|Server has closed the connection/i;
+  /Connection terminated|connection error and is not queryable|Can't reach database server|timeout exceeded when trying to connect|Server has closed the connection|is not currently accepting connections/i;
 
 const MAX_DEPTH = 6;
 

@@ -22,6 +22,14 @@ describe("isDatabaseUnavailable", () => {
       "P1017 (server closed the connection)",
       Object.assign(new Error("Server has closed the connection."), { code: "P1017" }),
     ],
+    [
+      "a raw query's P2010 around a database closed to connections (55000)",
+      prismaError("P2010", {
+        kind: "postgres",
+        code: "55000",
+        message: 'database "imagegate" is not currently accepting connections',
+      }),
+    ],
     ["P2024 (pool timeout)", Object.assign(new Error("Timed out fetching a new connection"), { code: "P2024" })],
     ["node-postgres mid-query", new Error("Connection terminated unexpectedly")],
     ["node-postgres mid-transaction", new Error("Client has encountered a connection error and is not queryable")],
