@@ -61,8 +61,8 @@ const REPLAY_POLL_MS = 100;
  */
 export class GenerationService {
   private readonly now: () => Date;
-  /** Generations holding credit in this process, by id: what a shutdown releases if they outlive its grace. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Ids of the generations holding credit in this process: what a shutdown releases if they outlive its grace. */
+  private readonly inFlight = new Set<string>();
   /** Every generate() call in progress, from its first line (before its hold): what a shutdown waits for. */
   private readonly calls = new Set<Promise<unknown>>();
   private draining = false;
@@ -102,10 +102,9 @@ export class GenerationService {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey!);
       return this.replay(earlier!, request);
     }
-    const outcome = this.run(principal, request, provider, opened);
-    this.inFlight.set(opened.id, outcome);
+    this.inFlight.add(opened.id);
     try {
-      return await outcome;
+      return await this.run(principal, request, provider, opened);
     } finally {
       this.inFlight.delete(opened.id);
     }
@@ -123,12 +122,12 @@ export class GenerationService {
     const deadline = new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)));
     await Promise.race([Promise.allSettled([...this.calls]), deadline]);
     clearTimeout(timer);
-    return { unfinished: this.calls.size, holding: [...this.inFlight.keys()] };
+    return { unfinished: this.calls.size, holding: [...this.inFlight] };
   }
 
   /** Releases the holds of generations still in flight (a shutdown past its deadline): they end INTERRUPTED. */
   async interruptInFlight(): Promise<number> {
-    const ids = [...this.inFlight.keys()];
+    const ids = [...this.inFlight];
     if (ids.length === 0) return 0;
     try {
       return await this.releaseAndFail(ids, "INTERRUPTED");
