@@ -21,9 +21,9 @@ const optionalPositiveInt = blankAsUnset(z.coerce.number().int().positive().opti
  * Durations in seconds, at most a day: longer is a typo, and a timer past Node's limit (24.8 days) would fire at
  * once instead.
  */
-const MAX_SECONDS = 86_400;
-const seconds = (fallback: number) => z.coerce.number().int().positive().max(MAX_SECONDS).default(fallback);
-const optionalSeconds = blankAsUnset(z.coerce.number().int().positive().max(MAX_SECONDS).optional());
+const wholeSeconds = z.coerce.number().int().positive().max(86_400);
+const seconds = (fallback: number) => wholeSeconds.default(fallback);
+const optionalSeconds = blankAsUnset(wholeSeconds.optional());
 
 const EnvSchema = z
   .object({
