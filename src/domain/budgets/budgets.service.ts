@@ -1,3 +1,4 @@
+import { Prisma } from "../../generated/prisma/client";
 import { recordAudit } from "../audit/audit-log";
 import type { Db } from "../db";
 import { badInput, notFound } from "../errors";
@@ -44,10 +45,8 @@ export async function setBudget(db: Db, input: SetBudgetInput): Promise<BudgetUs
   const budgetId = await db.$transaction(async (tx) => {
     // The owner's row lock, not a plain read: concurrent first budgets for one owner and period would otherwise
     // both find none and race to create it, and the loser would hit the unique index.
-    const locked =
-      scope === "USER"
-        ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE id = ${ownerId}::uuid FOR UPDATE`
-        : await tx.$queryRaw<{ id: string }[]>`SELECT id FROM teams WHERE id = ${ownerId}::uuid FOR UPDATE`;
+    const table = Prisma.raw(scope === "USER" ? "users" : "teams");
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM ${table} WHERE id = ${ownerId}::uuid FOR UPDATE`;
     if (locked.length === 0) throw notFound(what);
     const before = await tx.budget.findFirst({ where: { ...owner, period: input.period } });
     const data = { limitMicros: input.limitMicros, alertThresholds: thresholds };
