@@ -1,177 +1,199 @@
-import { badInput } from "./errors";
 import {
   ImageModel,
+  ImageOutputFormat,
   ImageQuality,
-  ImageResponseFormat,
   ImageSize,
   ImageStyle,
-  ModerationLevel,
   type ProviderName,
 } from "./enums";
 
-// The models imagegate serves and what each provider accepts. Adding a model is one entry here, an enum value
-// and its prices (a migration that seeds them).
+// The models imagegate serves: what each provider accepts, its upstream id, and its lifecycle as published.
+// Adding a model is its enum value, one entry here, and its prices (a migration that seeds them); everything else
+// (the provider's wire names, the GraphQL deprecations, the fakes' rules) is derived from this table.
+//
+// Sources, checked 2026-12-03:
+// - Models, parameters, sizes: OpenAI's Create image reference, developers.openai.com/api/reference/resources/images
+//   (and the openai SDK's generated types): quality low/medium/high, n 1-10, prompts up to 32,000 characters,
+//   moderation auto/low, background (transparent needs png or webp), output_format, output_compression 0-100,
+//   sizes whose sides are multiples of 16, ratio at most 3:1, at most 3840x2160.
+// - Shutdowns and replacements: developers.openai.com/api/docs/deprecations, and the models' pages
+//   (developers.openai.com/api/docs/models/dall-e-3: "We recommend GPT-Image-2.5 Sunburst").
 
 export type Billing = "PER_IMAGE" | "TOKENS";
+
+/** Flexible sizes (`width` x `height`) a model accepts besides its enum sizes. */
+export interface CustomSizeRules {
+  multipleOf: number;
+  maxLongSide: number;
+  maxRatio: number;
+  maxPixels: number;
+}
+
+/** What the provider has published about a model's life. Dates are UTC days, YYYY-MM-DD. */
+export interface PublishedLifecycle {
+  /** The day the provider stops serving it, once announced. */
+  shutdownDate: string | null;
+  /** What the provider recommends instead. */
+  replacement: ImageModel | null;
+}
 
 export interface ModelSpec {
   model: ImageModel;
   provider: Exclude<ProviderName, "local">;
+  /** The model's id on its provider's API. */
+  upstreamId: string;
   sizes: readonly ImageSize[];
+  /** null: only the enum sizes. */
+  customSizes: CustomSizeRules | null;
   /** Default first. */
   qualities: readonly ImageQuality[];
   /** Default first; empty when the model takes no style. */
   styles: readonly ImageStyle[];
+  /** Default first; empty when the model returns one format (PNG) and takes no choice. */
+  outputFormats: readonly ImageOutputFormat[];
+  /** Whether `background` (AUTO, OPAQUE, TRANSPARENT) is accepted. */
+  supportsBackground: boolean;
   maxN: number;
   maxPromptLength: number;
   supportsModeration: boolean;
   billing: Billing;
+  lifecycle: PublishedLifecycle;
 }
 
-const GPT_IMAGE_RULES = {
+const ACTIVE: PublishedLifecycle = { shutdownDate: null, replacement: null };
+
+const GPT_IMAGE_1_RULES = {
   provider: "openai",
   sizes: [ImageSize.SIZE_1024X1024, ImageSize.SIZE_1536X1024, ImageSize.SIZE_1024X1536],
+  customSizes: null,
   qualities: [ImageQuality.LOW, ImageQuality.MEDIUM, ImageQuality.HIGH],
   styles: [],
+  outputFormats: [],
+  supportsBackground: false,
   maxN: 10,
   maxPromptLength: 32_000,
   supportsModeration: true,
   billing: "TOKENS",
 } as const;
 
+/** gpt-image-2 and its successors: the same parameters and limits. */
+const GPT_IMAGE_2_RULES = {
+  ...GPT_IMAGE_1_RULES,
+  sizes: [
+    ImageSize.SIZE_1024X1024,
+    ImageSize.SIZE_1536X1024,
+    ImageSize.SIZE_1024X1536,
+    ImageSize.SIZE_2048X2048,
+    ImageSize.SIZE_2048X1152,
+    ImageSize.SIZE_1152X2048,
+    ImageSize.SIZE_3840X2160,
+    ImageSize.SIZE_2160X3840,
+  ],
+  customSizes: { multipleOf: 16, maxLongSide: 3840, maxRatio: 3, maxPixels: 8_294_400 },
+  outputFormats: [ImageOutputFormat.PNG, ImageOutputFormat.JPEG, ImageOutputFormat.WEBP],
+  supportsBackground: true,
+  lifecycle: ACTIVE,
+} as const;
+
+const DALL_E_SHUTDOWN: PublishedLifecycle = {
+  shutdownDate: "2026-05-12",
+  replacement: ImageModel.GPT_IMAGE_2_5_SUNBURST,
+};
+
 export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
   DALL_E_2: {
     model: ImageModel.DALL_E_2,
     provider: "openai",
+    upstreamId: "dall-e-2",
     sizes: [ImageSize.SIZE_256X256, ImageSize.SIZE_512X512, ImageSize.SIZE_1024X1024],
+    customSizes: null,
     qualities: [ImageQuality.STANDARD],
     styles: [],
+    outputFormats: [],
+    supportsBackground: false,
     maxN: 10,
     maxPromptLength: 1_000,
     supportsModeration: false,
     billing: "PER_IMAGE",
+    lifecycle: DALL_E_SHUTDOWN,
   },
   DALL_E_3: {
     model: ImageModel.DALL_E_3,
     provider: "openai",
+    upstreamId: "dall-e-3",
     sizes: [ImageSize.SIZE_1024X1024, ImageSize.SIZE_1792X1024, ImageSize.SIZE_1024X1792],
+    customSizes: null,
     qualities: [ImageQuality.STANDARD, ImageQuality.HD],
     styles: [ImageStyle.VIVID, ImageStyle.NATURAL],
+    outputFormats: [],
+    supportsBackground: false,
     maxN: 1,
     maxPromptLength: 4_000,
     supportsModeration: false,
     billing: "PER_IMAGE",
+    lifecycle: DALL_E_SHUTDOWN,
   },
-  GPT_IMAGE_1: { model: ImageModel.GPT_IMAGE_1, ...GPT_IMAGE_RULES },
-  GPT_IMAGE_1_MINI: { model: ImageModel.GPT_IMAGE_1_MINI, ...GPT_IMAGE_RULES },
+  GPT_IMAGE_1: {
+    model: ImageModel.GPT_IMAGE_1,
+    upstreamId: "gpt-image-1",
+    ...GPT_IMAGE_1_RULES,
+    lifecycle: { shutdownDate: "2026-10-23", replacement: ImageModel.GPT_IMAGE_2_5_SUNBURST },
+  },
+  GPT_IMAGE_1_MINI: {
+    model: ImageModel.GPT_IMAGE_1_MINI,
+    upstreamId: "gpt-image-1-mini",
+    ...GPT_IMAGE_1_RULES,
+    lifecycle: { shutdownDate: "2026-12-01", replacement: ImageModel.GPT_IMAGE_2_6_SUNBURST },
+  },
   STABLE_DIFFUSION_XL: {
     model: ImageModel.STABLE_DIFFUSION_XL,
     provider: "stability",
+    upstreamId: "stable-diffusion-xl-1024-v1-0",
     sizes: [ImageSize.SIZE_1024X1024],
+    customSizes: null,
     qualities: [ImageQuality.STANDARD],
     styles: [],
+    outputFormats: [],
+    supportsBackground: false,
     maxN: 10,
     maxPromptLength: 2_000,
     supportsModeration: false,
     billing: "PER_IMAGE",
+    lifecycle: ACTIVE,
+  },
+  GPT_IMAGE_2: { model: ImageModel.GPT_IMAGE_2, upstreamId: "gpt-image-2", ...GPT_IMAGE_2_RULES },
+  GPT_IMAGE_2_5_FLARE: {
+    model: ImageModel.GPT_IMAGE_2_5_FLARE,
+    upstreamId: "gpt-image-2.5-flare",
+    ...GPT_IMAGE_2_RULES,
+  },
+  GPT_IMAGE_2_5_SUNBURST: {
+    model: ImageModel.GPT_IMAGE_2_5_SUNBURST,
+    upstreamId: "gpt-image-2.5-sunburst",
+    ...GPT_IMAGE_2_RULES,
+  },
+  GPT_IMAGE_2_6_FLARE: {
+    model: ImageModel.GPT_IMAGE_2_6_FLARE,
+    upstreamId: "gpt-image-2.6-flare",
+    ...GPT_IMAGE_2_RULES,
+  },
+  GPT_IMAGE_2_6_SUNBURST: {
+    model: ImageModel.GPT_IMAGE_2_6_SUNBURST,
+    upstreamId: "gpt-image-2.6-sunburst",
+    ...GPT_IMAGE_2_RULES,
   },
 };
 
-export function sizeDimensions(size: ImageSize): { width: number; height: number } {
+/** The size custom sizes are priced from: a custom size holds this size's price scaled by its pixel area. */
+export const PRICING_REFERENCE_SIZE = ImageSize.SIZE_1024X1024;
+
+export function sizeDimensions(size: Exclude<ImageSize, "CUSTOM">): { width: number; height: number } {
   const match = /^SIZE_(\d+)X(\d+)$/.exec(size);
   if (match === null) throw new Error(`unknown size ${size}`);
   return { width: Number(match[1]), height: Number(match[2]) };
 }
 
-export interface GenerationRequestInput {
-  prompt: string;
-  model?: ImageModel | null;
-  n?: number | null;
-  size?: ImageSize | null;
-  quality?: ImageQuality | null;
-  style?: ImageStyle | null;
-  responseFormat?: ImageResponseFormat | null;
-  moderation?: ModerationLevel | null;
-  idempotencyKey?: string | null;
-}
-
-/** A request that satisfies its model's rules, with every default filled in. */
-export interface GenerationRequest {
-  spec: ModelSpec;
-  prompt: string;
-  model: ImageModel;
-  n: number;
-  size: ImageSize;
-  quality: ImageQuality;
-  style: ImageStyle | null;
-  responseFormat: ImageResponseFormat;
-  moderation: ModerationLevel | null;
-  idempotencyKey: string | null;
-}
-
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-
-/** Checks a request against its model's rules before anything is held; throws BAD_USER_INPUT naming the field. */
-export function resolveRequest(input: GenerationRequestInput, defaultModel: ImageModel): GenerationRequest {
-  const model = input.model ?? defaultModel;
-  const spec = CATALOG[model];
-  const field = (name: string) => `input.${name}`;
-
-  const prompt = input.prompt;
-  if (prompt.trim().length === 0) throw badInput(field("prompt"), "prompt must not be empty");
-  // Providers count characters (code points), not UTF-16 units.
-  if ([...prompt].length > spec.maxPromptLength) {
-    throw badInput(field("prompt"), `prompt is longer than ${spec.maxPromptLength} characters for ${model}`);
-  }
-
-  const n = input.n ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > spec.maxN) {
-    throw badInput(field("n"), `n must be between 1 and ${spec.maxN} for ${model}`);
-  }
-
-  const size = input.size ?? ImageSize.SIZE_1024X1024;
-  if (!spec.sizes.includes(size)) {
-    throw badInput(field("size"), `${model} supports sizes ${spec.sizes.join(", ")}`);
-  }
-
-  const quality = input.quality ?? spec.qualities[0]!;
-  if (!spec.qualities.includes(quality)) {
-    throw badInput(field("quality"), `${model} supports qualities ${spec.qualities.join(", ")}`);
-  }
-
-  const style = resolveStyle(spec, input.style ?? null, field("style"));
-
-  const moderation = input.moderation ?? null;
-  if (moderation !== null && !spec.supportsModeration) {
-    throw badInput(field("moderation"), `${model} does not take a moderation level`);
-  }
-
-  const idempotencyKey = input.idempotencyKey ?? null;
-  if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw badInput(field("idempotencyKey"), `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
-  }
-
-  return {
-    spec,
-    prompt,
-    model,
-    n,
-    size,
-    quality,
-    style,
-    responseFormat: input.responseFormat ?? ImageResponseFormat.URL,
-    moderation,
-    idempotencyKey,
-  };
-}
-
-function resolveStyle(spec: ModelSpec, style: ImageStyle | null, fieldName: string): ImageStyle | null {
-  if (spec.styles.length === 0) {
-    if (style !== null) throw badInput(fieldName, `${spec.model} does not take a style`);
-    return null;
-  }
-  if (style === null) return spec.styles[0]!;
-  if (!spec.styles.includes(style))
-    throw badInput(fieldName, `${spec.model} supports styles ${spec.styles.join(", ")}`);
-  return style;
+/** The model a catalog entry's upstream id names, if any: how a provider's model list is read. */
+export function modelOfUpstreamId(provider: ModelSpec["provider"], upstreamId: string): ImageModel | undefined {
+  return Object.values(CATALOG).find((spec) => spec.provider === provider && spec.upstreamId === upstreamId)?.model;
 }

@@ -7,6 +7,11 @@ export const ImageModel = {
   GPT_IMAGE_1: "GPT_IMAGE_1",
   GPT_IMAGE_1_MINI: "GPT_IMAGE_1_MINI",
   STABLE_DIFFUSION_XL: "STABLE_DIFFUSION_XL",
+  GPT_IMAGE_2: "GPT_IMAGE_2",
+  GPT_IMAGE_2_5_FLARE: "GPT_IMAGE_2_5_FLARE",
+  GPT_IMAGE_2_5_SUNBURST: "GPT_IMAGE_2_5_SUNBURST",
+  GPT_IMAGE_2_6_FLARE: "GPT_IMAGE_2_6_FLARE",
+  GPT_IMAGE_2_6_SUNBURST: "GPT_IMAGE_2_6_SUNBURST",
 } as const;
 export type ImageModel = (typeof ImageModel)[keyof typeof ImageModel];
 
@@ -18,6 +23,13 @@ export const ImageSize = {
   SIZE_1024X1792: "SIZE_1024X1792",
   SIZE_1536X1024: "SIZE_1536X1024",
   SIZE_1024X1536: "SIZE_1024X1536",
+  SIZE_2048X2048: "SIZE_2048X2048",
+  SIZE_2048X1152: "SIZE_2048X1152",
+  SIZE_1152X2048: "SIZE_1152X2048",
+  SIZE_3840X2160: "SIZE_3840X2160",
+  SIZE_2160X3840: "SIZE_2160X3840",
+  /** Any width x height a model's rules allow, given as `width` and `height`. */
+  CUSTOM: "CUSTOM",
 } as const;
 export type ImageSize = (typeof ImageSize)[keyof typeof ImageSize];
 
@@ -38,6 +50,15 @@ export type ImageResponseFormat = (typeof ImageResponseFormat)[keyof typeof Imag
 
 export const ModerationLevel = { AUTO: "AUTO", LOW: "LOW" } as const;
 export type ModerationLevel = (typeof ModerationLevel)[keyof typeof ModerationLevel];
+
+export const ImageOutputFormat = { PNG: "PNG", JPEG: "JPEG", WEBP: "WEBP" } as const;
+export type ImageOutputFormat = (typeof ImageOutputFormat)[keyof typeof ImageOutputFormat];
+
+export const ImageBackground = { AUTO: "AUTO", OPAQUE: "OPAQUE", TRANSPARENT: "TRANSPARENT" } as const;
+export type ImageBackground = (typeof ImageBackground)[keyof typeof ImageBackground];
+
+export const ModelStatus = { ACTIVE: "ACTIVE", DEPRECATED: "DEPRECATED", SHUT_DOWN: "SHUT_DOWN" } as const;
+export type ModelStatus = (typeof ModelStatus)[keyof typeof ModelStatus];
 
 export const GenerationStatus = { PENDING: "PENDING", SUCCEEDED: "SUCCEEDED", FAILED: "FAILED" } as const;
 export type GenerationStatus = (typeof GenerationStatus)[keyof typeof GenerationStatus];
