@@ -8,7 +8,7 @@ import { describeError } from "../domain/logger";
 import { MoneyFormatError } from "../domain/money";
 import { createUserWithKey } from "./create-user";
 import { verifyLedger } from "../domain/ledger/verify-ledger";
-import { checkMigrations, createMigrationCommand, migrate } from "./migrations-commands";
+import { checkMigrations, createMigrationCommand, emitFunctions, migrate } from "./migrations-commands";
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -18,6 +18,7 @@ commands:
   migrate                       applies pending migrations
   create-migration --name <n>   writes a migration from changes to prisma/schema.prisma
   check-migrations              fails when prisma/schema.prisma and the migrations disagree
+  emit-functions                rewrites prisma/functions/<name>.sql from a freshly migrated scratch database
   verify-ledger                 proves balances, reservations, holds, charges and spend aggregates against the
                                 ledger; prints a JSON report, exits 1 on any mismatch
 `;
@@ -66,6 +67,9 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case "check-migrations":
       return (await checkMigrations()) ? 0 : 1;
+    case "emit-functions":
+      await emitFunctions();
+      return 0;
     case "verify-ledger": {
       const report = await withDatabase((db) => verifyLedger(db));
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,8 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { loadSettings } from "../config";
 import { resolveDatabase } from "../db/database";
+import { functionsDir, readFunctionDefinitions, renderFunctionFiles, writeFunctionFiles } from "../db/function-files";
 import {
   applyPendingMigrations,
   checkMigrationsInSync,
@@ -7,9 +10,10 @@ import {
   type CreateMigrationResult,
   type MigrationPaths,
 } from "../db/migrations";
+import { createDatabase, dropDatabase, withDatabaseName } from "../db/postgres-admin";
 
-// `npm run migrate`, `migrate:create`, `migrate:check`. The database is found as the server finds it
-// (DATABASE_URL, else the embedded cluster under DATA_DIR). Progress goes to stderr, results to stdout.
+// `npm run migrate`, `migrate:create`, `migrate:check`, `functions:emit`. The database is found as the server
+// finds it (DATABASE_URL, else the embedded cluster under DATA_DIR). Progress goes to stderr, results to stdout.
 
 export interface MigrationCommandOptions extends MigrationPaths {
   env?: NodeJS.ProcessEnv;
@@ -30,7 +34,10 @@ export async function migrate(options: MigrationCommandOptions = {}): Promise<st
   });
 }
 
-/** Writes prisma/migrations/<timestamp>_<name>/migration.sql from changes to schema.prisma; prints its path. */
+/**
+ * Writes prisma/migrations/<timestamp>_<name>/migration.sql from changes to schema.prisma, preceded by
+ * <timestamp>_<name>_enum_values/migration.sql when new enum values must be committed first; prints each path.
+ */
 export async function createMigrationCommand(
   name: string,
   options: MigrationCommandOptions = {},
@@ -42,10 +49,25 @@ export async function createMigrationCommand(
       out("no changes");
       return result;
     }
-    out(result.file);
-    log(
-      "review it, append hand-written SQL (CHECK constraints, functions, triggers) if needed, then run `npm run migrate`",
-    );
+    for (const migration of result.migrations) out(migration.file);
+    const [first, second] = result.migrations;
+    if (second !== undefined) {
+      log(
+        `the new enum values are in ${first?.name ?? ""}, applied and committed before ${second.name} ` +
+          "(PostgreSQL cannot use an enum value in the transaction that adds it); review both, append " +
+          `hand-written SQL (CHECK constraints, functions, seeds, anything using the new values) to ${second.name} ` +
+          "if needed, then run `npm run migrate`",
+      );
+    } else if (first?.onlyEnumValues === true) {
+      log(
+        "review it, then run `npm run migrate`; it only adds enum values, and PostgreSQL cannot use an enum value " +
+          "in the transaction that adds it: SQL that uses them goes into a later migration",
+      );
+    } else {
+      log(
+        "review it, append hand-written SQL (CHECK constraints, functions, triggers) if needed, then run `npm run migrate`",
+      );
+    }
     return result;
   });
 }
@@ -65,6 +87,30 @@ export async function checkMigrations(options: MigrationCommandOptions = {}): Pr
     out(result.script);
     return false;
   });
+}
+
+/**
+ * Rewrites prisma/functions/<name>.sql from a fresh scratch database migrated from nothing (so a database that
+ * drifted cannot leak into the files); prints each file written.
+ */
+export async function emitFunctions(options: MigrationCommandOptions & { functionsDir?: string } = {}): Promise<void> {
+  const { out, log } = streams(options);
+  const dir = options.functionsDir ?? functionsDir();
+  const definitions = await withServer(options, async (serverUrl) => {
+    const scratch = `imagegate_functions_${process.pid}_${randomBytes(4).toString("hex")}`;
+    await createDatabase(serverUrl, scratch);
+    try {
+      const scratchUrl = withDatabaseName(serverUrl, scratch);
+      await applyPendingMigrations(scratchUrl, options);
+      return await readFunctionDefinitions(scratchUrl);
+    } finally {
+      await dropDatabase(serverUrl, scratch);
+    }
+  });
+  const files = renderFunctionFiles(definitions);
+  const removed = await writeFunctionFiles(dir, files);
+  for (const name of files.keys()) out(path.join(dir, name));
+  log(`wrote ${files.size} function file(s)${removed.length === 0 ? "" : `, removed ${removed.join(", ")}`}`);
 }
 
 async function withServer<T>(options: MigrationCommandOptions, work: (databaseUrl: string) => Promise<T>): Promise<T> {

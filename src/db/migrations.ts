@@ -7,6 +7,7 @@ import {
   nextMigrationName,
   readMigrationList,
   resolvePaths,
+  splitNewEnumValues,
   writeMigration,
 } from "./migration-files";
 import { applyMigrationsInChildProcess } from "./migrate-in-child";
@@ -76,12 +77,29 @@ export async function diffMigrationsToSchema(databaseUrl: string, options: Migra
   });
 }
 
-export type CreateMigrationResult = { created: true; name: string; file: string; script: string } | { created: false };
+export interface CreatedMigration {
+  /** The folder's name, `<timestamp>_<slug>`. */
+  name: string;
+  /** Its migration.sql, as written. */
+  file: string;
+  script: string;
+  /** Holds only `ALTER TYPE ... ADD VALUE` statements: SQL using those values belongs in a later migration. */
+  onlyEnumValues: boolean;
+}
+
+/** The end of the name of a migration split off to hold only new enum values. */
+export const ENUM_VALUES_SUFFIX = "_enum_values";
+
+/** The migrations written, in the order they apply: one, or two when new enum values had to go first. */
+export type CreateMigrationResult = { created: true; migrations: CreatedMigration[] } | { created: false };
 
 /**
  * `prisma migrate dev --create-only`: writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL
  * from the existing migrations to schema.prisma (and migration_lock.toml when missing). Writes nothing when
  * they already agree. The file is the developer's to extend with hand-written SQL before it is applied.
+ * PostgreSQL cannot use an enum value in the transaction that added it, and each migration is applied in one
+ * transaction, so when the SQL adds enum values and does more, the values go first into
+ * `<timestamp>_<name>_enum_values` and the rest into `<timestamp + 1 s>_<name>`, which may then use them.
  */
 export async function createMigration(
   databaseUrl: string,
@@ -89,12 +107,25 @@ export async function createMigration(
   options: MigrationOptions & { now?: Date } = {},
 ): Promise<CreateMigrationResult> {
   const { migrationsDir } = resolvePaths(options);
-  const script = await diffMigrationsToSchema(databaseUrl, options);
-  if (script.trim().length === 0) return { created: false };
+  const diff = await diffMigrationsToSchema(databaseUrl, options);
+  if (diff.trim().length === 0) return { created: false };
+  const parts = splitNewEnumValues(diff);
+  const planned = parts.split
+    ? [
+        { suffix: ENUM_VALUES_SUFFIX, script: parts.enumValues, onlyEnumValues: true },
+        { suffix: "", script: parts.rest, onlyEnumValues: false },
+      ]
+    : [{ suffix: "", script: parts.script, onlyEnumValues: parts.onlyEnumValues }];
   const existing = (await readMigrationList(migrationsDir)).migrationDirectories.map((directory) => directory.path);
-  const folderName = nextMigrationName(existing, name, options.now ?? new Date());
-  const file = await writeMigration(migrationsDir, folderName, script);
-  return { created: true, name: folderName, file, script };
+  const now = options.now ?? new Date();
+  const migrations: CreatedMigration[] = [];
+  for (const { suffix, script, onlyEnumValues } of planned) {
+    const folderName = nextMigrationName(existing, name, now, suffix);
+    existing.push(folderName); // so the next one sorts after it, one second later
+    const file = await writeMigration(migrationsDir, folderName, script);
+    migrations.push({ name: folderName, file, script, onlyEnumValues });
+  }
+  return { created: true, migrations };
 }
 
 export type MigrationsCheckResult = { inSync: true } | { inSync: false; script: string };

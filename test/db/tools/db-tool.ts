@@ -1,4 +1,4 @@
-import { checkMigrations, migrate } from "../../../src/cli/migrations-commands";
+import { checkMigrations, createMigrationCommand, migrate } from "../../../src/cli/migrations-commands";
 import { openDatabase } from "../../../src/db/database";
 import { applyPendingMigrations, checkMigrationsInSync, createMigration } from "../../../src/db/migrations";
 import { schemaEngineLoaded } from "../../../src/db/schema-engine";
@@ -12,7 +12,10 @@ type Args = Record<string, string | undefined>;
 
 const commands: Record<string, (args: Args) => Promise<unknown>> = {
   apply: async (args) => ({
-    applied: await applyPendingMigrations(required(args, "databaseUrl"), { migrationsDir: args.migrationsDir }),
+    applied: await applyPendingMigrations(required(args, "databaseUrl"), {
+      migrationsDir: args.migrationsDir,
+      schemaPath: args.schemaPath,
+    }),
     engineLoaded: schemaEngineLoaded(),
   }),
   "apply-in-child": async (args) => {
@@ -31,8 +34,18 @@ const commands: Record<string, (args: Args) => Promise<unknown>> = {
     createMigration(required(args, "databaseUrl"), required(args, "name"), {
       migrationsDir: args.migrationsDir,
       schemaPath: args.schemaPath,
+      now: args.now === undefined ? undefined : new Date(args.now),
     }),
   "command-migrate": async (args) => commandOutput((io) => migrate({ ...io, env: { DATABASE_URL: args.databaseUrl } })),
+  "command-create": async (args) =>
+    commandOutput((io) =>
+      createMigrationCommand(required(args, "name"), {
+        ...io,
+        env: { DATABASE_URL: args.databaseUrl },
+        migrationsDir: args.migrationsDir,
+        schemaPath: args.schemaPath,
+      }),
+    ),
   "command-check": async (args) =>
     commandOutput((io) =>
       checkMigrations({ ...io, env: { DATABASE_URL: args.databaseUrl }, schemaPath: args.schemaPath }),
