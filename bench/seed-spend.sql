@@ -66,10 +66,12 @@ SELECT d.seq, d.at, u.id AS user_id, u.team_id, c.price_id, c.model, c.size, c.q
 DROP TABLE bench_draws;
 
 \if :ledger
-INSERT INTO image_generations (id, user_id, status, provider, model, size, quality, n, prompt, response_format,
-                               price_id, per_image_micros, hold_micros, cost_micros, team_id, created_at, completed_at)
-SELECT gen_random_uuid(), user_id, 'SUCCEEDED', 'local', model, size, quality, n, 'bench', 'URL', price_id,
-       per_image_micros, per_image_micros * n, per_image_micros * n, team_id, at, at
+INSERT INTO image_generations (id, user_id, status, provider, model, requested_model, size, width, height, quality,
+                               n, prompt, response_format, price_id, per_image_micros, hold_micros, cost_micros,
+                               team_id, created_at, completed_at)
+SELECT gen_random_uuid(), user_id, 'SUCCEEDED', 'local', model, model, size,
+       split_part(substr(size::text, 6), 'X', 1)::int, split_part(substr(size::text, 6), 'X', 2)::int, quality, n,
+       'bench', 'URL', price_id, per_image_micros, per_image_micros * n, per_image_micros * n, team_id, at, at
   FROM bench_generations;
 
 INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, generation_id, created_at)

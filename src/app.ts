@@ -5,12 +5,15 @@ import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
 import { Authenticator } from "./domain/accounts/authenticator";
+import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
 import { startHoldSweeper, type HoldSweeper } from "./domain/ledger/sweeper";
+import { startModelListWatch } from "./domain/models/model-list-watch";
 import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
 import { startHttpServer, type RunningServer } from "./http/server";
+import { createOpenAIModelListSource } from "./providers/openai-models";
 import { createProviderRegistry } from "./providers/registry";
 import { userTagger } from "./providers/user-tag";
 import { createImageRateLimiter } from "./domain/rate-limit/create-image-rate-limiter";
@@ -23,7 +26,10 @@ export interface Imagegate extends RunningServer {
   sweeper: HoldSweeper;
 }
 
-/** How long a kept principal is trusted even if no change is announced: a bound, should a notification be lost. */
+/**
+ * How long a kept principal (or route) is trusted even if no change is announced: a bound, should a notification be
+ * lost.
+ */
 const PRINCIPAL_TTL_MS = 60_000;
 
 /** Wires the domain, providers, storage and HTTP server together on an open database. */
@@ -62,6 +68,15 @@ export async function startImagegate(args: {
     onLost: () => authenticator.distrust(),
     logger,
   });
+  const models = new ModelDirectory(db, { ttlMs: PRINCIPAL_TTL_MS });
+  const modelChanges = listenForNotifications({
+    databaseUrl: args.databaseUrl,
+    channel: "imagegate_models",
+    onNotification: () => models.forget(),
+    onListening: () => models.trust(),
+    onLost: () => models.distrust(),
+    logger,
+  });
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   let publicUrl = settings.publicUrl ?? "";
   const services: Services = {
@@ -70,6 +85,7 @@ export async function startImagegate(args: {
     storage,
     logger,
     providers,
+    models,
     defaultImageModel: settings.defaultImageModel,
     defaultImagesPerMinute: settings.rateLimitImagesPerMinute ?? null,
     timeZone: settings.timeZone,
@@ -81,6 +97,7 @@ export async function startImagegate(args: {
       storage,
       logger,
       rateLimiter,
+      models,
       defaultModel: settings.defaultImageModel,
       holdTtlMs: settings.holdTtlMs,
       timeZone: settings.timeZone,
@@ -99,13 +116,32 @@ export async function startImagegate(args: {
   });
   if (settings.publicUrl === undefined) publicUrl = server.url;
   const alertDelivery = startConfiguredAlertDelivery({ db, logger, webhook: settings.budgetAlertWebhook });
+  // Only OpenAI publishes a model list (with shutdown dates); the local provider has none.
+  const { openai } = settings;
+  const modelListWatch =
+    openai === undefined
+      ? undefined
+      : startModelListWatch({
+          db,
+          logger,
+          now,
+          source: createOpenAIModelListSource({
+            ...openai,
+            timeoutMs: settings.providerTimeoutMs,
+            maxRetries: settings.providerMaxRetries,
+          }),
+          webhook: settings.budgetAlertWebhook,
+          checkIntervalMs: settings.modelListCheckIntervalMs,
+        });
   // The HTTP server first (it stops accepting at once, then drains), so workers run until its requests are done.
   const close = async () => {
     await server.close();
     await alertDelivery?.stop();
+    await modelListWatch?.stop();
     await sweeper.stop();
     await rateLimiter.close();
     await principalChanges.stop();
+    await modelChanges.stop();
   };
   return { ...server, services, sweeper, close };
 }

@@ -36,7 +36,7 @@ const EnvSchema = z
     OPENAI_BASE_URL: optionalUrl,
     STABILITY_API_KEY: optionalString,
     STABILITY_BASE_URL: optionalUrl,
-    DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("DALL_E_3"),
+    DEFAULT_IMAGE_MODEL: z.enum(Object.values(ImageModel) as [ImageModel, ...ImageModel[]]).default("GPT_IMAGE_2"),
     RATE_LIMIT_IMAGES_PER_MINUTE: optionalPositiveInt,
     PROVIDER_TIMEOUT_SECONDS: seconds(120),
     PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
@@ -48,6 +48,8 @@ const EnvSchema = z
       .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
     BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
     BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
+    // Hours between reads of OpenAI's model list (across all processes), at most a week.
+    MODEL_LIST_CHECK_HOURS: z.coerce.number().int().positive().max(168).default(24),
     HOLD_TTL_SECONDS: optionalSeconds,
     HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
     SHUTDOWN_GRACE_SECONDS: seconds(25),
@@ -86,6 +88,8 @@ export interface Settings {
   /** Calendar days, weeks and months of budgets and reports are this zone's. Fixed for a deployment's life. */
   timeZone: string;
   budgetAlertWebhook: { url: string; secret: string | undefined } | undefined;
+  /** How often one of the processes reads the provider's model list for announced shutdowns. */
+  modelListCheckIntervalMs: number;
   holdSweepIntervalMs: number;
   shutdownGraceMs: number;
 }
@@ -134,6 +138,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       e.BUDGET_ALERT_WEBHOOK_URL === undefined
         ? undefined
         : { url: e.BUDGET_ALERT_WEBHOOK_URL, secret: e.BUDGET_ALERT_WEBHOOK_SECRET },
+    modelListCheckIntervalMs: e.MODEL_LIST_CHECK_HOURS * 3_600_000,
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };

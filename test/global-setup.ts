@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import type pg from "pg";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isAlive, startEmbeddedPostgres } from "../src/db/embedded";
 import { applyPendingMigrations } from "../src/db/migrations";
+import { CATALOG } from "../src/domain/catalog";
 import {
   canConnect,
   createDatabase,
@@ -33,6 +35,21 @@ declare global {
   var __imagegateTestRun: TestRunState | undefined;
 }
 
+/**
+ * The fakes still serve the models OpenAI has shut down, and most suites were written against them (DALL-E 3's flat
+ * prices make charges easy to state): the template enables each as itself, as setModelRoute does for a deployment
+ * whose upstream still serves them. Suites about retirement and routes clear these rows first.
+ */
+async function enableRetiredModels(client: pg.Client): Promise<void> {
+  const retired = Object.values(CATALOG)
+    .filter((spec) => spec.lifecycle.shutdownDate !== null)
+    .map((spec) => spec.model);
+  await client.query(
+    `INSERT INTO model_routes (model, served_by, enabled) SELECT unnest($1::"ImageModel"[]), NULL, true`,
+    [retired],
+  );
+}
+
 export default async function globalSetup(): Promise<void> {
   const startedMs = Date.now();
   const run = await findServer();
@@ -42,6 +59,7 @@ export default async function globalSetup(): Promise<void> {
     if (run.stopEmbedded === undefined) await dropInterruptedRuns(run.serverUrl);
     await createDatabase(run.serverUrl, template);
     await applyPendingMigrations(withDatabaseName(run.serverUrl, template));
+    await withConnection(withDatabaseName(run.serverUrl, template), enableRetiredModels);
     // Nobody may connect to the template from now on: a connected session would make every clone fail.
     await withConnection(run.serverUrl, (client) =>
       client.query(`ALTER DATABASE ${quoteIdentifier(template)} ALLOW_CONNECTIONS false`),

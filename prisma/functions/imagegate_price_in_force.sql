@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION public.imagegate_price_in_force(p_model "ImageModel",
 AS $function$
   SELECT p.id,
          CASE WHEN p_size = 'CUSTOM'
-              THEN (p.per_image_micros * p_width * p_height + 1048575) / 1048576
+              THEN (p.per_image_micros * GREATEST(p_width * p_height, 1048576) + 1048575) / 1048576
               ELSE p.per_image_micros END
     FROM prices p
    WHERE p.model = p_model AND p.quality = p_quality AND p.effective_from <= p_at

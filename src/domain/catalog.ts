@@ -1,11 +1,4 @@
-import {
-  ImageModel,
-  ImageOutputFormat,
-  ImageQuality,
-  ImageSize,
-  ImageStyle,
-  type ProviderName,
-} from "./enums";
+import { ImageModel, ImageOutputFormat, ImageQuality, ImageSize, ImageStyle, type ProviderName } from "./enums";
 
 // The models imagegate serves: what each provider accepts, its upstream id, and its lifecycle as published.
 // Adding a model is its enum value, one entry here, and its prices (a migration that seeds them); everything else

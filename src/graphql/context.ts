@@ -6,6 +6,7 @@ import type { GenerationService } from "../domain/generation/generation.service"
 import type { Logger } from "../domain/logger";
 import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
+import type { ModelDirectory } from "../domain/models/model-directory";
 import type { ProviderRegistry } from "../providers/registry";
 import type { Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
@@ -19,6 +20,8 @@ export interface Services {
   generation: GenerationService;
   storage: ImageStorage;
   providers: ProviderRegistry;
+  /** Routes and shutdowns: which model serves which, and which are refused. */
+  models: ModelDirectory;
   logger: Logger;
   defaultImageModel: ImageModel;
   /** The deployment's zone for budget periods and report days. */

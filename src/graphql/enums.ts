@@ -1,21 +1,41 @@
 import { registerEnumType } from "type-graphql";
+import { CATALOG } from "../domain/catalog";
 import {
   GenerationStatus,
+  ImageBackground,
   ImageModel,
+  ImageOutputFormat,
   ImageQuality,
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
   LedgerEntryKind,
+  ModelStatus,
   ModerationLevel,
   Role,
 } from "../domain/enums";
+import { deprecationReason } from "../domain/models/model-lifecycle";
 
-registerEnumType(ImageModel, { name: "ImageModel" });
-registerEnumType(ImageSize, { name: "ImageSize" });
+// Models the provider has shut down keep their enum values, deprecated with the date and the replacement, so that
+// frontends' codegen and editors warn (from the catalog's published lifecycle).
+const modelDeprecations = Object.fromEntries(
+  Object.values(CATALOG).flatMap((spec) => {
+    const reason = deprecationReason(spec.model);
+    return reason === undefined ? [] : [[spec.model, { deprecationReason: reason }]];
+  }),
+);
+
+registerEnumType(ImageModel, { name: "ImageModel", valuesConfig: modelDeprecations });
+registerEnumType(ImageSize, {
+  name: "ImageSize",
+  valuesConfig: { CUSTOM: { description: "Any width x height the model's rules allow, given as width and height." } },
+});
 registerEnumType(ImageQuality, { name: "ImageQuality" });
 registerEnumType(ImageStyle, { name: "ImageStyle" });
 registerEnumType(ImageResponseFormat, { name: "ImageResponseFormat" });
+registerEnumType(ImageOutputFormat, { name: "ImageOutputFormat" });
+registerEnumType(ImageBackground, { name: "ImageBackground" });
+registerEnumType(ModelStatus, { name: "ModelStatus" });
 registerEnumType(ModerationLevel, { name: "ModerationLevel" });
 registerEnumType(GenerationStatus, { name: "GenerationStatus" });
 registerEnumType(Role, { name: "Role" });
@@ -23,12 +43,15 @@ registerEnumType(LedgerEntryKind, { name: "LedgerEntryKind" });
 
 export {
   GenerationStatus,
+  ImageBackground,
   ImageModel,
+  ImageOutputFormat,
   ImageQuality,
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
   LedgerEntryKind,
+  ModelStatus,
   ModerationLevel,
   Role,
 };

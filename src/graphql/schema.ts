@@ -16,6 +16,7 @@ import { GenerationResolver } from "./generation/generation.resolver";
 import { ImageResolver } from "./generation/image.resolver";
 import { LedgerResolver } from "./ledger/ledger.resolver";
 import { PricingResolver } from "./pricing/pricing.resolver";
+import { ModelsResolver } from "./pricing/models.resolver";
 import { SpendReportResolver } from "./reports/spend-report.resolver";
 
 export const RESOLVERS = [
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   ImageResolver,
   LedgerResolver,
   PricingResolver,
+  ModelsResolver,
   BudgetResolver,
   TeamResolver,
   AuditResolver,

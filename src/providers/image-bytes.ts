@@ -1,4 +1,4 @@
-import { ProviderError } from "./provider";
+import { ProviderError } from "../domain/generation/image-provider";
 
 /** The image formats providers return; anything unrecognised is assumed to be PNG, every provider's default. */
 export function detectImageContentType(bytes: Buffer): string {

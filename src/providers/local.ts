@@ -1,5 +1,5 @@
 import { renderPlaceholderPng } from "./placeholder-png";
-import type { ImageProvider, ProviderImageRequest, ProviderResult } from "./provider";
+import type { ImageProvider, ProviderImageRequest, ProviderResult } from "../domain/generation/image-provider";
 
 /**
  * The built-in provider used when no provider key is configured: placeholder PNGs of exactly the requested

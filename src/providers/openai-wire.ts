@@ -1,24 +1,22 @@
 import type { ImageGenerateParamsNonStreaming } from "openai/resources/images";
-import type { ImageModel, ImageQuality, ImageStyle, ModerationLevel } from "../domain/enums";
-import { ProviderError, type ProviderImageRequest } from "./provider";
+import { CATALOG, type ModelSpec } from "../domain/catalog";
+import type {
+  ImageBackground,
+  ImageModel,
+  ImageOutputFormat,
+  ImageQuality,
+  ImageStyle,
+  ModerationLevel,
+} from "../domain/enums";
+import { ProviderError, type ProviderImageRequest } from "../domain/generation/image-provider";
 
-type OpenAIModelFamily = "dall-e" | "gpt-image";
-
-interface OpenAIModelWire {
-  id: string;
-  family: OpenAIModelFamily;
-}
-
-/** Our models on OpenAI's wire. Adding an OpenAI model is one entry here (plus its catalog entry and prices). */
-const OPENAI_MODELS: Partial<Record<ImageModel, OpenAIModelWire>> = {
-  DALL_E_2: { id: "dall-e-2", family: "dall-e" },
-  DALL_E_3: { id: "dall-e-3", family: "dall-e" },
-  GPT_IMAGE_1: { id: "gpt-image-1", family: "gpt-image" },
-  GPT_IMAGE_1_MINI: { id: "gpt-image-1-mini", family: "gpt-image" },
-};
-
-export function isOpenAIModel(model: ImageModel): boolean {
-  return OPENAI_MODELS[model] !== undefined;
+/**
+ * How a model speaks OpenAI's images API, from its catalog entry: DALL-E models are billed per image and take
+ * response_format (and DALL-E 3 a style); GPT image models are billed by tokens, always answer base64 and take
+ * moderation (and, from gpt-image-2 on, output format and background).
+ */
+function isGptImage(spec: ModelSpec): boolean {
+  return spec.billing === "TOKENS";
 }
 
 const DALL_E_3_QUALITY: Partial<Record<ImageQuality, "standard" | "hd">> = { STANDARD: "standard", HD: "hd" };
@@ -29,6 +27,12 @@ const GPT_IMAGE_QUALITY: Partial<Record<ImageQuality, "low" | "medium" | "high">
 };
 const STYLE: Record<ImageStyle, "vivid" | "natural"> = { VIVID: "vivid", NATURAL: "natural" };
 const MODERATION: Record<ModerationLevel, "auto" | "low"> = { AUTO: "auto", LOW: "low" };
+const OUTPUT_FORMAT: Record<ImageOutputFormat, "png" | "jpeg" | "webp"> = { PNG: "png", JPEG: "jpeg", WEBP: "webp" };
+const BACKGROUND: Record<ImageBackground, "auto" | "opaque" | "transparent"> = {
+  AUTO: "auto",
+  OPAQUE: "opaque",
+  TRANSPARENT: "transparent",
+};
 
 /**
  * The body of POST /v1/images/generations for a request already validated against the model's rules.
@@ -36,27 +40,28 @@ const MODERATION: Record<ModerationLevel, "auto" | "low"> = { AUTO: "auto", LOW:
  * (response_format on GPT image models) and strict OpenAI-compatible gateways reject unknown ones.
  */
 export function toOpenAIGenerateParams(request: ProviderImageRequest): ImageGenerateParamsNonStreaming {
-  const wire = OPENAI_MODELS[request.model];
-  if (wire === undefined) throw new ProviderError("UPSTREAM", `Model ${request.model} is not an OpenAI model`);
+  const spec = CATALOG[request.model];
+  if (spec.provider !== "openai") throw new ProviderError("UPSTREAM", `Model ${request.model} is not an OpenAI model`);
   const params: ImageGenerateParamsNonStreaming = {
-    model: wire.id,
+    model: spec.upstreamId,
     prompt: request.prompt,
     n: request.n,
-    size: `${request.width}x${request.height}`,
+    size: `${request.width}x${request.height}` as ImageGenerateParamsNonStreaming["size"],
     user: request.userTag,
   };
-  if (wire.family === "dall-e") {
-    // b64_json: one hop fewer than a URL, and nothing that expires before we store it.
-    params.response_format = "b64_json";
-    if (wire.id === "dall-e-3") {
-      params.quality = requireMapped(DALL_E_3_QUALITY, request.quality, request.model);
-      if (request.style !== undefined) params.style = STYLE[request.style];
-    }
-    // dall-e-2 has one quality; sending none keeps us clear of gateways that reject the parameter.
-  } else {
+  if (isGptImage(spec)) {
     params.quality = requireMapped(GPT_IMAGE_QUALITY, request.quality, request.model);
     if (request.moderation !== undefined) params.moderation = MODERATION[request.moderation];
+    if (request.outputFormat !== undefined) params.output_format = OUTPUT_FORMAT[request.outputFormat];
+    if (request.outputCompression !== undefined) params.output_compression = request.outputCompression;
+    if (request.background !== undefined) params.background = BACKGROUND[request.background];
+    return params;
   }
+  // b64_json: one hop fewer than a URL, and nothing that expires before we store it.
+  params.response_format = "b64_json";
+  // dall-e-2 has one quality; sending none keeps us clear of gateways that reject the parameter.
+  if (spec.qualities.length > 1) params.quality = requireMapped(DALL_E_3_QUALITY, request.quality, request.model);
+  if (request.style !== undefined) params.style = STYLE[request.style];
   return params;
 }
 

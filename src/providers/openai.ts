@@ -10,7 +10,7 @@ import {
   type ProviderImageRequest,
   type ProviderResult,
   type ProviderUsage,
-} from "./provider";
+} from "../domain/generation/image-provider";
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -60,8 +60,9 @@ async function toProviderResult(response: ImagesResponse, fetchImageTimeoutMs: n
   if (!Array.isArray(items) || items.length === 0) {
     throw new ProviderError("UPSTREAM", `${LABEL} returned a response without images`);
   }
-  const images = await Promise.all(items.map((item: unknown) => toProviderImage(item, fetchImageTimeoutMs)));
+  // Before any download: usage we cannot charge fails the call whatever the images are.
   const usage = toProviderUsage(response.usage);
+  const images = await Promise.all(items.map((item: unknown) => toProviderImage(item, fetchImageTimeoutMs)));
   return usage === undefined ? { images } : { images, usage };
 }
 
@@ -83,20 +84,48 @@ async function toProviderImage(item: unknown, fetchImageTimeoutMs: number): Prom
   return result;
 }
 
-/** Usage is optional (only GPT image models report it); a malformed one is dropped rather than failing the images. */
-function toProviderUsage(usage: ImagesResponse["usage"] | null | undefined): ProviderUsage | undefined {
-  if (usage === undefined || usage === null || typeof usage !== "object") return undefined;
-  const outputTokens = usage.output_tokens;
-  const details = usage.input_tokens_details as Partial<NonNullable<typeof usage.input_tokens_details>> | undefined;
-  const inputImageTokens = details?.image_tokens ?? 0;
+/** PostgreSQL's int4, the type of the token columns: a count above it could not be stored. */
+const MAX_TOKEN_COUNT = 2_147_483_647;
+
+/**
+ * Usage is optional (only GPT image models report it): when it is missing the generation settles at its hold. When
+ * it is present it is what we charge, so counts that are not whole, are negative, or could not be stored (alone or
+ * added up) are the provider's fault: a ProviderError naming the field, never echoing the provider's values.
+ */
+function toProviderUsage(usage: unknown): ProviderUsage | undefined {
+  if (usage === undefined || usage === null) return undefined;
+  if (typeof usage !== "object") throw unusableUsage("usage is not an object");
+  const wire = usage as Record<string, unknown>;
+  const outputTokens = tokenCount(wire.output_tokens, "output_tokens");
+  const inputTokens = tokenCount(wire.input_tokens, "input_tokens");
+  const details = wire.input_tokens_details;
+  if (details !== undefined && details !== null && typeof details !== "object") {
+    throw unusableUsage("input_tokens_details is not an object");
+  }
+  const { text_tokens: text, image_tokens: image } = (details ?? {}) as Record<string, unknown>;
+  const inputImageTokens =
+    image === undefined || image === null ? 0 : tokenCount(image, "input_tokens_details.image_tokens");
   // Without details, every input token is a text token: generation requests carry no input images.
-  const inputTextTokens = details?.text_tokens ?? usage.input_tokens - inputImageTokens;
-  if (![outputTokens, inputImageTokens, inputTextTokens].every(isTokenCount)) return undefined;
+  const inputTextTokens =
+    text === undefined || text === null
+      ? inputTokens - inputImageTokens
+      : tokenCount(text, "input_tokens_details.text_tokens");
+  if (inputTextTokens < 0 || inputTextTokens + inputImageTokens > inputTokens) {
+    throw unusableUsage("input_tokens_details add up to more than input_tokens");
+  }
+  if (inputTokens + outputTokens > MAX_TOKEN_COUNT) throw unusableUsage("the total is out of range");
   return { inputTextTokens, inputImageTokens, outputTokens };
 }
 
-function isTokenCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+function tokenCount(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_TOKEN_COUNT) {
+    throw unusableUsage(`${field} is not a whole number from 0 to ${MAX_TOKEN_COUNT}`);
+  }
+  return value;
+}
+
+function unusableUsage(reason: string): ProviderError {
+  return new ProviderError("UPSTREAM", `${LABEL} returned unusable token usage: ${reason}`);
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { ImageModel } from "../domain/enums";
+import { CATALOG } from "../domain/catalog";
+import type { ImageModel, ProviderName } from "../domain/enums";
+import type { ImageProvider } from "../domain/generation/image-provider";
 import { createLocalProvider } from "./local";
 import { createOpenAIProvider } from "./openai";
-import { isOpenAIModel } from "./openai-wire";
-import type { ImageProvider } from "./provider";
 import { createStabilityProvider } from "./stability";
 
 export interface ProviderCredentials {
@@ -28,34 +28,30 @@ export interface ProviderRegistry {
   forModel(model: ImageModel): ImageProvider;
 }
 
+/** Providers by name; the catalog names which serves each model. Without its key, a provider is the local one. */
 export function createProviderRegistry(settings: ProviderSettings): ProviderRegistry {
   const local = createLocalProvider();
-  const openai =
-    settings.openai === undefined
-      ? local
-      : createOpenAIProvider({
-          apiKey: settings.openai.apiKey,
-          baseURL: settings.openai.baseURL,
-          timeoutMs: settings.timeoutMs,
-          maxRetries: settings.maxRetries,
-          fetchImageTimeoutMs: settings.fetchImageTimeoutMs,
-        });
-  const stability =
-    settings.stability === undefined
-      ? local
-      : createStabilityProvider({
-          apiKey: settings.stability.apiKey,
-          baseURL: settings.stability.baseURL,
-          timeoutMs: settings.timeoutMs,
-          maxRetries: settings.maxRetries,
-          retryBaseDelayMs: settings.retryBaseDelayMs,
-        });
-
-  return {
-    forModel(model: ImageModel): ImageProvider {
-      if (isOpenAIModel(model)) return openai;
-      if (model === "STABLE_DIFFUSION_XL") return stability;
-      throw new Error(`No provider serves model ${model}`);
-    },
+  const byName: Record<Exclude<ProviderName, "local">, ImageProvider> = {
+    openai:
+      settings.openai === undefined
+        ? local
+        : createOpenAIProvider({
+            apiKey: settings.openai.apiKey,
+            baseURL: settings.openai.baseURL,
+            timeoutMs: settings.timeoutMs,
+            maxRetries: settings.maxRetries,
+            fetchImageTimeoutMs: settings.fetchImageTimeoutMs,
+          }),
+    stability:
+      settings.stability === undefined
+        ? local
+        : createStabilityProvider({
+            apiKey: settings.stability.apiKey,
+            baseURL: settings.stability.baseURL,
+            timeoutMs: settings.timeoutMs,
+            maxRetries: settings.maxRetries,
+            retryBaseDelayMs: settings.retryBaseDelayMs,
+          }),
   };
+  return { forModel: (model) => byName[CATALOG[model].provider] };
 }

@@ -1,5 +1,11 @@
+import { CATALOG } from "../domain/catalog";
 import { decodeBase64Image, describeFetchFailure, detectImageContentType } from "./image-bytes";
-import { ProviderError, type ImageProvider, type ProviderImageRequest, type ProviderResult } from "./provider";
+import {
+  ProviderError,
+  type ImageProvider,
+  type ProviderImageRequest,
+  type ProviderResult,
+} from "../domain/generation/image-provider";
 import { retryDelayMs, sleep, type RetryPolicy } from "./retry";
 
 // Stability AI REST v1 (platform.stability.ai/docs/api-reference#tag/v1generation), as we use it:
@@ -23,16 +29,13 @@ export interface StabilityProviderOptions {
   /** Backoff without Retry-After: base x 2^attempt with jitter, capped. Defaults 500 ms and 8 s. */
   retryBaseDelayMs?: number | undefined;
   retryMaxDelayMs?: number | undefined;
-  engineId?: string | undefined;
 }
 
 const DEFAULT_BASE_URL = "https://api.stability.ai";
-const DEFAULT_ENGINE = "stable-diffusion-xl-1024-v1-0";
 const LABEL = "Stability AI";
 
 export function createStabilityProvider(options: StabilityProviderOptions): ImageProvider {
   const base = (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
-  const url = `${base}/v1/generation/${options.engineId ?? DEFAULT_ENGINE}/text-to-image`;
   const policy: RetryPolicy = {
     maxRetries: options.maxRetries ?? 2,
     baseDelayMs: options.retryBaseDelayMs ?? 500,
@@ -50,6 +53,8 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
         cfg_scale: 7,
         steps: 30,
       });
+      // The engine is the model's upstream id in the catalog.
+      const url = `${base}/v1/generation/${CATALOG[request.model].upstreamId}/text-to-image`;
       const payload = await postWithRetries(url, options.apiKey, body, options.timeoutMs, policy);
       return toProviderResult(payload);
     },

@@ -35,13 +35,13 @@ describe("the embedded PostgreSQL", () => {
       expect.arrayContaining([expect.stringMatching(/^creating a PostgreSQL cluster in .*postgres \(first run\)$/)]),
     );
     expect(first.logs).toEqual(expect.arrayContaining([expect.stringMatching(/^applied migrations: \d{14}_init/)]));
-    expect(first.prices).toBe(28);
+    expect(first.prices).toBe(148); // 28 first-contract prices, 5 gpt-image-2 models x 8 sizes x 3 qualities
     expect(first.reachableAfterClose).toBe(false);
 
     expect(second.logs.some((line) => line.startsWith("creating a PostgreSQL cluster"))).toBe(false);
     expect(second.logs).toContain("database schema is up to date");
     expect(second.keptTable).toBe(true);
-    expect(second.prices).toBe(28);
+    expect(second.prices).toBe(148);
     expect(second.reachableAfterClose).toBe(false);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createPrismaClient } from "../../src/db/client";
-import { resolveRequest } from "../../src/domain/catalog";
+import { resolveRequest } from "../../src/domain/generation/resolve-request";
 import type { Db, Tx } from "../../src/domain/db";
 import { openedOrError, openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
 import { settleGenerations } from "../../src/domain/generation/settle-generation";
@@ -136,7 +136,7 @@ it("opens a batch without budgets or idempotency keys in one statement, as the i
   const rich = await createFundedUser(db, "1.00");
   const exact = await createFundedUser(db, "0.032"); // exactly two DALL-E 2 images of 0.016
   const gpt = openArgs(rich);
-  gpt.request = resolveRequest({ model: "GPT_IMAGE_1_MINI", size: "SIZE_1024X1024", prompt: "a kite" }, "DALL_E_2");
+  gpt.request = resolveRequest({ size: "SIZE_1024X1024", prompt: "a kite" }, "GPT_IMAGE_1_MINI");
   const batch = [openArgs(exact), gpt, openArgs(randomUUID()), openArgs(exact), openArgs(rich)];
 
   const { rows, perItemCalls } = await openCountingItemCalls(batch);

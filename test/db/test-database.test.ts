@@ -1,3 +1,4 @@
+import type { ImageModel } from "../../src/domain/enums";
 import { createPrismaClient } from "../../src/db/client";
 import { withConnection } from "../../src/db/postgres-admin";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -52,13 +53,17 @@ describe("createTestDatabase", () => {
     await database.drop();
   });
 
-  it("is migrated and seeded with every cell of the list-price table, in force since 1970", async () => {
-    const prices = await prisma.price.findMany();
+  it("is migrated and seeded with every cell of the first list-price table, in force since 1970", async () => {
+    // The gpt-image-2 family's seeds are checked in test/db/models-as-data.test.ts.
+    const firstModels = {
+      model: { in: ["DALL_E_2", "DALL_E_3", "GPT_IMAGE_1", "GPT_IMAGE_1_MINI", "STABLE_DIFFUSION_XL"] as ImageModel[] },
+    };
+    const prices = await prisma.price.findMany({ where: firstModels });
     expect(prices.map((p) => `${p.model} ${p.quality} ${p.size} ${p.perImageMicros}`).sort(byKey)).toEqual(
       LIST_PRICES.map(([model, quality, size, micros]) => `${model} ${quality} ${size} ${micros}`).sort(byKey),
     );
     expect(new Set(prices.map((p) => p.effectiveFrom.toISOString()))).toEqual(new Set(["1970-01-01T00:00:00.000Z"]));
-    const tokenPrices = await prisma.tokenPrice.findMany();
+    const tokenPrices = await prisma.tokenPrice.findMany({ where: firstModels });
     expect(tokenPrices.map((p) => `${p.model} ${p.kind} ${p.perMillionTokensMicros}`).sort(byKey)).toEqual(
       TOKEN_PRICES.map(([model, kind, micros]) => `${model} ${kind} ${micros}`).sort(byKey),
     );
@@ -85,14 +90,17 @@ describe("createTestDatabase", () => {
         `INSERT INTO token_prices (id, model, kind, per_million_tokens_micros, effective_from)
            VALUES (gen_random_uuid(), 'GPT_IMAGE_1', 'TEXT_INPUT', -1, now())`,
         `WITH u AS (INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'n@example.com') RETURNING id)
-         INSERT INTO image_generations (id, user_id, provider, model, size, quality, n, prompt, response_format,
-                                        price_id, per_image_micros, hold_micros)
-           SELECT gen_random_uuid(), u.id, 'local', 'DALL_E_2', 'SIZE_256X256', 'STANDARD', 11, 'p', 'URL',
+         INSERT INTO image_generations (id, user_id, provider, model, requested_model, size, width, height, quality,
+                                        n, prompt, response_format, price_id, per_image_micros, hold_micros)
+           SELECT gen_random_uuid(), u.id, 'local', 'DALL_E_2', 'DALL_E_2', 'SIZE_256X256', 256, 256, 'STANDARD', 11,
+                  'p', 'URL',
                   (SELECT id FROM prices LIMIT 1), 1, 1 FROM u`,
         `WITH u AS (INSERT INTO users (id, email) VALUES (gen_random_uuid(), 'h@example.com') RETURNING id),
-              g AS (INSERT INTO image_generations (id, user_id, provider, model, size, quality, n, prompt,
-                                                   response_format, price_id, per_image_micros, hold_micros)
-                    SELECT gen_random_uuid(), u.id, 'local', 'DALL_E_2', 'SIZE_256X256', 'STANDARD', 1, 'p', 'URL',
+              g AS (INSERT INTO image_generations (id, user_id, provider, model, requested_model, size, width,
+                                                   height, quality, n, prompt, response_format, price_id,
+                                                   per_image_micros, hold_micros)
+                    SELECT gen_random_uuid(), u.id, 'local', 'DALL_E_2', 'DALL_E_2', 'SIZE_256X256', 256, 256,
+                           'STANDARD', 1, 'p', 'URL',
                            (SELECT id FROM prices LIMIT 1), 1, 1 FROM u RETURNING id, user_id)
          INSERT INTO holds (id, user_id, generation_id, amount_micros, expires_at)
            SELECT gen_random_uuid(), g.user_id, g.id, -1, now() FROM g`,

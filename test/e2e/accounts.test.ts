@@ -259,6 +259,11 @@ describe("lists", () => {
       "DALL_E_3",
       "GPT_IMAGE_1",
       "GPT_IMAGE_1_MINI",
+      "GPT_IMAGE_2",
+      "GPT_IMAGE_2_5_FLARE",
+      "GPT_IMAGE_2_5_SUNBURST",
+      "GPT_IMAGE_2_6_FLARE",
+      "GPT_IMAGE_2_6_SUNBURST",
       "STABLE_DIFFUSION_XL",
     ]);
     expect(models.find((model) => model.model === "DALL_E_3")).toEqual({

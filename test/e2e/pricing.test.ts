@@ -38,7 +38,9 @@ describe("the pricing matrix", () => {
       "GPT_IMAGE_1_MINI SIZE_1536X1024 HIGH": "0.052000",
       "STABLE_DIFFUSION_XL SIZE_1024X1024 STANDARD": "0.006000",
     });
-    expect(prices).toHaveLength(2 * 3 + 3 + 2 * 9 + 1);
+    expect(prices.filter((price) => !price.model.startsWith("GPT_IMAGE_2"))).toHaveLength(2 * 3 + 3 + 2 * 9 + 1);
+    // The gpt-image-2 family: 5 models x 8 sizes x 3 qualities (test/db/models-as-data.test.ts checks their cover).
+    expect(prices.filter((price) => price.model.startsWith("GPT_IMAGE_2"))).toHaveLength(5 * 8 * 3);
   });
 
   it("a price change applies from its effectiveFrom on and leaves earlier generations' cost untouched", async () => {

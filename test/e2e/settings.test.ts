@@ -12,6 +12,13 @@ describe("durations", () => {
       expect(() => loadSettings({ [name]: "86400" })).not.toThrow();
     },
   );
+
+  it("MODEL_LIST_CHECK_HOURS: whole hours, a day by default, at most a week", () => {
+    expect(loadSettings({}).modelListCheckIntervalMs).toBe(86_400_000);
+    expect(loadSettings({ MODEL_LIST_CHECK_HOURS: "6" }).modelListCheckIntervalMs).toBe(21_600_000);
+    expect(() => loadSettings({ MODEL_LIST_CHECK_HOURS: "169" })).toThrow("MODEL_LIST_CHECK_HOURS");
+    expect(() => loadSettings({ MODEL_LIST_CHECK_HOURS: "0" })).toThrow("MODEL_LIST_CHECK_HOURS");
+  });
 });
 
 describe("providers", () => {

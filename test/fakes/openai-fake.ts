@@ -1,5 +1,4 @@
 import type { ServerResponse } from "node:http";
-import { renderPlaceholderPng } from "../../src/providers/placeholder-png";
 import {
   FakeTimers,
   never,
@@ -10,6 +9,7 @@ import {
   startHttpFake,
   type RecordedRequest,
 } from "./http-fake";
+import { CONTENT_TYPES, renderPlaceholder, type FakeImageFormat } from "./image-formats";
 import {
   checkGenerateBody,
   defaultOutputTokens,
@@ -34,11 +34,17 @@ export interface FakeUsage {
 export type FakeOpenAIBehaviour =
   | {
       kind: "ok";
-      /** "url": serve the image at GET /files/<id>.png and return its URL, as gateways that ignore response_format do. */
+      /**
+       * "url": serve the image at GET /files/<id>.<png|jpeg|webp> and return its URL, as gateways that ignore
+       * response_format do (OpenAI itself answers GPT image models in base64 only).
+       */
       format?: "b64_json" | "url";
       /** With format "url": return URLs whose files are already gone (404). */
       expired?: boolean;
-      /** GPT image models: custom usage, or null for none. Default: OpenAI's token table for the size and quality. */
+      /**
+       * GPT image models: custom usage, or null for none. Default: OpenAI's gpt-image-1 token table for its sizes,
+       * other sizes scaled from 1024x1024 by area (see defaultOutputTokens).
+       */
       usage?: FakeUsage | null;
       /** Any JSON as `usage`, verbatim (malformed usage tests). Overrides `usage`. */
       rawUsage?: unknown;
@@ -66,7 +72,10 @@ export type FakeOpenAIShorthand =
 export interface FakeOpenAIOptions {
   /** The only key accepted; others get OpenAI's 401. Default "sk-fake-openai-key". */
   apiKey?: string;
-  /** Reject bodies OpenAI would reject (unknown model, size/quality/n for the model, response_format on GPT image models...). Default true. */
+  /**
+   * Reject bodies OpenAI would reject (unknown model, size/quality/n for the model, response_format on GPT image
+   * models, output_format or background on models without them...). Default true.
+   */
   strict?: boolean;
   /** Keep every request in `requests`. Default true; false for load tests, where the list would only grow. */
   record?: boolean;
@@ -99,7 +108,7 @@ export interface FakeOpenAI {
   setLatencyMs(ms: number): void;
   /** Extra latency before every file download response (default 0): for download timeout tests. */
   setFileLatencyMs(ms: number): void;
-  /** Ids of the files currently served at /files/<id>.png. */
+  /** Ids of the files currently served at /files/<id>.<png|jpeg|webp>. */
   fileIds(): string[];
   /** Delete served files (all, or the given ids): later downloads get 404, as an expired OpenAI URL would. */
   expireFiles(ids?: string[]): void;
@@ -130,7 +139,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const renderedImages = options.reuseImages === true ? new Map<string, Buffer>() : undefined;
   const requests: RecordedRequest[] = [];
   const queue: FakeOpenAIBehaviour[] = [];
-  const files = new Map<string, Buffer>();
+  const files = new Map<string, { bytes: Buffer; contentType: string }>();
   const timers = new FakeTimers();
   let fallback: FakeOpenAIBehaviour = { kind: "ok" };
   let latencyMs = 0;
@@ -170,11 +179,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   );
 
   const serveFile = (pathname: string, res: ServerResponse): void => {
-    const id = pathname.slice("/files/".length).replace(/\.png$/, "");
-    const bytes = files.get(id);
-    if (bytes === undefined)
+    const id = pathname.slice("/files/".length).replace(/\.(png|jpeg|webp)$/, "");
+    const file = files.get(id);
+    if (file === undefined)
       return sendBytes(res, 404, "BlobNotFound: The specified blob does not exist.", { "content-type": "text/plain" });
-    sendBytes(res, 200, bytes, { "content-type": "image/png" });
+    sendBytes(res, 200, file.bytes, { "content-type": file.contentType });
   };
 
   const respond = async (
@@ -241,25 +250,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
   };
 
-  const renderImage = (
-    width: number,
-    height: number,
-    model: string,
-    prompt: string,
-    index: number,
-    created: number,
-  ): Buffer => {
+  const renderImage = (image: ImageToRender, index: number, created: number): Buffer => {
+    const { format, width, height, model, prompt } = image;
     if (renderedImages === undefined) {
-      return renderPlaceholderPng(
-        width,
-        height,
-        `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`,
-      );
+      const seed = `openai-fake\u0000${model}\u0000${prompt}\u0000${index}\u0000${created}`;
+      return renderPlaceholder(format, width, height, seed);
     }
-    const key = `${model}\u0000${width}x${height}\u0000${index}`;
+    const key = `${model}\u0000${format}\u0000${width}x${height}\u0000${index}`;
     let bytes = renderedImages.get(key);
     if (bytes === undefined) {
-      bytes = renderPlaceholderPng(width, height, `openai-fake\u0000${key}`);
+      bytes = renderPlaceholder(format, width, height, `openai-fake\u0000${key}`);
       renderedImages.set(key, bytes);
     }
     return bytes;
@@ -273,15 +273,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const prompt = String(body.prompt ?? "");
     const size = typeof body.size === "string" && body.size !== "auto" ? body.size : "1024x1024";
     const [width, height] = size.split("x").map(Number) as [number, number];
+    const gptImage = modelFamily(model) === "gpt-image";
+    const format = gptImage ? requestedFormat(body) : "png";
     const count = behaviour.imageCount ?? (typeof body.n === "number" ? body.n : 1);
     const created = Math.floor(Date.now() / 1000);
     const data = Array.from({ length: count }, (_, index) => {
-      const bytes = renderImage(width, height, model, prompt, index, created);
+      const bytes = renderImage({ format, width, height, model, prompt }, index, created);
       const item: Record<string, unknown> = {};
       if (behaviour.format === "url") {
         const id = randomId("img-");
-        if (behaviour.expired !== true) files.set(id, bytes);
-        item.url = `${running.origin}/files/${id}.png?st=${created}&se=${created + 3600}&sig=fake-signature`;
+        if (behaviour.expired !== true) files.set(id, { bytes, contentType: CONTENT_TYPES[format] });
+        item.url = `${running.origin}/files/${id}.${format}?st=${created}&se=${created + 3600}&sig=fake-signature`;
       } else {
         item.b64_json = bytes.toString("base64");
       }
@@ -290,13 +292,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       }
       return item;
     });
-    if (modelFamily(model) !== "gpt-image") return { created, data };
+    if (!gptImage) return { created, data };
     const quality = typeof body.quality === "string" ? body.quality : "auto";
+    // As OpenAI answers: what it made, with "auto" resolved.
     const response: Record<string, unknown> = {
       created,
-      background: "opaque",
+      background: body.background === "transparent" ? "transparent" : "opaque",
       data,
-      output_format: "png",
+      output_format: format,
       quality: quality === "auto" ? "medium" : quality,
       size,
     };
@@ -343,6 +346,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       await running.close();
     },
   };
+}
+
+interface ImageToRender {
+  format: FakeImageFormat;
+  width: number;
+  height: number;
+  model: string;
+  prompt: string;
+}
+
+function requestedFormat(body: Record<string, unknown>): FakeImageFormat {
+  const format = body.output_format;
+  return format === "jpeg" || format === "webp" ? format : "png";
 }
 
 function wireUsage(

@@ -1,5 +1,8 @@
 import OpenAI from "openai";
+import { CATALOG } from "../../src/domain/catalog";
+import { imageInfo } from "../fakes/image-formats";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
+import { defaultOutputTokens, fakeOpenAIModels } from "../fakes/openai-fake-rules";
 import { pngSize } from "../fakes/png";
 import { startFakeStability } from "../fakes/stability-fake";
 
@@ -98,11 +101,156 @@ describe("fake OpenAI", () => {
     [{ model: "dall-e-2", prompt: "x", quality: "hd" }, "quality"],
     [{ model: "dall-e-2", prompt: "x", moderation: "low" }, "moderation"],
     [{ model: "dall-e-9", prompt: "x" }, "model"],
+    [{ model: "gpt-image-2", prompt: "x", response_format: "b64_json" }, "response_format"],
+    [{ model: "gpt-image-2.5-flare", prompt: "x", style: "natural" }, "style"],
+    [{ model: "gpt-image-2", prompt: "x", quality: "hd" }, "quality"],
+    [{ model: "gpt-image-2", prompt: "x", n: 11 }, "n"],
+    [{ model: "gpt-image-2", prompt: "x".repeat(32_001) }, "prompt"],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "gif" }, "output_format"],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "jpeg", output_compression: 101 }, "output_compression"],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "webp", output_compression: 50.5 }, "output_compression"],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "png", output_compression: 50 }, "output_compression"],
+    [{ model: "gpt-image-2", prompt: "x", output_compression: 50 }, "output_compression"],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "jpeg", background: "transparent" }, "background"],
+    [{ model: "gpt-image-2", prompt: "x", background: "none" }, "background"],
+    [{ model: "gpt-image-2.6-sunburst", prompt: "x", stream: true }, "stream"],
+    [{ model: "gpt-image-1", prompt: "x", size: "2048x1024" }, "size"],
+    [{ model: "gpt-image-1", prompt: "x", output_format: "png" }, "output_format"],
+    [{ model: "gpt-image-1-mini", prompt: "x", output_compression: 50 }, "output_compression"],
+    [{ model: "gpt-image-1", prompt: "x", background: "opaque" }, "background"],
+    [{ model: "dall-e-3", prompt: "x", output_format: "png" }, "output_format"],
   ])("rejects what OpenAI rejects: %j (param %s)", async (body, param) => {
     const { status, json } = await post(generations(), body, auth());
 
     expect(status).toBe(400);
     expect(json.error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  it("serves every OpenAI model of the catalog by its upstream id, retired ones included", async () => {
+    expect(fakeOpenAIModels().sort()).toEqual([
+      "dall-e-2",
+      "dall-e-3",
+      "gpt-image-1",
+      "gpt-image-1-mini",
+      "gpt-image-2",
+      "gpt-image-2.5-flare",
+      "gpt-image-2.5-sunburst",
+      "gpt-image-2.6-flare",
+      "gpt-image-2.6-sunburst",
+    ]);
+    for (const model of fakeOpenAIModels()) {
+      const { status } = await post(generations(), { model, prompt: "x", size: "1024x1024" }, auth());
+      expect([model, status]).toEqual([model, 200]);
+    }
+    expect((await post(generations(), { model: "stable-diffusion-xl-1024-v1-0", prompt: "x" }, auth())).status).toBe(
+      400,
+    );
+  });
+
+  it("answers gpt-image-2 in base64 only, in the requested format, with what it made and its usage", async () => {
+    const { status, json } = await post(
+      generations(),
+      {
+        model: "gpt-image-2",
+        prompt: "abcdefgh",
+        n: 2,
+        size: "2048x1024",
+        quality: "high",
+        output_format: "webp",
+        output_compression: 40,
+        background: "transparent",
+      },
+      auth(),
+    );
+
+    expect(status).toBe(200);
+    expect(json).toEqual({
+      created: expect.any(Number),
+      background: "transparent",
+      data: [{ b64_json: expect.any(String) }, { b64_json: expect.any(String) }],
+      output_format: "webp",
+      quality: "high",
+      size: "2048x1024",
+      usage: {
+        total_tokens: 2 + 2 * 8320,
+        input_tokens: 2,
+        output_tokens: 2 * 8320,
+        input_tokens_details: { text_tokens: 2, image_tokens: 0 },
+      },
+    });
+    const image = imageInfo(Buffer.from(json.data[0].b64_json, "base64"));
+    expect(image).toEqual({ format: "webp", width: 2048, height: 1024 });
+  });
+
+  it("answers JPEG for output_format jpeg, and resolves auto size, quality and background", async () => {
+    const { json } = await post(
+      generations(),
+      { model: "gpt-image-2.6-flare", prompt: "x", size: "auto", quality: "auto", output_format: "jpeg" },
+      auth(),
+    );
+
+    expect(json).toMatchObject({ background: "opaque", output_format: "jpeg", quality: "medium", size: "1024x1024" });
+    expect(json.usage.output_tokens).toBe(1056);
+    expect(imageInfo(Buffer.from(json.data[0].b64_json, "base64"))).toEqual({
+      format: "jpeg",
+      width: 1024,
+      height: 1024,
+    });
+  });
+
+  it("counts output tokens from gpt-image-1's table, other sizes scaled by area and rounded up", () => {
+    expect(defaultOutputTokens("low", "1024x1536", 1)).toBe(408);
+    expect(defaultOutputTokens("high", "1536x1024", 2)).toBe(2 * 6208);
+    expect(defaultOutputTokens("high", "2048x2048", 1)).toBe(4 * 4160);
+    expect(defaultOutputTokens("low", "1920x1088", 2)).toBe(2 * 542); // 272 * 1.9921875 = 541.875
+    expect(defaultOutputTokens("auto", "auto", 1)).toBe(1056);
+  });
+
+  const customSizeModels = Object.values(CATALOG)
+    .filter((spec) => spec.provider === "openai" && spec.customSizes !== null)
+    .map((spec) => spec.upstreamId);
+
+  it("knows which models take custom sizes", () => {
+    expect(customSizeModels).toHaveLength(5);
+    expect(customSizeModels).not.toContain("gpt-image-1");
+  });
+
+  it.each(customSizeModels)("accepts %s sizes at each custom limit", async (model) => {
+    // 3072x1024: ratio 3; 2880x2880: 8,294,400 pixels; 3840x1296: the long side. WebP keeps large images cheap.
+    for (const size of ["auto", "2048x1024", "16x48", "3072x1024", "2880x2880", "3840x1296", "2160x3840"]) {
+      const { status, json } = await post(generations(), { model, prompt: "x", size, output_format: "webp" }, auth());
+      expect([size, status]).toEqual([size, 200]);
+      expect(json.size).toBe(size === "auto" ? "1024x1024" : size);
+    }
+  });
+
+  it.each(
+    customSizeModels.flatMap((model) => [
+      [model, "2048x1032", "multiples of 16"],
+      [model, "3856x1296", "at most 3840"],
+      [model, "3072x1008", "at most 3:1"],
+      [model, "2896x2896", "at most 8294400 pixels"],
+      [model, "0x1024", "multiples of 16"],
+      [model, "1024x1024x1", "WIDTHxHEIGHT"],
+    ]),
+  )("refuses %s size %s (%s)", async (model, size, rule) => {
+    const { status, json } = await post(generations(), { model, prompt: "x", size }, auth());
+
+    expect(status).toBe(400);
+    expect(json.error).toMatchObject({ type: "invalid_request_error", param: "size", code: "invalid_value" });
+    expect(json.error.message).toContain(rule);
+  });
+
+  it.each([
+    [{ model: "gpt-image-2", prompt: "x", output_format: "jpeg", output_compression: 0 }],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "webp", output_compression: 100, background: "transparent" }],
+    [{ model: "gpt-image-2", prompt: "x", output_format: "png", background: "transparent", moderation: "low" }],
+    [{ model: "gpt-image-2.5-sunburst", prompt: "x", output_format: "jpeg", background: "opaque", n: 10 }],
+    [{ model: "gpt-image-2.6-sunburst", prompt: "x".repeat(32_000), quality: "high", background: "auto" }],
+  ])("accepts what OpenAI accepts: %j", async (body) => {
+    const { status } = await post(generations(), body, auth());
+
+    expect(status).toBe(200);
   });
 
   it("scripts behaviours in order, then falls back to the default", async () => {

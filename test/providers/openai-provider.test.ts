@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createOpenAIProvider, type OpenAIProviderOptions } from "../../src/providers/openai";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-fake";
+import { jpegSize, webpSize } from "../fakes/image-formats";
 import { pngSize } from "../fakes/png";
 import { failureOf, imageRequest } from "./requests";
 
@@ -138,19 +139,186 @@ describe("OpenAI wire mapping", () => {
     expect(result.usage).toEqual({ inputTextTokens: 11, inputImageTokens: 3, outputTokens: 777 });
   });
 
-  it("drops malformed usage but keeps the images", async () => {
-    fake.script({ kind: "ok", rawUsage: { total_tokens: "many" } });
+  it("returns no usage when the response has none", async () => {
+    fake.script({ kind: "ok", usage: null });
 
-    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_1" }));
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2" }));
 
     expect(result.images).toHaveLength(1);
-    expect(result.usage).toBeUndefined();
+    expect(result).not.toHaveProperty("usage");
   });
 
   it("authenticates with the bearer key", async () => {
     await provider().generate(imageRequest({ model: "DALL_E_3" }));
 
     expect(fake.generationRequests()[0]?.authorization).toBe(`Bearer ${fake.apiKey}`);
+  });
+});
+
+describe("OpenAI wire mapping, gpt-image-2 and later", () => {
+  it.each([
+    ["GPT_IMAGE_2", "gpt-image-2"],
+    ["GPT_IMAGE_2_5_FLARE", "gpt-image-2.5-flare"],
+    ["GPT_IMAGE_2_5_SUNBURST", "gpt-image-2.5-sunburst"],
+    ["GPT_IMAGE_2_6_FLARE", "gpt-image-2.6-flare"],
+    ["GPT_IMAGE_2_6_SUNBURST", "gpt-image-2.6-sunburst"],
+  ] as const)("sends %s as %s, which the fake accepts", async (model, upstreamId) => {
+    const result = await provider().generate(imageRequest({ model, quality: "MEDIUM", width: 2048, height: 1152 }));
+
+    expect(onlyBody()).toEqual({
+      model: upstreamId,
+      prompt: "a lighthouse on a cliff at dusk",
+      n: 1,
+      size: "2048x1152",
+      user: "0123456789abcdef0123456789abcdef",
+      quality: "medium",
+    });
+    expect(result.images.map((image) => [image.contentType, pngSize(image.bytes)])).toEqual([
+      ["image/png", { width: 2048, height: 1152 }],
+    ]);
+    expect(result.usage).toEqual({ inputTextTokens: 8, inputImageTokens: 0, outputTokens: 1056 * 2.25 });
+  });
+
+  it("sends JPEG with compression and an opaque background, and returns image/jpeg", async () => {
+    const result = await provider().generate(
+      imageRequest({ model: "GPT_IMAGE_2", outputFormat: "JPEG", outputCompression: 60, background: "OPAQUE", n: 2 }),
+    );
+
+    expect(onlyBody()).toMatchObject({ output_format: "jpeg", output_compression: 60, background: "opaque", n: 2 });
+    expect(result.images).toHaveLength(2);
+    for (const image of result.images) {
+      expect(image.contentType).toBe("image/jpeg");
+      expect(jpegSize(image.bytes)).toEqual({ width: 1024, height: 1024 });
+    }
+  });
+
+  it("sends WEBP with compression and a transparent background, and returns image/webp", async () => {
+    const result = await provider().generate(
+      imageRequest({
+        model: "GPT_IMAGE_2_6_SUNBURST",
+        outputFormat: "WEBP",
+        outputCompression: 0,
+        background: "TRANSPARENT",
+        width: 1024,
+        height: 1536,
+      }),
+    );
+
+    expect(onlyBody()).toMatchObject({ output_format: "webp", output_compression: 0, background: "transparent" });
+    expect(result.images[0]?.contentType).toBe("image/webp");
+    expect(webpSize(result.images[0]!.bytes)).toEqual({ width: 1024, height: 1536 });
+  });
+
+  it("sends PNG and AUTO as png and auto, without compression", async () => {
+    const result = await provider().generate(
+      imageRequest({ model: "GPT_IMAGE_2_5_FLARE", outputFormat: "PNG", background: "AUTO" }),
+    );
+
+    const body = onlyBody();
+    expect(body).toMatchObject({ output_format: "png", background: "auto" });
+    expect(body).not.toHaveProperty("output_compression");
+    expect(result.images[0]?.contentType).toBe("image/png");
+  });
+
+  it("leaves output format, compression and background out when the request has none", async () => {
+    await provider().generate(imageRequest({ model: "GPT_IMAGE_2" }));
+
+    const body = onlyBody();
+    for (const param of ["output_format", "output_compression", "background", "response_format", "style"]) {
+      expect(body).not.toHaveProperty(param);
+    }
+  });
+
+  it("detects the format of images a gateway returns as URLs", async () => {
+    fake.script("urls");
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2", outputFormat: "WEBP" }));
+
+    expect(fake.fileRequests()).toHaveLength(1);
+    expect(result.images[0]?.contentType).toBe("image/webp");
+  });
+
+  it("sends a custom size as WIDTHxHEIGHT and prices its output by area", async () => {
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2", width: 2048, height: 1024 }));
+
+    expect(onlyBody()).toMatchObject({ size: "2048x1024", quality: "low" });
+    expect(pngSize(result.images[0]!.bytes)).toEqual({ width: 2048, height: 1024 });
+    expect(result.usage?.outputTokens).toBe(272 * 2);
+  });
+
+  it("fails with UPSTREAM 400 when the fake refuses a size past the custom limits", async () => {
+    const error = await failureOf(
+      provider().generate(imageRequest({ model: "GPT_IMAGE_2", width: 3856, height: 1296 })),
+    );
+
+    expect(error).toMatchObject({ kind: "UPSTREAM", status: 400, providerCode: "invalid_value" });
+    expect(error.message).toContain("param size");
+    expect(fake.generationRequests()).toHaveLength(1);
+  });
+
+  it("maps usage with input_tokens_details", async () => {
+    fake.script({ kind: "ok", usage: { textTokens: 12, imageTokens: 5, outputTokens: 4_999 } });
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2_5_SUNBURST" }));
+
+    expect(result.usage).toEqual({ inputTextTokens: 12, inputImageTokens: 5, outputTokens: 4_999 });
+  });
+
+  it("takes input tokens without details as text tokens, and counts up to PostgreSQL's int4 maximum", async () => {
+    fake.script({ kind: "ok", rawUsage: { input_tokens: 0, output_tokens: 2_147_483_647 } });
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2" }));
+
+    expect(result.usage).toEqual({ inputTextTokens: 0, inputImageTokens: 0, outputTokens: 2_147_483_647 });
+  });
+});
+
+describe("OpenAI usage that cannot be charged", () => {
+  const valid = {
+    input_tokens: 10,
+    output_tokens: 100,
+    total_tokens: 110,
+    input_tokens_details: { text_tokens: 10, image_tokens: 0 },
+  };
+
+  it.each([
+    ["negative output tokens", { ...valid, output_tokens: -5, total_tokens: 5 }, "output_tokens"],
+    [
+      "3,000,000,000 output tokens",
+      { ...valid, output_tokens: 3_000_000_000, total_tokens: 3_000_000_010 },
+      "output_tokens",
+    ],
+    ["fractional output tokens", { ...valid, output_tokens: 99.5, total_tokens: 109.5 }, "output_tokens"],
+    ["output tokens as a string", { ...valid, output_tokens: "100" }, "output_tokens"],
+    ["no output tokens", { input_tokens: 10, input_tokens_details: valid.input_tokens_details }, "output_tokens"],
+    ["negative input tokens", { ...valid, input_tokens: -10, total_tokens: 90 }, "input_tokens"],
+    ["negative text tokens", { ...valid, input_tokens_details: { text_tokens: -1, image_tokens: 0 } }, "text_tokens"],
+    [
+      "huge image tokens",
+      { ...valid, input_tokens_details: { text_tokens: 0, image_tokens: 2 ** 31 } },
+      "image_tokens",
+    ],
+    ["details above input tokens", { ...valid, input_tokens_details: { text_tokens: 10, image_tokens: 3 } }, "add up"],
+    ["a total past int4", { input_tokens: 2_000_000_000, output_tokens: 2_000_000_000 }, "total"],
+    ["usage that is not an object", "lots", "not an object"],
+  ])("fails with UPSTREAM on %s", async (_case, rawUsage, field) => {
+    fake.script({ kind: "ok", rawUsage });
+
+    const error = await failureOf(provider().generate(imageRequest({ model: "GPT_IMAGE_2" })));
+
+    expect(error.kind).toBe("UPSTREAM");
+    expect(error.message).toMatch(/^OpenAI returned unusable token usage: /);
+    expect(error.message).toContain(field);
+    expect(error.message).not.toMatch(/3000000000|4000000000|99\.5|-5|-10|lots/);
+    expect(fake.generationRequests()).toHaveLength(1);
+  });
+
+  it("accepts the same usage when it is valid", async () => {
+    fake.script({ kind: "ok", rawUsage: valid });
+
+    const result = await provider().generate(imageRequest({ model: "GPT_IMAGE_2" }));
+
+    expect(result.usage).toEqual({ inputTextTokens: 10, inputImageTokens: 0, outputTokens: 100 });
   });
 });
 

@@ -1,37 +1,44 @@
+import { CATALOG } from "../../src/domain/catalog";
 import { createProviderRegistry } from "../../src/providers/registry";
 
 const base = { timeoutMs: 1_000, maxRetries: 0 };
+const specs = Object.values(CATALOG);
 
 describe("provider registry", () => {
-  it("serves every model locally when no key is configured", () => {
-    const registry = createProviderRegistry(base);
-
-    for (const model of ["DALL_E_2", "DALL_E_3", "GPT_IMAGE_1", "GPT_IMAGE_1_MINI", "STABLE_DIFFUSION_XL"] as const) {
-      expect(registry.forModel(model).name).toBe("local");
-    }
-  });
-
-  it("serves OpenAI models from OpenAI and SDXL from Stability when their keys are set", () => {
+  it("serves every model by the provider its catalog entry names when both keys are set", () => {
     const registry = createProviderRegistry({
       ...base,
       openai: { apiKey: "sk-a", baseURL: "http://127.0.0.1:1/v1" },
       stability: { apiKey: "sk-b" },
     });
 
-    expect(registry.forModel("DALL_E_2").name).toBe("openai");
-    expect(registry.forModel("DALL_E_3").name).toBe("openai");
-    expect(registry.forModel("GPT_IMAGE_1").name).toBe("openai");
-    expect(registry.forModel("GPT_IMAGE_1_MINI").name).toBe("openai");
+    const served = specs.map((spec) => [spec.model, registry.forModel(spec.model).name]);
+
+    expect(served).toEqual(specs.map((spec) => [spec.model, spec.provider]));
+    expect(new Set(served.map(([, name]) => name))).toEqual(new Set(["openai", "stability"]));
+    expect(registry.forModel("GPT_IMAGE_2_6_SUNBURST").name).toBe("openai");
+    expect(registry.forModel("GPT_IMAGE_2_6_SUNBURST")).toBe(registry.forModel("DALL_E_2"));
     expect(registry.forModel("STABLE_DIFFUSION_XL").name).toBe("stability");
   });
 
-  it("configures each provider on its own", () => {
+  it("serves every model locally when no key is configured", () => {
+    const registry = createProviderRegistry(base);
+
+    expect(specs).toHaveLength(10);
+    for (const spec of specs) expect([spec.model, registry.forModel(spec.model).name]).toEqual([spec.model, "local"]);
+  });
+
+  it("configures each provider on its own, the other's models served locally", () => {
     const openaiOnly = createProviderRegistry({ ...base, openai: { apiKey: "sk-a" } });
     const stabilityOnly = createProviderRegistry({ ...base, stability: { apiKey: "sk-b", baseURL: undefined } });
 
-    expect(openaiOnly.forModel("DALL_E_3").name).toBe("openai");
-    expect(openaiOnly.forModel("STABLE_DIFFUSION_XL").name).toBe("local");
-    expect(stabilityOnly.forModel("DALL_E_3").name).toBe("local");
-    expect(stabilityOnly.forModel("STABLE_DIFFUSION_XL").name).toBe("stability");
+    for (const spec of specs) {
+      const openaiExpected = spec.provider === "openai" ? "openai" : "local";
+      const stabilityExpected = spec.provider === "stability" ? "stability" : "local";
+      expect([spec.model, openaiOnly.forModel(spec.model).name]).toEqual([spec.model, openaiExpected]);
+      expect([spec.model, stabilityOnly.forModel(spec.model).name]).toEqual([spec.model, stabilityExpected]);
+    }
+    expect(openaiOnly.forModel("GPT_IMAGE_2").name).toBe("openai");
+    expect(stabilityOnly.forModel("GPT_IMAGE_2").name).toBe("local");
   });
 });

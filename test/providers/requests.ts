@@ -1,21 +1,19 @@
-import type { ImageModel, ImageQuality } from "../../src/domain/enums";
-import { ProviderError, type ProviderImageRequest, type ProviderResult } from "../../src/providers/provider";
+import { CATALOG } from "../../src/domain/catalog";
+import type { ImageModel } from "../../src/domain/enums";
+import {
+  ProviderError,
+  type ProviderImageRequest,
+  type ProviderResult,
+} from "../../src/domain/generation/image-provider";
 
-/** A valid request for tests; override what the test is about. */
+/** A valid request for tests (the model's default quality); override what the test is about. */
 export function imageRequest(overrides: Partial<ProviderImageRequest> & { model: ImageModel }): ProviderImageRequest {
-  const defaultQuality: Record<ImageModel, ImageQuality> = {
-    DALL_E_2: "STANDARD",
-    DALL_E_3: "STANDARD",
-    GPT_IMAGE_1: "LOW",
-    GPT_IMAGE_1_MINI: "LOW",
-    STABLE_DIFFUSION_XL: "STANDARD",
-  };
   return {
     prompt: "a lighthouse on a cliff at dusk",
     n: 1,
     width: 1024,
     height: 1024,
-    quality: defaultQuality[overrides.model],
+    quality: CATALOG[overrides.model].qualities[0] ?? "STANDARD",
     userTag: "0123456789abcdef0123456789abcdef",
     ...overrides,
   };

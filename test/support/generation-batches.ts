@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { resolveRequest } from "../../src/domain/catalog";
+import { resolveRequest } from "../../src/domain/generation/resolve-request";
 import type { OpenGenerationArgs } from "../../src/domain/generation/open-generation";
 import type { SettleArgs } from "../../src/domain/generation/settle-generation";
 
@@ -33,5 +33,5 @@ export function settleArgs(generationId: string, costMicros: bigint): SettleArgs
     height: 256,
     revisedPrompt: 'a "quoted", {braced} prompt',
   };
-  return { generationId, costMicros, usage: undefined, images: [image], at: NOW };
+  return { generationId, costMicros, shortfallMicros: 0n, usage: undefined, images: [image], at: NOW };
 }

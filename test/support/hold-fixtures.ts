@@ -25,10 +25,10 @@ export async function openGeneration(
        WHERE model = 'DALL_E_2' AND size = 'SIZE_256X256' AND quality = 'STANDARD'
        ORDER BY effective_from DESC LIMIT 1),
     generation AS (
-      INSERT INTO image_generations (id, user_id, status, provider, model, size, quality, n, prompt, response_format,
-                                     price_id, per_image_micros, hold_micros)
-      SELECT ${id}::uuid, ${hold.userId}::uuid, 'PENDING', 'openai', 'DALL_E_2', 'SIZE_256X256', 'STANDARD', 1,
-             'a fixture', 'URL', price.id, price.per_image_micros, ${hold.amountMicros}
+      INSERT INTO image_generations (id, user_id, status, provider, model, requested_model, size, width, height,
+                                     quality, n, prompt, response_format, price_id, per_image_micros, hold_micros)
+      SELECT ${id}::uuid, ${hold.userId}::uuid, 'PENDING', 'openai', 'DALL_E_2', 'DALL_E_2', 'SIZE_256X256', 256, 256,
+             'STANDARD', 1, 'a fixture', 'URL', price.id, price.per_image_micros, ${hold.amountMicros}
         FROM price
       RETURNING id),
     account AS (

@@ -28,9 +28,12 @@ export async function insertCharge(db: Db, charge: FixtureCharge, timeZone: stri
       UPDATE users SET balance_micros = balance_micros - ${charge.costMicros} WHERE id = ${charge.userId}::uuid
       RETURNING id, balance_micros),
     generation AS (
-      INSERT INTO image_generations (id, user_id, status, provider, model, size, quality, n, prompt, response_format,
-                                     price_id, per_image_micros, hold_micros, cost_micros, team_id, created_at, completed_at)
-      SELECT ${id}::uuid, ${charge.userId}::uuid, 'SUCCEEDED', 'local', p.model, p.size, p.quality, ${charge.n},
+      INSERT INTO image_generations (id, user_id, status, provider, model, requested_model, size, width, height,
+                                     quality, n, prompt, response_format, price_id, per_image_micros, hold_micros,
+                                     cost_micros, team_id, created_at, completed_at)
+      SELECT ${id}::uuid, ${charge.userId}::uuid, 'SUCCEEDED', 'local', p.model, p.model, p.size,
+             split_part(substr(p.size::text, 6), 'X', 1)::int, split_part(substr(p.size::text, 6), 'X', 2)::int,
+             p.quality, ${charge.n},
              'fixture', 'URL', p.id, p.per_image_micros, ${charge.costMicros}, ${charge.costMicros}, ${teamId}::uuid,
              ${charge.at}, ${charge.at}
         FROM prices p

@@ -80,6 +80,8 @@ export async function startTestServer(
     PROVIDER_TIMEOUT_SECONDS: "5",
     PROVIDER_MAX_RETRIES: "2",
     LOG_LEVEL: "silent",
+    // Most suites state DALL-E 3's flat prices; the template enables it though shut down (test/global-setup.ts).
+    DEFAULT_IMAGE_MODEL: "DALL_E_3",
     ...env,
   });
   const db = createPrismaClient(database.databaseUrl);

@@ -1,5 +1,5 @@
 import { CATALOG } from "../../src/domain/catalog";
-import { holdMicros, settledCostMicros, usageCostMicros, type TokenRates } from "../../src/domain/pricing/cost";
+import { holdMicros, settledCharge, usageCostMicros, type TokenRates } from "../../src/domain/pricing/cost";
 
 const GPT_IMAGE_1_RATES: TokenRates = {
   textInputPerMillionMicros: 5_000_000n,
@@ -26,20 +26,21 @@ describe("pricing", () => {
     ).toBe(3n);
   });
 
-  it("settles token-billed models from usage, never above the hold", () => {
+  it("settles token-billed models from usage, never above the hold, recording what the usage cost beyond it", () => {
     const usage = { inputTextTokens: 20, inputImageTokens: 0, outputTokens: 272 };
     const args = { spec: CATALOG.GPT_IMAGE_1, usage, rates: GPT_IMAGE_1_RATES };
-    expect(settledCostMicros({ ...args, heldMicros: 11_000n })).toBe(10_980n);
-    expect(settledCostMicros({ ...args, heldMicros: 10_000n })).toBe(10_000n);
+    expect(settledCharge({ ...args, heldMicros: 11_000n })).toEqual({ costMicros: 10_980n, shortfallMicros: 0n });
+    expect(settledCharge({ ...args, heldMicros: 10_000n })).toEqual({ costMicros: 10_000n, shortfallMicros: 980n });
   });
 
   it("charges the hold for per-image models and when no usage is reported", () => {
     const usage = { inputTextTokens: 1, inputImageTokens: 0, outputTokens: 1 };
-    expect(settledCostMicros({ spec: CATALOG.DALL_E_3, heldMicros: 40_000n, usage, rates: GPT_IMAGE_1_RATES })).toBe(
-      40_000n,
-    );
+    expect(settledCharge({ spec: CATALOG.DALL_E_3, heldMicros: 40_000n, usage, rates: GPT_IMAGE_1_RATES })).toEqual({
+      costMicros: 40_000n,
+      shortfallMicros: 0n,
+    });
     expect(
-      settledCostMicros({ spec: CATALOG.GPT_IMAGE_1, heldMicros: 11_000n, usage: undefined, rates: undefined }),
-    ).toBe(11_000n);
+      settledCharge({ spec: CATALOG.GPT_IMAGE_1, heldMicros: 11_000n, usage: undefined, rates: undefined }),
+    ).toEqual({ costMicros: 11_000n, shortfallMicros: 0n });
   });
 });

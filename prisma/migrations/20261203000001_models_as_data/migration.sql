@@ -119,7 +119,8 @@ SELECT gen_random_uuid(), m.model::"ImageModel", s.size::"ImageSize", q.quality:
  CROSS JOIN (VALUES ('LOW', 15880::bigint), ('MEDIUM', 62680), ('HIGH', 220720)) AS q(quality, micros);
 
 -- The price a request holds per image: the row in force for its model, size and quality; a CUSTOM size
--- (width x height) holds the 1024x1024 row's price scaled by its pixel area, rounded up. One place for that rule,
+-- (width x height) holds the 1024x1024 row's price scaled by its pixel area, rounded up, and never less than that
+-- row's price (part of it is the prompt's text tokens, which do not shrink with the image). One place for that rule,
 -- inlined by the planner into both opens.
 CREATE FUNCTION "imagegate_price_in_force"(
     p_model "ImageModel", p_size "ImageSize", p_quality "ImageQuality", p_width integer, p_height integer,
@@ -128,7 +129,7 @@ RETURNS TABLE (price_id uuid, per_image_micros bigint)
 LANGUAGE sql STABLE AS $$
   SELECT p.id,
          CASE WHEN p_size = 'CUSTOM'
-              THEN (p.per_image_micros * p_width * p_height + 1048575) / 1048576
+              THEN (p.per_image_micros * GREATEST(p_width * p_height, 1048576) + 1048575) / 1048576
               ELSE p.per_image_micros END
     FROM prices p
    WHERE p.model = p_model AND p.quality = p_quality AND p.effective_from <= p_at

@@ -2,7 +2,8 @@ import { createHmac } from "node:crypto";
 import { formatMoney } from "../money";
 import type { BudgetScope } from "./budget-usage";
 
-// The wire format of a budget alert webhook, and one signed POST of it.
+// The wire format of a budget alert webhook, and one signed POST of it. Other events on the same channel (model
+// shutdown notices) go through postWebhookEvent: the same secret, headers and signature, their own body.
 //
 // A receiver verifies a request by recomputing
 //   hex(HMAC-SHA256(secret, `${X-Imagegate-Timestamp}.${raw body}`))
@@ -66,13 +67,20 @@ export function signAlert(secret: string, timestamp: string, body: string): stri
   return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 }
 
+/** POSTs one budget alert (see postWebhookEvent); its id header is the alert's id. */
+export function postAlert(webhook: AlertWebhook, payload: BudgetAlertPayload, timeoutMs: number): Promise<PostOutcome> {
+  return postWebhookEvent(webhook, payload.alertId, payload, timeoutMs);
+}
+
 /**
- * POSTs one alert. Never throws: the outcome is "ok" on a 2xx, else a short description (status or error class)
- * that is safe to store and log: it holds neither the secret, the body, nor the URL (which may carry a token).
+ * POSTs one signed event, `eventId` in X-Imagegate-Alert-Id. Never throws: the outcome is "ok" on a 2xx, else a
+ * short description (status or error class) that is safe to store and log: it holds neither the secret, the body,
+ * nor the URL (which may carry a token).
  */
-export async function postAlert(
+export async function postWebhookEvent(
   webhook: AlertWebhook,
-  payload: BudgetAlertPayload,
+  eventId: string,
+  payload: object,
   timeoutMs: number,
 ): Promise<PostOutcome> {
   const body = JSON.stringify(payload);
@@ -83,7 +91,7 @@ export async function postAlert(
       headers: {
         "content-type": "application/json",
         "user-agent": "imagegate-budget-alerts/1",
-        "x-imagegate-alert-id": payload.alertId,
+        "x-imagegate-alert-id": eventId,
         "x-imagegate-timestamp": timestamp,
         "x-imagegate-signature": `sha256=${signAlert(webhook.secret, timestamp, body)}`,
       },

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { ImageProvider, ProviderImage, ProviderResult } from "../../providers/provider";
+import type { ImageProvider, ProviderImage, ProviderResult } from "./image-provider";
 import type { ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
-import { resolveRequest, sizeDimensions, type GenerationRequest, type GenerationRequestInput } from "../catalog";
 import type { Db } from "../db";
 import type { ImageModel } from "../enums";
 import { isDatabaseUnavailable } from "../database-unavailable";
 import { DomainError } from "../errors";
 import { releaseGenerations } from "../ledger/sweeper";
 import { describeError, type Logger } from "../logger";
-import { settledCostMicros } from "../pricing/cost";
+import { settledCharge } from "../pricing/cost";
+import { mapToServingModel } from "../models/route-mapping";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import { recordCrossedThresholds } from "../budgets/alert-recording";
 import { budgetUsages } from "../budgets/budget-usage";
@@ -24,6 +24,7 @@ import {
   type OpenRow,
 } from "./open-generation";
 import { errorForStoredFailure, failureOf } from "./provider-failure";
+import { resolveRequest, type GenerationRequest, type GenerationRequestInput } from "./resolve-request";
 import { settleGenerations, type SettleArgs } from "./settle-generation";
 
 export interface GenerationDeps {
@@ -31,6 +32,8 @@ export interface GenerationDeps {
   providers: { forModel(model: ImageModel): ImageProvider };
   storage: ImageStorage;
   rateLimiter: ImageRateLimiter;
+  /** Which model serves a request for a model (routes, retirements); refuses with MODEL_RETIRED. */
+  models: { serve(model: ImageModel, now: Date): Promise<ImageModel> };
   defaultModel: ImageModel;
   holdTtlMs: number;
   /** Budgets' calendar periods and the spend aggregates' days are in this zone. */
@@ -89,7 +92,7 @@ export class GenerationService {
   }
 
   private async generateNow(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
-    const request = resolveRequest(input, this.deps.defaultModel);
+    const request = await this.resolve(input);
     if (request.idempotencyKey !== null) {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey);
       if (earlier !== null) return this.replay(earlier, request);
@@ -108,6 +111,14 @@ export class GenerationService {
     } finally {
       this.inFlight.delete(opened.id);
     }
+  }
+
+  /** The request as its serving model takes it: a route may send it to another model, which it is then checked as. */
+  private async resolve(input: GenerationRequestInput): Promise<GenerationRequest> {
+    const requested = input.model ?? this.deps.defaultModel;
+    const served = await this.deps.models.serve(requested, this.now());
+    const asServed = served === requested ? input : mapToServingModel(input, served);
+    return resolveRequest(asServed, served, requested);
   }
 
   /**
@@ -152,10 +163,14 @@ export class GenerationService {
         model: request.model,
         prompt: request.prompt,
         n: request.n,
-        ...sizeDimensions(request.size),
+        width: request.width,
+        height: request.height,
         quality: request.quality,
         style: request.style ?? undefined,
         moderation: request.moderation ?? undefined,
+        outputFormat: request.outputFormat ?? undefined,
+        outputCompression: request.outputCompression ?? undefined,
+        background: request.background ?? undefined,
         userTag: this.deps.userTag(principal.userId),
       });
       return await this.complete(principal, opened, request, result);
@@ -203,7 +218,7 @@ export class GenerationService {
       );
     }
     const images = await this.storeImages(opened.id, result.images, request);
-    const costMicros = settledCostMicros({
+    const charge = settledCharge({
       spec: request.spec,
       heldMicros: opened.heldMicros,
       usage: result.usage,
@@ -212,7 +227,7 @@ export class GenerationService {
     const at = this.now();
     const settle: SettleArgs = {
       generationId: opened.id,
-      costMicros,
+      ...charge,
       usage: result.usage,
       images,
       at,
@@ -242,7 +257,7 @@ export class GenerationService {
   }
 
   private async storeImages(generationId: string, images: ProviderImage[], request: GenerationRequest) {
-    const { width, height } = sizeDimensions(request.size);
+    const { width, height } = request;
     return Promise.all(
       images.map(async (image, index) => {
         const storageKey = await this.deps.storage.put(image.bytes, image.contentType);
@@ -312,13 +327,18 @@ export class GenerationService {
   /** The first outcome of an idempotent request, once it has one; a different request under the same key is refused. */
   private async replay(earlier: GenerationRecord, request: GenerationRequest): Promise<GenerationRecord> {
     const same =
-      earlier.model === request.model &&
+      earlier.requestedModel === request.requestedModel &&
       earlier.prompt === request.prompt &&
       earlier.n === request.n &&
       earlier.size === request.size &&
+      earlier.width === request.width &&
+      earlier.height === request.height &&
       earlier.quality === request.quality &&
       earlier.style === request.style &&
       earlier.moderation === request.moderation &&
+      earlier.outputFormat === request.outputFormat &&
+      earlier.outputCompression === request.outputCompression &&
+      earlier.background === request.background &&
       earlier.responseFormat === request.responseFormat;
     if (!same) {
       throw new DomainError("BAD_USER_INPUT", "idempotencyKey was already used for a different request", {

@@ -1,4 +1,15 @@
-import type { ImageModel, ImageQuality, ImageStyle, ModerationLevel, ProviderName } from "../domain/enums";
+import type {
+  ImageBackground,
+  ImageModel,
+  ImageOutputFormat,
+  ImageQuality,
+  ImageStyle,
+  ModerationLevel,
+  ProviderName,
+} from "../enums";
+
+// The port the generation flow calls: it owns these types, and providers (src/providers) implement them, so
+// dependencies point from the providers to the domain.
 
 /** What the generation flow asks of a provider: already validated against the model's rules. */
 export interface ProviderImageRequest {
@@ -10,6 +21,10 @@ export interface ProviderImageRequest {
   quality: ImageQuality;
   style?: ImageStyle;
   moderation?: ModerationLevel;
+  outputFormat?: ImageOutputFormat;
+  /** 0-100, with outputFormat JPEG or WEBP. */
+  outputCompression?: number;
+  background?: ImageBackground;
   /** A stable, non-reversible tag of the caller (OpenAI's `user` field), never the user id itself. */
   userTag: string;
 }

@@ -1,4 +1,4 @@
-import type { GenerationRequest } from "../catalog";
+import type { GenerationRequest } from "./resolve-request";
 import { queryPrepared, type Db, type PreparedStatement, type Tx } from "../db";
 import { periodBounds } from "../budgets/budget-usage";
 import { DomainError, notFound } from "../errors";
@@ -52,17 +52,17 @@ const OPEN_GENERATIONS: PreparedStatement = {
                 budget_period AS "budgetPeriod", budget_scope AS "budgetScope", budget_limit AS "budgetLimit",
                 budget_remaining AS "budgetRemaining"
            FROM imagegate_open_generations(
-             $1::uuid[], $2::uuid[], $3::text[], $4::"ImageModel"[], $5::"ImageSize"[], $6::"ImageQuality"[],
-             $7::"ImageStyle"[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[],
-             $13::timestamptz[], $14::timestamptz[], $15::date[], $16::date[], $17::date[], $18::date[],
-             $19::date[], $20::date[])`,
+             $1::uuid[], $2::uuid[], $3::text[], $4::"ImageModel"[], $5::"ImageModel"[], $6::"ImageSize"[],
+             $7::integer[], $8::integer[], $9::"ImageQuality"[], $10::"ImageStyle"[], $11::integer[], $12::text[],
+             $13::text[], $14::text[], $15::text[], $16::integer[], $17::text[], $18::text[], $19::timestamptz[],
+             $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[])`,
 };
 
 /**
  * Records PENDING generations and holds their prices, any number in one round trip and one transaction:
- * `imagegate_open_generations` (migrations group_commit, set_based_open) takes the callers' account locks and opens
+ * `imagegate_open_generations` (prisma/functions/imagegate_open_generations.sql) takes the callers' account locks and opens
  * the batch in one statement when no item needs deciding in order; otherwise, per item, `imagegate_open_generation`
- * (migration generation_functions) checks every budget and the credit and writes the generation and its hold. One
+ * (prisma/functions/imagegate_open_generation.sql) checks every budget and the credit and writes the generation and its hold. One
  * row per item, in order; `openedOrError` reads it. It commits without waiting for its WAL flush (migration
  * hold_commit_without_flush): on a transaction, the whole transaction does.
  */
@@ -74,13 +74,19 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => args.userId),
     column((args) => args.provider),
     column((args) => args.request.model),
+    column((args) => args.request.requestedModel),
     column((args) => args.request.size),
+    column((args) => args.request.width),
+    column((args) => args.request.height),
     column((args) => args.request.quality),
     column((args) => args.request.style),
     column((args) => args.request.n),
     column((args) => args.request.prompt),
     column((args) => args.request.responseFormat),
     column((args) => args.request.moderation),
+    column((args) => args.request.outputFormat),
+    column((args) => args.request.outputCompression),
+    column((args) => args.request.background),
     column((args) => args.request.idempotencyKey),
     column((args) => args.now),
     column((args) => new Date(args.now.getTime() + args.holdTtlMs)),

@@ -1,4 +1,4 @@
-import { ProviderError } from "../../providers/provider";
+import { ProviderError } from "./image-provider";
 import { isDatabaseUnavailable } from "../database-unavailable";
 import { DomainError } from "../errors";
 

@@ -7,6 +7,8 @@ import type { GenerationRecord, ImageRecord } from "./generation-record";
 export interface SettleArgs {
   generationId: string;
   costMicros: bigint;
+  /** What the usage cost beyond the hold: recorded, not charged. */
+  shortfallMicros: bigint;
   usage: TokenUsage | undefined;
   images: ImageRecord[];
   /** Stamps the ledger row and completion, and picks the spend aggregate's day. */
@@ -15,7 +17,7 @@ export interface SettleArgs {
 
 /**
  * Completes generations, any number in one round trip, one transaction and one statement
- * (`imagegate_settle_generations`, migration set_based_settle): per item the hold is SETTLED (only if still OPEN,
+ * (`imagegate_settle_generations`, prisma/functions/imagegate_settle_generations.sql): per item the hold is SETTLED (only if still OPEN,
  * and never for more than it holds), the balance charged and the reservation freed, the CHARGE ledger row, the
  * day's spend aggregate (its day in the deployment's `timeZone`), the images and the SUCCEEDED status written
  * together. Per item, in order: the generation, or null when its hold was no longer open (it expired and was
@@ -30,6 +32,7 @@ export async function settleGenerations(
   const rows = await queryPrepared<ImageGeneration>(db, SETTLE_GENERATIONS, [
     batch.map((args) => args.generationId),
     batch.map((args) => args.costMicros),
+    batch.map((args) => args.shortfallMicros),
     batch.map((args) => args.at),
     batch.map((args) => args.usage?.inputTextTokens ?? null),
     batch.map((args) => args.usage?.inputImageTokens ?? null),
@@ -53,14 +56,17 @@ export async function settleGenerations(
 
 const SETTLE_GENERATIONS: PreparedStatement = {
   name: "imagegate_settle_generations",
-  text: `SELECT id, user_id AS "userId", status::text AS status, provider, model::text AS model, size::text AS size,
+  text: `SELECT id, user_id AS "userId", status::text AS status, provider, model::text AS model,
+                requested_model::text AS "requestedModel", size::text AS size, width, height,
                 quality::text AS quality, style::text AS style, n, prompt, response_format AS "responseFormat",
-                moderation, idempotency_key AS "idempotencyKey", price_id AS "priceId",
-                per_image_micros AS "perImageMicros", hold_micros AS "holdMicros", cost_micros AS "costMicros",
-                input_text_tokens AS "inputTextTokens", input_image_tokens AS "inputImageTokens",
-                output_tokens AS "outputTokens", error_code AS "errorCode", team_id AS "teamId",
+                moderation, output_format AS "outputFormat", output_compression AS "outputCompression", background,
+                idempotency_key AS "idempotencyKey", price_id AS "priceId", per_image_micros AS "perImageMicros",
+                hold_micros AS "holdMicros", cost_micros AS "costMicros", input_text_tokens AS "inputTextTokens",
+                input_image_tokens AS "inputImageTokens", output_tokens AS "outputTokens",
+                shortfall_micros AS "shortfallMicros", error_code AS "errorCode", team_id AS "teamId",
                 refunded_at AS "refundedAt", created_at AS "createdAt", completed_at AS "completedAt"
            FROM imagegate_settle_generations(
-             $1::uuid[], $2::bigint[], $3::timestamptz[], $4::integer[], $5::integer[], $6::integer[], $7::uuid[],
-             $8::integer[], $9::text[], $10::text[], $11::integer[], $12::integer[], $13::text[], $14::text, $15::uuid)`,
+             $1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::integer[], $6::integer[],
+             $7::integer[], $8::uuid[], $9::integer[], $10::text[], $11::text[], $12::integer[], $13::integer[],
+             $14::text[], $15::text, $16::uuid)`,
 };

@@ -42,6 +42,11 @@ export interface LedgerReport {
     spendDailyTotal: string;
     ledgerNetTotal: string;
   };
+  /**
+   * What reported usage cost beyond the holds it was settled against, uncharged: not a mismatch (the charge never
+   * passes the hold, by design) but money finance should see. Dollars, and how many generations had any.
+   */
+  shortfalls: { total: string; generations: number };
 }
 
 export async function verifyLedger(db: Db): Promise<LedgerReport> {
@@ -54,6 +59,7 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
     const charges = await chargeMismatches(tx);
     const balanceChain = await brokenChains(tx);
     const aggregates = await aggregateMismatches(tx);
+    const shortfalls = await shortfallTotal(tx);
     return {
       ok: accounts.ok && holds.ok && charges.ok && balanceChain.ok && aggregates.ok,
       accountsChecked,
@@ -63,8 +69,16 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
       charges,
       balanceChain,
       aggregates,
+      shortfalls,
     };
   }, TRANSACTION_OPTIONS);
+}
+
+async function shortfallTotal(tx: Tx): Promise<LedgerReport["shortfalls"]> {
+  const [row] = await tx.$queryRaw<{ micros: bigint; generations: number }[]>`
+    SELECT COALESCE(sum(shortfall_micros), 0)::bigint AS micros, count(*)::int AS generations
+      FROM image_generations WHERE shortfall_micros > 0`;
+  return { total: formatMoney(row!.micros), generations: row!.generations };
 }
 
 async function countUsers(tx: Tx): Promise<number> {

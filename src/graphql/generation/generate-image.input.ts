@@ -1,19 +1,40 @@
 import { Field, InputType, Int } from "type-graphql";
-import { ImageModel, ImageQuality, ImageResponseFormat, ImageSize, ImageStyle, ModerationLevel } from "../enums";
+import {
+  ImageBackground,
+  ImageModel,
+  ImageOutputFormat,
+  ImageQuality,
+  ImageResponseFormat,
+  ImageSize,
+  ImageStyle,
+  ModerationLevel,
+} from "../enums";
 
 @InputType()
 export class GenerateImageInput {
   @Field()
   prompt!: string;
 
-  @Field(() => ImageModel, { nullable: true, description: "Default: the server's DEFAULT_IMAGE_MODEL (DALL_E_3)." })
+  @Field(() => ImageModel, {
+    nullable: true,
+    description: "Default: the server's DEFAULT_IMAGE_MODEL (GPT_IMAGE_2 unless set).",
+  })
   model?: ImageModel | null;
 
   @Field(() => Int, { nullable: true, defaultValue: 1 })
   n?: number | null;
 
-  @Field(() => ImageSize, { nullable: true, description: "Default: SIZE_1024X1024." })
+  @Field(() => ImageSize, { nullable: true, description: "Default: SIZE_1024X1024; CUSTOM with width and height." })
   size?: ImageSize | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "With height, any size the model's rules allow, instead of size (multiples of 16 for GPT_IMAGE_2).",
+  })
+  width?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  height?: number | null;
 
   @Field(() => ImageQuality, { nullable: true, description: "Default: the model's cheapest." })
   quality?: ImageQuality | null;
@@ -26,6 +47,18 @@ export class GenerateImageInput {
 
   @Field(() => ModerationLevel, { nullable: true, description: "GPT_IMAGE_* only." })
   moderation?: ModerationLevel | null;
+
+  @Field(() => ImageOutputFormat, { nullable: true, description: "GPT_IMAGE_2 and later; default PNG." })
+  outputFormat?: ImageOutputFormat | null;
+
+  @Field(() => Int, { nullable: true, description: "0-100, with outputFormat JPEG or WEBP." })
+  outputCompression?: number | null;
+
+  @Field(() => ImageBackground, {
+    nullable: true,
+    description: "GPT_IMAGE_2 and later; TRANSPARENT needs outputFormat PNG or WEBP.",
+  })
+  background?: ImageBackground | null;
 
   @Field(() => String, {
     nullable: true,

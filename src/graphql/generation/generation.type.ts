@@ -6,6 +6,18 @@ import { ConnectionType } from "../connection";
 import { imageFileName } from "../../storage/image-storage";
 import { ImageType } from "./image.type";
 
+@ObjectType("TokenUsage", { description: "The tokens the provider reported, which the charge was computed from." })
+export class TokenUsageType {
+  @Field(() => Int)
+  textInputTokens!: number;
+
+  @Field(() => Int)
+  imageInputTokens!: number;
+
+  @Field(() => Int)
+  outputTokens!: number;
+}
+
 @ObjectType("ImageGeneration")
 export class ImageGenerationType {
   @Field(() => ID)
@@ -17,11 +29,23 @@ export class ImageGenerationType {
   @Field({ description: '"openai", "stability" or "local"' })
   provider!: string;
 
-  @Field(() => ImageModel)
+  @Field(() => ImageModel, { description: "The model the request named." })
   model!: ImageModel;
 
-  @Field(() => ImageSize)
+  @Field(() => ImageModel, {
+    description:
+      "The model that produced the images, and whose prices it was charged at (a route may differ from model).",
+  })
+  servedModel!: ImageModel;
+
+  @Field(() => ImageSize, { description: "CUSTOM when width and height were given." })
   size!: ImageSize;
+
+  @Field(() => Int)
+  width!: number;
+
+  @Field(() => Int)
+  height!: number;
 
   @Field(() => ImageQuality)
   quality!: ImageQuality;
@@ -40,6 +64,15 @@ export class ImageGenerationType {
 
   @Field(() => MoneyScalar, { description: "What was charged: zero unless the generation succeeded." })
   cost!: bigint;
+
+  @Field(() => TokenUsageType, { nullable: true, description: "When the provider reported it." })
+  usage!: TokenUsageType | null;
+
+  @Field(() => MoneyScalar, {
+    description:
+      "What the reported usage cost beyond the hold, which was charged instead: never charged, kept for finance.",
+  })
+  shortfall!: bigint;
 
   @Field()
   createdAt!: Date;
@@ -62,8 +95,11 @@ export function toGenerationType(record: GenerationRecord, publicUrl: string): I
     id: record.id,
     status: record.status,
     provider: record.provider,
-    model: record.model,
+    model: record.requestedModel,
+    servedModel: record.model,
     size: record.size,
+    width: record.width,
+    height: record.height,
     quality: record.quality,
     style: record.style,
     n: record.n,
@@ -79,9 +115,20 @@ export function toGenerationType(record: GenerationRecord, publicUrl: string): I
       bytes: image.bytes,
     })),
     cost: record.costMicros,
+    usage: usageOf(record),
+    shortfall: record.shortfallMicros,
     createdAt: record.createdAt,
     completedAt: record.completedAt,
     errorCode: record.errorCode,
     userId: record.userId,
+  };
+}
+
+function usageOf(record: GenerationRecord): TokenUsageType | null {
+  if (record.outputTokens === null) return null;
+  return {
+    textInputTokens: record.inputTextTokens ?? 0,
+    imageInputTokens: record.inputImageTokens ?? 0,
+    outputTokens: record.outputTokens,
   };
 }

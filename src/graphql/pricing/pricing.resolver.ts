@@ -1,10 +1,10 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { CATALOG } from "../../domain/catalog";
 import { addPrice, pricesInForce, type PriceRecord } from "../../domain/pricing/price-book";
 import { principalOf, type GraphQLContext } from "../context";
 import { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { MoneyScalar } from "../scalars/money.scalar";
-import { ModelInfoType, PriceType } from "./price.type";
+import { PriceType, TokenPriceType } from "./price.type";
+import { addTokenPrice, tokenPricesInForce, type TokenPriceRecord } from "../../domain/pricing/token-price-book";
 
 const toPriceType = (price: PriceRecord): PriceType => ({
   model: price.model,
@@ -14,22 +14,18 @@ const toPriceType = (price: PriceRecord): PriceType => ({
   effectiveFrom: price.effectiveFrom,
 });
 
+const toTokenPriceType = (price: TokenPriceRecord): TokenPriceType => ({
+  model: price.model,
+  textInputPerMillion: price.perMillionMicros.TEXT_INPUT ?? 0n,
+  cachedTextInputPerMillion: price.perMillionMicros.CACHED_TEXT_INPUT,
+  imageInputPerMillion: price.perMillionMicros.IMAGE_INPUT ?? 0n,
+  cachedImageInputPerMillion: price.perMillionMicros.CACHED_IMAGE_INPUT,
+  imageOutputPerMillion: price.perMillionMicros.IMAGE_OUTPUT ?? 0n,
+  effectiveFrom: price.effectiveFrom,
+});
+
 @Resolver()
 export class PricingResolver {
-  @Authorized()
-  @Query(() => [ModelInfoType], { description: 'provider is the one serving the model here: "local" without a key.' })
-  models(@Ctx() ctx: GraphQLContext): ModelInfoType[] {
-    return Object.values(CATALOG).map((spec) => ({
-      model: spec.model,
-      provider: ctx.services.providers.forModel(spec.model).name,
-      sizes: [...spec.sizes],
-      qualities: [...spec.qualities],
-      styles: [...spec.styles],
-      maxN: spec.maxN,
-      maxPromptLength: spec.maxPromptLength,
-    }));
-  }
-
   @Authorized()
   @Query(() => [PriceType], { description: "The prices in force now." })
   async prices(@Ctx() ctx: GraphQLContext) {
@@ -60,5 +56,44 @@ export class PricingResolver {
       }),
     );
     return toPriceType(price);
+  }
+
+  @Authorized()
+  @Query(() => [TokenPriceType], { description: "The token prices in force now, per token-billed model." })
+  async tokenPrices(@Ctx() ctx: GraphQLContext) {
+    return (await tokenPricesInForce(ctx.services.db, ctx.services.now())).map(toTokenPriceType);
+  }
+
+  @Authorized("ADMIN")
+  @Mutation(() => TokenPriceType, {
+    description:
+      "Adds token prices from effectiveFrom (default now); earlier generations keep theirs. A cached price left out " +
+      "keeps the one in force. Audited.",
+  })
+  async setTokenPrice(
+    @Arg("model", () => ImageModel) model: ImageModel,
+    @Arg("textInputPerMillion", () => MoneyScalar) textInputPerMillion: bigint,
+    @Arg("imageInputPerMillion", () => MoneyScalar) imageInputPerMillion: bigint,
+    @Arg("imageOutputPerMillion", () => MoneyScalar) imageOutputPerMillion: bigint,
+    @Arg("cachedTextInputPerMillion", () => MoneyScalar, { nullable: true }) cachedTextInputPerMillion: bigint | null,
+    @Arg("cachedImageInputPerMillion", () => MoneyScalar, { nullable: true }) cachedImageInputPerMillion: bigint | null,
+    @Arg("effectiveFrom", () => Date, { nullable: true }) effectiveFrom: Date | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const price = await ctx.services.db.$transaction((tx) =>
+      addTokenPrice(tx, {
+        model,
+        perMillionMicros: {
+          TEXT_INPUT: textInputPerMillion,
+          IMAGE_INPUT: imageInputPerMillion,
+          IMAGE_OUTPUT: imageOutputPerMillion,
+          ...(cachedTextInputPerMillion === null ? {} : { CACHED_TEXT_INPUT: cachedTextInputPerMillion }),
+          ...(cachedImageInputPerMillion === null ? {} : { CACHED_IMAGE_INPUT: cachedImageInputPerMillion }),
+        },
+        effectiveFrom: effectiveFrom ?? ctx.services.now(),
+        actorId: principalOf(ctx).userId,
+      }),
+    );
+    return toTokenPriceType(price);
   }
 }

@@ -1,0 +1,102 @@
+import { recordAudit } from "../audit/audit-log";
+import { CATALOG } from "../catalog";
+import { checkDate } from "../dates";
+import type { Db, Tx } from "../db";
+import { isUniqueViolation } from "../db";
+import type { ImageModel } from "../enums";
+import { badInput } from "../errors";
+
+// Token prices are versioned rows like per-image prices: one row per model, kind and effective time, append-only,
+// so a price change needs no migration and every generation keeps the rates it was charged at.
+
+export type TokenKind = "TEXT_INPUT" | "CACHED_TEXT_INPUT" | "IMAGE_INPUT" | "CACHED_IMAGE_INPUT" | "IMAGE_OUTPUT";
+
+/** A model's token prices in force, micro-dollars per million tokens; a kind without a row is null. */
+export interface TokenPriceRecord {
+  model: ImageModel;
+  perMillionMicros: Record<TokenKind, bigint | null>;
+  /** The latest effective time among the kinds in force. */
+  effectiveFrom: Date;
+}
+
+const KINDS: readonly TokenKind[] = [
+  "TEXT_INPUT",
+  "CACHED_TEXT_INPUT",
+  "IMAGE_INPUT",
+  "CACHED_IMAGE_INPUT",
+  "IMAGE_OUTPUT",
+];
+
+export async function tokenPricesInForce(db: Db | Tx, at: Date): Promise<TokenPriceRecord[]> {
+  const rows = await db.$queryRaw<{ model: ImageModel; kind: TokenKind; micros: bigint; effectiveFrom: Date }[]>`
+    SELECT DISTINCT ON (model, kind)
+           model::text AS model, kind::text AS kind, per_million_tokens_micros AS micros,
+           effective_from AS "effectiveFrom"
+      FROM token_prices
+     WHERE effective_from <= ${at}
+     ORDER BY model, kind, effective_from DESC`;
+  const byModel = new Map<ImageModel, TokenPriceRecord>();
+  for (const row of rows) {
+    const record = byModel.get(row.model) ?? {
+      model: row.model,
+      perMillionMicros: Object.fromEntries(KINDS.map((kind) => [kind, null])) as TokenPriceRecord["perMillionMicros"],
+      effectiveFrom: row.effectiveFrom,
+    };
+    record.perMillionMicros[row.kind] = row.micros;
+    if (row.effectiveFrom > record.effectiveFrom) record.effectiveFrom = row.effectiveFrom;
+    byModel.set(row.model, record);
+  }
+  return [...byModel.values()];
+}
+
+export interface SetTokenPriceInput {
+  model: ImageModel;
+  /** Kinds left out keep the price they have. */
+  perMillionMicros: Partial<Record<TokenKind, bigint>>;
+  effectiveFrom: Date;
+  actorId: string;
+}
+
+/** setTokenPrice: one row per kind given, all from `effectiveFrom`; audited in the same transaction. */
+export async function addTokenPrice(tx: Tx, input: SetTokenPriceInput): Promise<TokenPriceRecord> {
+  if (CATALOG[input.model].billing !== "TOKENS") {
+    throw badInput("model", `${input.model} is billed per image: use setPrice`);
+  }
+  checkDate("effectiveFrom", input.effectiveFrom);
+  const given = KINDS.filter((kind) => input.perMillionMicros[kind] !== undefined);
+  for (const kind of given) {
+    if (input.perMillionMicros[kind]! < 0n) throw badInput(fieldOf(kind), "a token price must not be negative");
+  }
+  try {
+    await tx.tokenPrice.createMany({
+      data: given.map((kind) => ({
+        model: input.model,
+        kind,
+        perMillionTokensMicros: input.perMillionMicros[kind]!,
+        effectiveFrom: input.effectiveFrom,
+        createdById: input.actorId,
+      })),
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw badInput("effectiveFrom", "token prices for this model already start at that time");
+    }
+    throw error;
+  }
+  const after = { model: input.model, perMillionMicros: input.perMillionMicros, effectiveFrom: input.effectiveFrom };
+  await recordAudit(tx, {
+    actorId: input.actorId,
+    action: "setTokenPrice",
+    targetType: "TokenPrice",
+    targetId: input.model,
+    after,
+  });
+  const inForce = await tokenPricesInForce(tx, input.effectiveFrom);
+  return inForce.find((record) => record.model === input.model)!;
+}
+
+/** The API's argument name for a kind, for field-named errors. */
+function fieldOf(kind: TokenKind): string {
+  const words = kind.toLowerCase().split("_");
+  return words.map((word, i) => (i === 0 ? word : word[0]!.toUpperCase() + word.slice(1))).join("") + "PerMillion";
+}
