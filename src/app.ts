@@ -44,6 +44,7 @@ export async function startImagegate(args: {
   now?: () => Date;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
+  for (const { setting, message } of settings.warnings) logger.warn({ setting }, message);
   await checkTimeZoneKnownToDatabase(db, settings.timeZone);
   const now = args.now ?? (() => new Date());
   const storage = args.storage ?? new SegmentImageStorage(path.join(settings.dataDir, "images"));

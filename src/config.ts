@@ -11,6 +11,11 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url().optional());
 
+/** Only http(s): fetch refuses other schemes at run time, where the failure would reach nobody. */
+const optionalHttpUrl = optionalString.pipe(
+  z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+);
+
 /** An empty setting counts as unset. */
 const blankAsUnset = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
@@ -46,7 +51,7 @@ const EnvSchema = z
       .string()
       .default("UTC")
       .refine((zone) => isTimeZone(zone), "must be an IANA time zone such as UTC or Europe/Berlin"),
-    BUDGET_ALERT_WEBHOOK_URL: optionalUrl,
+    BUDGET_ALERT_WEBHOOK_URL: optionalHttpUrl,
     BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
     // Hours between reads of OpenAI's model list (across all processes), at most a week.
     MODEL_LIST_CHECK_HOURS: z.coerce.number().int().positive().max(168).default(24),
@@ -64,7 +69,27 @@ const EnvSchema = z
   .refine((env) => env.STABILITY_BASE_URL === undefined || env.STABILITY_API_KEY !== undefined, {
     path: ["STABILITY_BASE_URL"],
     message: "is set without STABILITY_API_KEY: set both, or neither",
+  })
+  // Unsigned alerts are never sent: without the secret, every alert would queue up undelivered, unnoticed.
+  .refine((env) => env.BUDGET_ALERT_WEBHOOK_URL === undefined || env.BUDGET_ALERT_WEBHOOK_SECRET !== undefined, {
+    path: ["BUDGET_ALERT_WEBHOOK_URL"],
+    message: "is set without BUDGET_ALERT_WEBHOOK_SECRET, the key that signs alerts: set both, or neither",
   });
+
+// The longest a generation can take, from its hold to its settle, which the hold's expiry must outlast: a hold
+// swept before the provider answered turns a slow success into a refusal after the provider did (and billed) the
+// work. Every attempt may run to its timeout; before each retry the OpenAI SDK honours a Retry-After of up to 60 s
+// (it ignores longer ones; Stability's client waits at most 8 s); then the images a gateway returns as URLs are
+// downloaded (30 s, src/providers/openai.ts); the margin covers storing the images and the settle.
+const MAX_RETRY_WAIT_MS = 60_000;
+const IMAGE_DOWNLOAD_TIMEOUT_MS = 30_000;
+const HOLD_MARGIN_MS = 60_000;
+
+/** The default HOLD_TTL_SECONDS, in ms: attempts x timeout + retries x 60 s + 30 s download + 60 s margin. */
+export function generationMaxMs(provider: { timeoutMs: number; maxRetries: number }): number {
+  const { timeoutMs, maxRetries } = provider;
+  return (maxRetries + 1) * timeoutMs + maxRetries * MAX_RETRY_WAIT_MS + IMAGE_DOWNLOAD_TIMEOUT_MS + HOLD_MARGIN_MS;
+}
 
 export interface Settings {
   databaseUrl: string | undefined;
@@ -79,7 +104,7 @@ export interface Settings {
   rateLimitImagesPerMinute: number | undefined;
   providerTimeoutMs: number;
   providerMaxRetries: number;
-  /** How long a hold may stay open before the sweeper releases it: long enough for every retry of a provider call. */
+  /** How long a hold may stay open before the sweeper releases it: by default, the longest a generation can take. */
   holdTtlMs: number;
   userTagSecret: string | undefined;
   logLevel: string;
@@ -87,11 +112,13 @@ export interface Settings {
   redisUrl: string | undefined;
   /** Calendar days, weeks and months of budgets and reports are this zone's. Fixed for a deployment's life. */
   timeZone: string;
-  budgetAlertWebhook: { url: string; secret: string | undefined } | undefined;
+  budgetAlertWebhook: { url: string; secret: string } | undefined;
   /** How often one of the processes reads the provider's model list for announced shutdowns. */
   modelListCheckIntervalMs: number;
   holdSweepIntervalMs: number;
   shutdownGraceMs: number;
+  /** Settings that are allowed but probably wrong, logged at start. */
+  warnings: Array<{ setting: string; message: string }>;
 }
 
 export class SettingsError extends Error {}
@@ -113,6 +140,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const e = parsed.data;
   const providerTimeoutMs = e.PROVIDER_TIMEOUT_SECONDS * 1000;
+  const holdTtlFloorMs = generationMaxMs({ timeoutMs: providerTimeoutMs, maxRetries: e.PROVIDER_MAX_RETRIES });
   return {
     databaseUrl: e.DATABASE_URL,
     host: e.HOST,
@@ -126,20 +154,31 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitImagesPerMinute: e.RATE_LIMIT_IMAGES_PER_MINUTE,
     providerTimeoutMs,
     providerMaxRetries: e.PROVIDER_MAX_RETRIES,
-    holdTtlMs:
-      e.HOLD_TTL_SECONDS === undefined
-        ? providerTimeoutMs * (e.PROVIDER_MAX_RETRIES + 1) + 60_000
-        : e.HOLD_TTL_SECONDS * 1000,
+    holdTtlMs: e.HOLD_TTL_SECONDS === undefined ? holdTtlFloorMs : e.HOLD_TTL_SECONDS * 1000,
     userTagSecret: e.USER_TAG_SECRET,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     timeZone: e.TIME_ZONE,
     budgetAlertWebhook:
-      e.BUDGET_ALERT_WEBHOOK_URL === undefined
+      e.BUDGET_ALERT_WEBHOOK_URL === undefined || e.BUDGET_ALERT_WEBHOOK_SECRET === undefined
         ? undefined
         : { url: e.BUDGET_ALERT_WEBHOOK_URL, secret: e.BUDGET_ALERT_WEBHOOK_SECRET },
     modelListCheckIntervalMs: e.MODEL_LIST_CHECK_HOURS * 3_600_000,
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    warnings: holdTtlWarnings(e.HOLD_TTL_SECONDS, holdTtlFloorMs),
   };
+}
+
+/**
+ * A shorter HOLD_TTL_SECONDS is warned about, not refused: it is a deliberate trade (credit held for less time after
+ * a crash) that tests of crash recovery make too.
+ */
+function holdTtlWarnings(holdTtlSeconds: number | undefined, floorMs: number) {
+  if (holdTtlSeconds === undefined || holdTtlSeconds * 1000 >= floorMs) return [];
+  const message =
+    `HOLD_TTL_SECONDS=${holdTtlSeconds} is shorter than a generation may take with PROVIDER_TIMEOUT_SECONDS and ` +
+    `PROVIDER_MAX_RETRIES (${floorMs / 1000} s): a slow success may be released by the sweeper and then refused ` +
+    `after the provider did the work`;
+  return [{ setting: "HOLD_TTL_SECONDS", message }];
 }

@@ -10,7 +10,7 @@ import {
 } from "../../src/domain/budgets/alert-delivery";
 import type { Db } from "../../src/domain/db";
 import { eventually } from "../support/eventually";
-import { createTeamBudget, createUserBudget, insertAlert, recordingLogger, sleep } from "../support/budget-alerts";
+import { createTeamBudget, createUserBudget, insertAlert, recordingLogger } from "../support/budget-alerts";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startWebhookReceiver, verifyImagegateSignature, type WebhookReceiver } from "../support/webhook-receiver";
 
@@ -131,38 +131,88 @@ describe("budget alert delivery", () => {
     const { budgetId } = await createUserBudget(db);
     const alert = await insertAlert(db, budgetId);
     receiver.queue(500, "hang");
+    // The worker's clock is the test's: due times are exact, whatever the machine's speed.
+    let clockMs = alert.nextAttemptAt.getTime();
     // random 0: each delay is exactly half its exponential step (200 ms, then 400 ms).
     const delivery = worker({
       requestTimeoutMs: 300,
       retry: { baseDelayMs: 400, maxDelayMs: 10_000, maxAttempts: 5 },
       random: () => 0,
+      now: () => new Date(clockMs),
     });
 
     expect(await delivery.deliverDue()).toBe(0);
     let row = await alertRow(alert.id);
-    expect(row).toMatchObject({ attempts: 1, lastError: "HTTP 500", deliveredAt: null });
+    expect(row).toMatchObject({ attempts: 1, lastError: "HTTP 500", deliveredAt: null, claimedUntil: null });
+    expect(row.nextAttemptAt.getTime() - clockMs).toBe(200);
+    clockMs += 199;
     expect(await delivery.deliverDue()).toBe(0); // not due yet
     expect(receiver.requests).toHaveLength(1);
 
-    await sleep(row.nextAttemptAt.getTime() - Date.now() + 30);
+    clockMs += 1;
     expect(await delivery.deliverDue()).toBe(0);
     row = await alertRow(alert.id);
     expect(row).toMatchObject({ attempts: 2, lastError: "timeout after 300 ms", deliveredAt: null });
+    expect(row.nextAttemptAt.getTime() - clockMs).toBe(400); // the longer delay
+    clockMs += 399;
     expect(await delivery.deliverDue()).toBe(0);
     expect(receiver.requests).toHaveLength(2);
 
-    await sleep(row.nextAttemptAt.getTime() - Date.now() + 30);
+    clockMs += 1;
     expect(await delivery.deliverDue()).toBe(1);
     row = await alertRow(alert.id);
-    expect(row).toMatchObject({ attempts: 3, lastError: null });
-    expect(row.deliveredAt).not.toBeNull();
+    expect(row).toMatchObject({ attempts: 3, lastError: null, deliveredAt: new Date(clockMs), claimedUntil: null });
 
-    const [first, second, third] = receiver.requests.map((request) => request.receivedAt.getTime());
-    expect(second! - first!).toBeGreaterThanOrEqual(200);
-    expect(third! - second!).toBeGreaterThanOrEqual(300 + 400); // the hang's timeout, then the longer delay
     expect(receiver.requests.every((request) => request.alertId === alert.id)).toBe(true);
     expect(receiver.requests.every((request) => verifyImagegateSignature(request, SECRET))).toBe(true);
     expect(new Set(receiver.requests.map((request) => request.rawBody)).size).toBe(1);
+  });
+
+  it.each([200, 500])(
+    "holds no lock or transaction during the POST: the budget goes meanwhile, and a %i is recorded without error",
+    async (status) => {
+      const { budgetId } = await createUserBudget(db);
+      const alert = await insertAlert(db, budgetId);
+      receiver.queue("hold");
+      const pass = worker().deliverDue();
+      await eventually(() => receiver.requests.length === 1, 10_000, "the POST");
+
+      const open = await db.$queryRaw<Array<{ open: bigint }>>`
+        SELECT count(*) AS open FROM pg_stat_activity
+         WHERE datname = current_database() AND state LIKE 'idle in transaction%'`;
+      expect(open[0]!.open).toBe(0n);
+      // NOWAIT: an error at once if anyone held the row, never a wait.
+      await db.$queryRaw`SELECT id FROM budget_alerts WHERE id = ${alert.id}::uuid FOR UPDATE NOWAIT`;
+      await db.budget.delete({ where: { id: budgetId } });
+      expect(await db.budgetAlert.count({ where: { id: alert.id } })).toBe(0);
+
+      receiver.release(status);
+      expect(await pass).toBe(status === 200 ? 1 : 0);
+    },
+  );
+
+  it("keeps other workers off an alert while its lease runs, and lets one resend it (same id) once it lapses", async () => {
+    const { budgetId } = await createUserBudget(db);
+    const alert = await insertAlert(db, budgetId);
+    const startMs = alert.nextAttemptAt.getTime();
+    receiver.queue("hold");
+    // A claimer that never answers: as a process that died mid-POST would.
+    const stuck = worker({ now: () => new Date(startMs), leaseMs: 60_000 }).deliverDue();
+    await eventually(() => receiver.requests.length === 1, 10_000, "the first POST");
+
+    let otherMs = startMs + 59_999;
+    const other = worker({ db: otherDb, now: () => new Date(otherMs), leaseMs: 60_000 });
+    expect(await other.deliverDue()).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+
+    otherMs += 1;
+    expect(await other.deliverDue()).toBe(1);
+    expect(receiver.requests.map((request) => request.alertId)).toEqual([alert.id, alert.id]);
+    expect(await alertRow(alert.id)).toMatchObject({ attempts: 2, deliveredAt: new Date(otherMs), claimedUntil: null });
+
+    receiver.release(200);
+    expect(await stuck).toBe(1);
+    expect((await alertRow(alert.id)).deliveredAt).toEqual(new Date(otherMs)); // the first record stands
   });
 
   it("stops retrying after maxAttempts, leaving the alert findable and re-armable", async () => {

@@ -5,6 +5,7 @@ import type { Db, Tx } from "../../src/domain/db";
 import { openedOrError, openGenerations, type OpenGenerationArgs } from "../../src/domain/generation/open-generation";
 import { settleGenerations } from "../../src/domain/generation/settle-generation";
 import { releaseGenerations } from "../../src/domain/ledger/sweeper";
+import { grantCredits } from "../../src/domain/ledger/grants";
 import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { openArgs, settleArgs } from "../support/generation-batches";
@@ -23,6 +24,14 @@ afterAll(async () => {
   await db.$disconnect();
   await database.drop();
 });
+
+/** A user with 5.00 of credit in spend shard `shard`, which is the low four bits of the id: its last hex digit. */
+async function userInShard(shard: number): Promise<string> {
+  const id = `${randomUUID().slice(0, -1)}${shard.toString(16)}`;
+  await db.user.create({ data: { id, email: `shard${shard}-${id}@example.com` } });
+  await grantCredits(db, { actorId: null, userId: id, amountMicros: 5_000_000n, reason: "test credits" });
+  return id;
+}
 
 it("opens a batch item by item: credit checked in order, a key used twice in one batch is a duplicate", async () => {
   const rich = await createFundedUser(db, "1.00");
@@ -90,16 +99,18 @@ it("settles a batch item by item: each charged once, a released hold left alone,
 it("settles concurrent batches whose users share rollup rows in opposite orders without a deadlock", async () => {
   // spend_daily_shards rows (day, shard, model) are shared by the users of a shard: batch X charges shard s1 then
   // s2, batch Y s2 then s1. Taken in item order, the two would deadlock (PostgreSQL aborts one after a second).
-  const users = await Promise.all(Array.from({ length: 12 }, () => createFundedUser(db, "5.00")));
-  const shards = await db.$queryRaw<Array<{ id: string; shard: number }>>`
-    SELECT id::text, spend_shard(id) AS shard FROM users WHERE id = ANY (${users}::uuid[])`;
-  const byShard = new Map<number, string[]>();
-  for (const { id, shard } of shards) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
-  const [first, second] = [...byShard.values()].filter((ids) => ids.length >= 2);
-  if (first === undefined || second === undefined) throw new Error("12 users should give two shards of two");
+  const [s1a, s1b, s2a, s2b] = [
+    await userInShard(3),
+    await userInShard(3),
+    await userInShard(11),
+    await userInShard(11),
+  ];
+  const shards = await db.$queryRaw<Array<{ shard: number }>>`
+    SELECT spend_shard(id) AS shard FROM unnest(${[s1a, s1b, s2a, s2b]}::uuid[]) WITH ORDINALITY AS u(id, i) ORDER BY i`;
+  expect(shards.map((row) => row.shard)).toEqual([3, 3, 11, 11]);
 
   for (let round = 0; round < 10; round++) {
-    const opened = [openArgs(first[0]!), openArgs(second[0]!), openArgs(second[1]!), openArgs(first[1]!)];
+    const opened = [openArgs(s1a), openArgs(s2a), openArgs(s2b), openArgs(s1b)];
     expect((await openGenerations(db, opened)).every((row) => row.outcome === "OPENED")).toBe(true);
     const [x, y] = await Promise.all([
       settleGenerations(db, [settleArgs(opened[0]!.id, 16_000n), settleArgs(opened[1]!.id, 16_000n)], "UTC"),

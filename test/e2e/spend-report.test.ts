@@ -123,6 +123,8 @@ const RANGES: Record<string, () => [Date, Date]> = {
   "within one day": () => [at("2024-03-11T00:15:00Z"), at("2024-03-11T23:59:59.999Z")],
   "whole months between whole and partial days": () => [at("2024-02-15T06:00:00Z"), at("2024-05-03T00:00:00Z")],
   "the last two days, up to now": () => [new Date(Date.now() - 2 * 86_400_000 + 1234), new Date(Date.now() + 60_000)],
+  "all time, 1970 to 9999": () => [at("1970-01-01T00:00:00Z"), at("9999-12-31T00:00:00Z")],
+  "all time, up to now": () => [at("1970-01-01T00:00:00Z"), new Date(Date.now() + 60_000)],
 };
 
 describe("spendReport agrees with the ledger", () => {
@@ -308,11 +310,12 @@ describe("who may read spend", () => {
 });
 
 describe("validation", () => {
-  it("wants from before to and at most five years: BAD_USER_INPUT naming the field", async () => {
+  it("wants from before to, both from 1970 to 9999: BAD_USER_INPUT naming the field", async () => {
     const cases = [
       [{ from: "2024-03-02T00:00:00Z", to: "2024-03-01T00:00:00Z" }, "to"],
       [{ from: "2024-03-01T00:00:00Z", to: "2024-03-01T00:00:00Z" }, "to"],
-      [{ from: "2015-01-01T00:00:00Z", to: "2024-01-01T00:00:00Z" }, "to"],
+      [{ from: "1969-12-31T23:59:59Z", to: "2024-01-01T00:00:00Z" }, "from"],
+      [{ from: "2024-01-01T00:00:00Z", to: "9999-12-31T00:00:00.001Z" }, "to"],
     ] as const;
     for (const [range, field] of cases) {
       const error = errorOf(await env.server.graphql(SpendReportDocument, { ...range, groupBy: [] }, finance.apiKey));
@@ -322,6 +325,38 @@ describe("validation", () => {
       expect(JSON.parse(response.body)).toMatchObject({ error: { code: "BAD_USER_INPUT", field } });
     }
   });
+
+  it("bounds rows, not ranges: thirty years by DAY is a report, by DAY and USER past 50,000 rows a clear refusal", async () => {
+    // Five users' spend on every day of 1995 to 2024, straight into the aggregates (no ledger behind it: it goes
+    // again before verify-ledger runs on this file's database).
+    const { db } = env.server;
+    await db.$executeRaw`
+      INSERT INTO spend_daily (day, user_id, team_key, model, size, quality, requests, images, cost_micros)
+      SELECT day, u.id, '00000000-0000-0000-0000-000000000000', 'DALL_E_2', 'SIZE_256X256', 'STANDARD', 1, 1, 16000
+        FROM generate_series('1995-01-01'::date, '2024-12-31'::date, '1 day') day,
+             (SELECT ('00000000-0000-4000-8000-00000000000' || i)::uuid AS id FROM generate_series(1, 5) i) u`;
+    try {
+      const allTime = { from: "1970-01-01T00:00:00Z", to: "9999-12-31T00:00:00Z" };
+      const byDay = dataOf(
+        await env.server.graphql(SpendReportDocument, { ...allTime, groupBy: ["DAY"] }, finance.apiKey),
+      );
+      expect(byDay.spendReport.rows.length).toBeGreaterThanOrEqual(10_958); // the days of 1995 to 2024
+      const refused = errorOf(
+        await env.server.graphql(SpendReportDocument, { ...allTime, groupBy: ["DAY", "USER"] }, finance.apiKey),
+      );
+      expect({ code: refused.code, field: refused.extensions?.field }).toEqual({
+        code: "BAD_USER_INPUT",
+        field: "groupBy",
+      });
+      expect(refused.message).toMatch(/^the report has more than 50,000 rows: narrow the range, group by fewer/);
+      expect(refused.message).toContain("export it as CSV");
+      const exported = await csv({ ...allTime, groupBy: "DAY,USER" });
+      expect(exported.status).toBe(200);
+      expect(parseCsv(exported.body).length - 1).toBeGreaterThan(5 * 10_958);
+    } finally {
+      await db.$executeRaw`DELETE FROM spend_daily WHERE user_id::text LIKE '00000000-0000-4000-8000-00000000000_'`;
+    }
+  }, 60_000);
 
   it("rejects an unknown dimension and malformed dates: GraphQL before resolving, CSV with a 400", async () => {
     const unknown = await env.server.graphql(

@@ -2,8 +2,11 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** How the receiver answers one request: a status, or never (the sender's timeout has to end it). */
-export type WebhookAnswer = number | "hang";
+/**
+ * How the receiver answers one request: a status; never ("hang": the sender's timeout has to end it); or not until
+ * the test calls release() ("hold").
+ */
+export type WebhookAnswer = number | "hang" | "hold";
 
 export interface ReceivedWebhook {
   /** Lower-cased names, as node:http gives them. */
@@ -14,6 +17,8 @@ export interface ReceivedWebhook {
   body: Record<string, unknown>;
   answer: WebhookAnswer;
   receivedAt: Date;
+  /** Whether the sender gave up on it (closed the connection) before it was answered. */
+  abandoned: boolean;
 }
 
 export interface WebhookReceiver {
@@ -29,6 +34,8 @@ export interface WebhookReceiver {
   setLatencyMs(ms: number): void;
   /** Requests in flight right now, by alert id: a second one for the same id would be a concurrent duplicate. */
   maxInFlightPerAlert(): number;
+  /** Answers every request held so far ("hold") with `status`. */
+  release(status?: number): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +47,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   let maxInFlight = 0;
   let decide: (request: ReceivedWebhook, previous: ReceivedWebhook[]) => WebhookAnswer = () => 200;
   let latencyMs = 0;
+  const held: Array<{ request: ReceivedWebhook; res: ServerResponse }> = [];
 
   const server = createServer((req, res) => {
     void readBody(req).then(async (rawBody) => {
@@ -52,14 +60,17 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body: parse(rawBody),
         answer: 200,
         receivedAt: new Date(),
+        abandoned: false,
       };
+      res.once("close", () => (request.abandoned = !res.writableEnded));
       request.answer = queued.shift() ?? decide(request, previous);
       requests.push(request);
       inFlight.set(alertId, (inFlight.get(alertId) ?? 0) + 1);
       maxInFlight = Math.max(maxInFlight, inFlight.get(alertId)!);
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
       inFlight.set(alertId, inFlight.get(alertId)! - 1);
-      answer(res, request.answer);
+      if (request.answer === "hold") held.push({ request, res });
+      else answer(res, request.answer);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -76,6 +87,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     answerWith: (fn) => (decide = fn),
     setLatencyMs: (ms) => (latencyMs = ms),
     maxInFlightPerAlert: () => maxInFlight,
+    release: (status = 200) =>
+      held.splice(0).forEach(({ request, res }) => {
+        request.answer = status;
+        answer(res, status);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         // Hung and keep-alive connections would otherwise hold the server open.
@@ -100,7 +116,7 @@ function parse(rawBody: string): Record<string, unknown> {
 }
 
 function answer(res: ServerResponse, how: WebhookAnswer): void {
-  if (how === "hang") return;
+  if (how === "hang" || how === "hold") return;
   res.writeHead(how, { "content-type": "application/json" }).end(JSON.stringify({ received: how < 300 }));
 }
 

@@ -1,5 +1,5 @@
 import { DomainError } from "../../src/domain/errors";
-import { localDay, MAX_RANGE_DAYS, splitRange, validateRange } from "../../src/domain/reports/spend-range";
+import { localDay, splitRange, validateRange } from "../../src/domain/reports/spend-range";
 
 const at = (iso: string) => new Date(iso);
 
@@ -60,7 +60,7 @@ describe("validateRange", () => {
     return null;
   };
 
-  it("wants from before to, both valid, at most five years apart", () => {
+  it("wants from before to, both dates from 1970 to 9999, and any range between: all time included", () => {
     const timeZone = "UTC";
     const from = at("2024-01-01T00:00:00Z");
     expect(fieldOf(() => validateRange({ from, to: from, timeZone }))).toEqual({ code: "BAD_USER_INPUT", field: "to" });
@@ -71,9 +71,24 @@ describe("validateRange", () => {
     expect(fieldOf(() => validateRange({ from, to: at("+010000-01-01T00:00:00Z"), timeZone }))).toMatchObject({
       field: "to",
     });
-    const tooFar = new Date(from.getTime() + (MAX_RANGE_DAYS + 1) * 86_400_000);
-    expect(fieldOf(() => validateRange({ from, to: tooFar, timeZone }))).toMatchObject({ field: "to" });
-    const fiveYears = at("2029-01-01T00:00:00Z");
-    expect(fieldOf(() => validateRange({ from, to: fiveYears, timeZone }))).toBeNull();
+    const allTime = { from: at("1970-01-01T00:00:00Z"), to: at("9999-12-31T00:00:00Z") };
+    expect(fieldOf(() => validateRange({ ...allTime, timeZone }))).toBeNull();
+    expect(fieldOf(() => validateRange({ from, to: at("2054-01-01T00:00:00Z"), timeZone }))).toBeNull();
   });
+
+  it.each(["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])(
+    "splits all time in %s into days of four-digit years and at most two partial days",
+    (timeZone) => {
+      const { days, edges } = splitRange({
+        from: at("1970-01-01T00:00:00Z"),
+        to: at("9999-12-31T00:00:00Z"),
+        timeZone,
+      });
+      expect(days!.first >= "1970-01-01" && days!.end <= "9999-12-31").toBe(true);
+      expect(edges.length).toBeLessThanOrEqual(2);
+      expect(edges.every((edge) => edge.to.getTime() - edge.from.getTime() < 86_400_000)).toBe(true);
+      if (timeZone === "UTC")
+        expect({ days, edges }).toEqual({ days: { first: "1970-01-01", end: "9999-12-31" }, edges: [] });
+    },
+  );
 });

@@ -1,27 +1,16 @@
-import { GAVE_UP_AT, retryDelayMs, type RetryPolicy } from "../budgets/alert-delivery";
-import { postWebhookEvent, type AlertWebhook } from "../budgets/alert-webhook";
+import { deliverDueItems, type Outbox, type OutboxSender } from "../budgets/webhook-outbox";
 import { CATALOG } from "../catalog";
 import type { Db } from "../db";
 import type { ImageModel } from "../enums";
-import type { Logger } from "../logger";
 
-// Sends queued model shutdown notices (an outbox: delivered_at IS NULL) on the budget alerts' webhook. A notice is
-// claimed by a lease: one short UPDATE sets claimed_until and counts the attempt, the POST runs with no lock or
-// transaction held, and a second UPDATE records the outcome. Other processes skip a notice while its lease runs;
-// if the claimer dies, the lease lapses and another process sends it again (same event id, for receivers to
-// deduplicate). After a failure claimed_until is the time of the next try (exponential backoff); after the last
-// attempt it is GAVE_UP_AT, never due again.
+// Sends queued model shutdown notices (an outbox: delivered_at IS NULL) on the budget alerts' webhook, by the same
+// leases as budget alerts (webhook-outbox.ts): no lock or transaction is held during the POST; if the claimer dies,
+// the lease lapses and another process sends it again (same event id, for receivers to deduplicate). Here
+// claimed_until is also the time of the next try after a failure (exponential backoff); after the last attempt it
+// is GAVE_UP_AT, never due again.
 
-export interface NoticeDelivery {
+export interface NoticeDelivery extends OutboxSender {
   db: Db;
-  webhook: AlertWebhook;
-  logger: Logger;
-  now: () => Date;
-  /** How long a claim keeps other processes off a notice: longer than a POST may take. */
-  leaseMs: number;
-  requestTimeoutMs: number;
-  retry: RetryPolicy;
-  random: () => number;
 }
 
 export interface ModelShutdownPayload {
@@ -64,70 +53,59 @@ export function shutdownPayload(notice: Omit<ClaimedNotice, "attempts">): ModelS
 }
 
 /** Sends the notices due now, each at most once per pass, one at a time; resolves to how many were delivered. */
-export async function deliverDueNotices(delivery: NoticeDelivery, isStopped: () => boolean): Promise<number> {
-  const tried: ClaimedNotice[] = [];
-  let delivered = 0;
-  while (!isStopped() && tried.length < MAX_NOTICES_PER_PASS) {
-    const notice = await claimDue(delivery, tried);
-    if (notice === undefined) break;
-    tried.push(notice);
-    const payload = shutdownPayload(notice);
-    const outcome = await postWebhookEvent(delivery.webhook, payload.eventId, payload, delivery.requestTimeoutMs);
-    if (outcome.ok) {
-      await recordDelivered(delivery, notice);
-      delivered += 1;
-    } else {
-      await recordFailure(delivery, notice, outcome.error);
-    }
-  }
-  return delivered;
+export function deliverDueNotices(delivery: NoticeDelivery, isStopped: () => boolean): Promise<number> {
+  return deliverDueItems(noticeOutbox(delivery.db), delivery, { lanes: 1, maxItems: MAX_NOTICES_PER_PASS, isStopped });
 }
 
-/** One statement: picks a due notice no one holds (SKIP LOCKED keeps concurrent claims apart), leases it, counts it. */
-async function claimDue(delivery: NoticeDelivery, tried: readonly ClaimedNotice[]) {
-  const now = delivery.now();
-  const leasedUntil = new Date(now.getTime() + delivery.leaseMs);
-  const rows = await delivery.db.$queryRaw<ClaimedNotice[]>`
+function noticeOutbox(db: Db): Outbox<ClaimedNotice> {
+  return {
+    claim: (now, leasedUntil, tried) => claimDue(db, now, leasedUntil, tried),
+    event(notice) {
+      const payload = shutdownPayload(notice);
+      return { id: payload.eventId, payload };
+    },
+    async recordDelivered(notice, at) {
+      await db.$executeRaw`
+        UPDATE model_shutdown_notices
+           SET delivered_at = ${at}, claimed_until = NULL, last_error = NULL
+         WHERE model = ${notice.model}::"ImageModel" AND shutdown_date = ${notice.shutdownDate}::date
+           AND delivered_at IS NULL`;
+    },
+    async recordFailure({ model, shutdownDate, attempts }, { error, nextTryAt }) {
+      await db.$executeRaw`
+        UPDATE model_shutdown_notices SET claimed_until = ${nextTryAt}, last_error = ${error}
+         WHERE model = ${model}::"ImageModel" AND shutdown_date = ${shutdownDate}::date
+           AND delivered_at IS NULL AND attempts = ${attempts}`;
+    },
+    describe: ({ model, shutdownDate }) => ({ model, shutdownDate }),
+    messages: {
+      delivered: "model shutdown notice delivered",
+      failed: "model shutdown notice attempt failed",
+      gaveUp: "model shutdown notice not delivered: giving up",
+    },
+  };
+}
+
+/**
+ * One statement: picks a due notice no one holds (SKIP LOCKED keeps concurrent claims apart), leases it, counts it.
+ * MATERIALIZED: the pick runs once; a subquery in FROM may be rescanned per joined row and lease several notices.
+ */
+async function claimDue(db: Db, now: Date, leasedUntil: Date, tried: readonly ClaimedNotice[]) {
+  const rows = await db.$queryRaw<ClaimedNotice[]>`
+    WITH due AS MATERIALIZED (
+      SELECT model, shutdown_date FROM model_shutdown_notices
+       WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ${now})
+         AND (model, shutdown_date) NOT IN (
+               SELECT * FROM unnest(${tried.map((notice) => notice.model)}::"ImageModel"[],
+                                    ${tried.map((notice) => notice.shutdownDate)}::date[]))
+       ORDER BY created_at, model, shutdown_date
+       LIMIT 1
+         FOR UPDATE SKIP LOCKED)
     UPDATE model_shutdown_notices n
        SET claimed_until = ${leasedUntil}, attempts = n.attempts + 1
-      FROM (SELECT model, shutdown_date FROM model_shutdown_notices
-             WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ${now})
-               AND (model, shutdown_date) NOT IN (
-                     SELECT * FROM unnest(${tried.map((notice) => notice.model)}::"ImageModel"[],
-                                          ${tried.map((notice) => notice.shutdownDate)}::date[]))
-             ORDER BY created_at, model, shutdown_date
-             LIMIT 1
-               FOR UPDATE SKIP LOCKED) due
+      FROM due
      WHERE n.model = due.model AND n.shutdown_date = due.shutdown_date
-       AND n.delivered_at IS NULL AND (n.claimed_until IS NULL OR n.claimed_until <= ${now})
     RETURNING n.model, n.shutdown_date::text AS "shutdownDate", n.requests_30d AS "requests30d",
               n.created_at AS "createdAt", n.attempts`;
   return rows[0];
-}
-
-async function recordDelivered(delivery: NoticeDelivery, notice: ClaimedNotice): Promise<void> {
-  await delivery.db.$executeRaw`
-    UPDATE model_shutdown_notices
-       SET delivered_at = ${delivery.now()}, claimed_until = NULL, last_error = NULL
-     WHERE model = ${notice.model}::"ImageModel" AND shutdown_date = ${notice.shutdownDate}::date
-       AND delivered_at IS NULL`;
-  const { model, shutdownDate, attempts } = notice;
-  delivery.logger.info({ model, shutdownDate, attempts }, "model shutdown notice delivered");
-}
-
-/** Only while the claim is still ours (attempts unchanged): a lapsed lease may have passed the notice on. */
-async function recordFailure(delivery: NoticeDelivery, notice: ClaimedNotice, error: string): Promise<void> {
-  const { model, shutdownDate, attempts } = notice;
-  const retryInMs =
-    attempts >= delivery.retry.maxAttempts ? null : retryDelayMs(attempts, delivery.retry, delivery.random);
-  const nextTryAt = retryInMs === null ? GAVE_UP_AT : new Date(delivery.now().getTime() + retryInMs);
-  await delivery.db.$executeRaw`
-    UPDATE model_shutdown_notices SET claimed_until = ${nextTryAt}, last_error = ${error}
-     WHERE model = ${model}::"ImageModel" AND shutdown_date = ${shutdownDate}::date
-       AND delivered_at IS NULL AND attempts = ${attempts}`;
-  if (retryInMs === null) {
-    delivery.logger.error({ model, shutdownDate, attempts, error }, "model shutdown notice not delivered: giving up");
-  } else {
-    delivery.logger.warn({ model, shutdownDate, attempts, error, retryInMs }, "model shutdown notice attempt failed");
-  }
 }

@@ -4,11 +4,9 @@ import { checkDate } from "../dates";
 import { badInput } from "../errors";
 
 // A report's [from, to) in the deployment's time zone, split into the whole local days inside it (read from the
-// daily aggregates) and the partial days at its edges (read from the ledger), so any range is exact.
-
-/** Five years and a leap day: longer ranges are a data export, not a report. */
-export const MAX_RANGE_DAYS = 5 * 365 + 2;
-const DAY_MS = 86_400_000;
+// daily aggregates) and the partial days at its edges (read from the ledger), so any range is exact. Any range of
+// supported dates is accepted ("all time" included): what a report reads and returns follows the spend inside it,
+// not its length, and its rows are bounded (spend-report.ts).
 
 export interface SpendRange {
   from: Date;
@@ -26,9 +24,6 @@ export interface RangeSplit {
 export function validateRange(range: SpendRange): void {
   for (const field of ["from", "to"] as const) checkDate(field, range[field]);
   if (range.to.getTime() <= range.from.getTime()) throw badInput("to", "to must be after from");
-  if (range.to.getTime() - range.from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-    throw badInput("to", `a report covers at most ${MAX_RANGE_DAYS} days`);
-  }
 }
 
 export function splitRange(range: SpendRange): RangeSplit {

@@ -10,7 +10,10 @@ import { splitRange, validateRange, type SpendRange } from "./spend-range";
 // -amount over the CHARGE and REFUND ledger entries of the range. With no dimension, the report has exactly one row:
 // the total (zeros when nothing was spent).
 
-/** Beyond this many rows a report is an export: GET /reports/spend.csv streams any number. */
+/**
+ * Beyond this many rows a report is an export: GET /reports/spend.csv streams any number. The bound is on rows, not
+ * on the range: a year grouped by DAY is 365 rows per group of the other dimensions, thirty years ~11,000.
+ */
 export const MAX_REPORT_ROWS = 50_000;
 
 export interface SpendReportInput extends SpendRange {
@@ -68,7 +71,9 @@ export async function spendReport(
   if (rows.length > maxRows) {
     throw badInput(
       "groupBy",
-      `the report has more than ${maxRows} rows: narrow the range, group by fewer dimensions, or export CSV`,
+      `the report has more than ${maxRows.toLocaleString("en-US")} rows: narrow the range, group by fewer ` +
+        "dimensions (DAY gives a row per day for each of the others' groups), or export it as CSV " +
+        "(GET /reports/spend.csv, any number of rows)",
     );
   }
   return { from: input.from, to: input.to, ...totalsOf(rows), rows };

@@ -1,5 +1,5 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Query, Resolver, Root } from "type-graphql";
-import { spendReport } from "../../domain/reports/spend-report";
+import { MAX_REPORT_ROWS, spendReport } from "../../domain/reports/spend-report";
 import { UserType } from "../account/user.type";
 import type { GraphQLContext } from "../context";
 import { TeamType } from "../teams/team.type";
@@ -12,7 +12,7 @@ class SpendReportArgs {
   @Field({ description: "Inclusive." })
   from!: Date;
 
-  @Field({ description: "Exclusive; after from, at most 5 years later." })
+  @Field({ description: "Exclusive; after from. Any range from 1970 to 9999, all time included." })
   to!: Date;
 
   @Field(() => [SpendDimension], { description: "Any subset, in any order; an empty list gives the total alone." })
@@ -24,8 +24,10 @@ export class SpendReportResolver {
   @Authorized("FINANCE", "ADMIN")
   @Query(() => SpendReportType, {
     description:
-      "Net spend in [from, to) grouped by the given dimensions; with none, one row: the total. At most 5 years; " +
-      "GET /reports/spend.csv exports the same report with no row limit.",
+      "Net spend in [from, to) grouped by the given dimensions; with none, one row: the total. At most " +
+      `${MAX_REPORT_ROWS.toLocaleString("en-US")} rows ` +
+      "(more is BAD_USER_INPUT: narrow the range or group differently); GET /reports/spend.csv exports the same " +
+      "report with no row limit.",
   })
   async spendReport(@Args() args: SpendReportArgs, @Ctx() ctx: GraphQLContext) {
     const report = await spendReport(ctx.services.db, { ...args, timeZone: ctx.services.timeZone });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "budget_alerts" ADD COLUMN     "claimed_until" TIMESTAMPTZ(3);
