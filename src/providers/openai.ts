@@ -27,6 +27,8 @@ export interface OpenAIProviderOptions {
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_FETCH_IMAGE_TIMEOUT_MS = 30_000;
 const LABEL = "OpenAI";
+/** Timeouts and lost connections: the same request may well succeed if sent again. */
+const RETRYABLE = { retryable: true } as const;
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
   const client = new OpenAI({
@@ -46,13 +48,18 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       const params = toOpenAIGenerateParams(request);
       let response: ImagesResponse;
       try {
-        response = await client.images.generate(params);
+        response = await client.images.generate(params, requestOptions(request));
       } catch (error) {
         throw toProviderError(error);
       }
       return toProviderResult(response, fetchImageTimeoutMs);
     },
   };
+}
+
+/** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
+function requestOptions(request: ProviderImageRequest): { headers: Record<string, string> } | undefined {
+  return request.requestId === undefined ? undefined : { headers: { "X-Client-Request-Id": request.requestId } };
 }
 
 async function toProviderResult(response: ImagesResponse, fetchImageTimeoutMs: number): Promise<ProviderResult> {
@@ -150,21 +157,24 @@ export function toProviderError(error: unknown): ProviderError {
     const detail = [[type, code].filter((part) => part !== undefined).join("/"), param].filter(Boolean).join(" ");
     const requestId = typeof error.requestID === "string" ? ` (request ${error.requestID})` : "";
     const suffix = `${detail === "" ? "" : ` ${detail}`}${requestId}`;
+    const details = { requestId: error.requestID };
     if (error.status === 400 && isContentPolicyRefusal(code, type)) {
-      return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code);
+      return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code, details);
     }
     return new ProviderError(
       "UPSTREAM",
       `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`,
       error.status,
       code,
+      details,
     );
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`);
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`, undefined, undefined, RETRYABLE);
   }
   if (error instanceof APIConnectionError) {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate could not connect or timed out`);
+    const message = `${LABEL} images.generate could not connect or timed out`;
+    return new ProviderError("UPSTREAM", message, undefined, undefined, RETRYABLE);
   }
   // Duck-typed: errors from fetch or JSON.parse may come from another realm (jest's sandbox).
   const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : typeof error;

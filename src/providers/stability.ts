@@ -55,7 +55,7 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       });
       // The engine is the model's upstream id in the catalog.
       const url = `${base}/v1/generation/${CATALOG[request.model].upstreamId}/text-to-image`;
-      const payload = await postWithRetries(url, options.apiKey, body, options.timeoutMs, policy);
+      const payload = await postWithRetries(url, options.apiKey, body, request.requestId, options.timeoutMs, policy);
       return toProviderResult(payload);
     },
   };
@@ -65,16 +65,24 @@ async function postWithRetries(
   url: string,
   apiKey: string,
   body: string,
+  requestId: string | undefined,
   timeoutMs: number,
   policy: RetryPolicy,
 ): Promise<unknown> {
+  // Stability publishes no client request id header; X-Request-Id is the common one, for their support to match.
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${apiKey}`,
+    Accept: "application/json",
+    "Content-Type": "application/json",
+    ...(requestId === undefined ? {} : { "X-Request-Id": requestId }),
+  };
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < policy.maxRetries;
     let response: Response;
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { Authorization: `Bearer ${apiKey}`, Accept: "application/json", "Content-Type": "application/json" },
+        headers,
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -84,7 +92,10 @@ async function postWithRetries(
         await sleep(retryDelayMs(policy, attempt, null) ?? policy.baseDelayMs);
         continue;
       }
-      throw new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: ${reason}`);
+      // Timed out or no connection: the same request may succeed if sent again.
+      throw new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: ${reason}`, undefined, undefined, {
+        retryable: true,
+      });
     }
     if (response.ok) return readJson(response);
     const retryable = response.status === 429 || response.status >= 500;
@@ -107,19 +118,23 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 async function toProviderError(response: Response): Promise<ProviderError> {
-  const payload = (await response.json().catch(() => undefined)) as { name?: unknown; message?: unknown } | undefined;
+  const payload = (await response.json().catch(() => undefined)) as
+    { id?: unknown; name?: unknown; message?: unknown } | undefined;
   const name = typeof payload?.name === "string" ? payload.name : undefined;
+  // Stability's error id is what its support asks for: the provider's request id (ProviderError keeps it if sane).
+  const details = { requestId: typeof payload?.id === "string" ? payload.id : undefined };
   const message = typeof payload?.message === "string" ? payload.message : "";
   // Only the error's short name goes into our message: Stability's text may quote the prompt.
   const detail = name === undefined ? "" : ` ${name}`;
   if (response.status === 400 && isModerationRefusal(name, message)) {
-    return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name);
+    return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name, details);
   }
   return new ProviderError(
     "UPSTREAM",
     `${LABEL} text-to-image failed: HTTP ${response.status}${detail}`,
     response.status,
     name,
+    details,
   );
 }
 
