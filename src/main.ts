@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
-    log: (message: string) => logger.info(message),
+    log: (message: string) => logger.info({}, message),
     migrateInChildProcess: true,
   });
   const db = createPrismaClient(database.databaseUrl);

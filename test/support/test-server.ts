@@ -6,6 +6,7 @@ import pino from "pino";
 import { startImagegate, type Imagegate } from "../../src/app";
 import { createUserWithKey } from "../../src/cli/create-user";
 import type { ImageStorage } from "../../src/storage/image-storage";
+import type { AppLogger } from "../../src/logging";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
@@ -45,6 +46,8 @@ export interface TestServerOptions {
   ignoreLedgerSections?: LedgerSection[];
   /** Where images go, given the server's data folder; the segment files under it by default. */
   storage?: (dataDir: string) => ImageStorage;
+  /** What the server logs to; silent pino by default (TEST_LOG_LEVEL raises it). */
+  logger?: AppLogger;
 }
 
 /** Whether the report is ok once the ignored sections are set aside. */
@@ -93,7 +96,7 @@ export async function startTestServer(
     settings,
     db: serverDb,
     databaseUrl: serverDatabaseUrl,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     storage: options.storage?.(dataDir),
   }).catch(async (error: unknown) => {
     if (serverDb !== db) await serverDb.$disconnect();
