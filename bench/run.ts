@@ -11,6 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import ts from "typescript";
+import { withConnection } from "../src/db/postgres-admin";
 import { formatMoney, parseMoney } from "../src/domain/money";
 import { summarizeProfile, type ProfileSummary, type SelfTime } from "./lib/cpu-profile";
 import { checkLedger, type LedgerCheck } from "./lib/ledger-check";
@@ -482,6 +483,17 @@ async function startImagegateProcess(args: {
   return { child, url };
 }
 
+/**
+ * The benchmark's request is DALL-E 2's (a flat per-image price, the same body for every target), which OpenAI has
+ * shut down: imagegate serves it as itself here, as for a deployment whose upstream still does (setModelRoute).
+ */
+async function enableBenchModel(databaseUrl: string): Promise<void> {
+  await withConnection(databaseUrl, (client) =>
+    client.query(`INSERT INTO model_routes (model, served_by, enabled) VALUES ('DALL_E_2', NULL, true)
+                  ON CONFLICT (model) DO UPDATE SET served_by = NULL, enabled = true`),
+  );
+}
+
 /** Users with a large credit and an API key each, through the compiled CLI, four at a time. */
 async function createUsers(databaseUrl: string, prefix: string, count: number) {
   const createOne = async (i: number) => {
@@ -647,6 +659,7 @@ async function runBench(options: Options, cleanups: (() => Promise<void>)[]): Pr
   out(`  imagegate at ${imagegate.url} (pid ${imagegate.child.pid}, node dist/main.js, migrations applied at start)`);
   const users = await createUsers(databaseUrl, "bench", options.users);
   out(`  ${users.length} user(s) with $10,000,000 of credit (dist/cli/main.js create-user)`);
+  await enableBenchModel(databaseUrl);
   const bare = await startBareProxy(fake.origin, workDir);
   out(`  bare proxy at ${bare.url} (pid ${bare.child.pid})`);
   const portkey = await startPortkey();

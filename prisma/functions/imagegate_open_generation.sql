@@ -21,7 +21,7 @@ BEGIN
                         NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::bigint;
     RETURN;
   END IF;
-  v_hold := v_per_image * p_n;
+  v_hold := v_per_image * p_n + imagegate_prompt_hold_micros(p_model, p_prompt, p_now);
 
   SELECT u.team_id, u.balance_micros - u.reserved_micros,
          EXISTS (SELECT 1 FROM budgets x WHERE x.user_id = u.id),

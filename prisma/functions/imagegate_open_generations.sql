@@ -18,7 +18,8 @@ BEGIN
 
     RETURN QUERY
       WITH request AS (
-        SELECT r.*, p.price_id, p.per_image_micros AS per_image, p.per_image_micros * r.n AS hold,
+        SELECT r.*, p.price_id, p.per_image_micros AS per_image,
+               p.per_image_micros * r.n + imagegate_prompt_hold_micros(r.model, r.prompt, r.requested_at) AS hold,
                u.id IS NOT NULL AS known, u.team_id AS team, u.balance_micros - u.reserved_micros AS available
           FROM unnest(p_ids, p_user_ids, p_providers, p_models, p_requested_models, p_sizes, p_widths, p_heights,
                       p_qualities, p_styles, p_ns, p_prompts, p_response_formats, p_moderations, p_output_formats,

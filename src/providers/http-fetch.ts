@@ -16,8 +16,36 @@ const agents = {
 /** Statuses whose Response may not have a body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-/** A `fetch` for SDKs that accept one: http(s) only, request bodies as strings or bytes, no redirects followed. */
-export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+/**
+ * Body caps. A caller that knows what it asked for names its own (the images call: room for its n images); others get
+ * 4 MiB (the model list is tens of KB). An error's body is a short JSON object: 64 KiB at most.
+ */
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Our cap, passed through the SDK's `fetchOptions` (which it spreads into the init it hands to fetch). */
+export interface HttpFetchOptions {
+  maxResponseBytes?: number;
+}
+
+type HttpFetchInit = RequestInit & HttpFetchOptions;
+
+/** What reading the body of an answer past its cap rejects with; its name is what callers tell it by. */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`response body larger than ${limitBytes} bytes`);
+    this.name = "ResponseTooLargeError";
+  }
+}
+
+/**
+ * A `fetch` for SDKs that accept one: http(s) only, request bodies as strings or bytes, no redirects followed. The
+ * body is read up to its cap and no further: past it (or when Content-Length says so) the connection is dropped and
+ * the answer resolves with its status and headers but a body whose reading rejects with ResponseTooLargeError. So the
+ * SDK decides on retries by the status, as always, and an oversized success is not asked for again (the provider has
+ * done that work), but surfaces from the call as that error.
+ */
+export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {}): Promise<Response> {
   const url = input instanceof Request ? new URL(input.url) : new URL(input);
   const agent = agents[url.protocol as keyof typeof agents];
   if (agent === undefined) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
@@ -38,19 +66,33 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
       url,
       { method: init.method ?? "GET", headers, agent },
       (response) => {
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          response.destroy();
+          signal?.removeEventListener("abort", onAbort);
+          return reject(new RangeError(`status ${status} is outside 200-599`)); // as Response would refuse it
+        }
+        const answer = (body: Buffer | ResponseTooLargeError) => {
+          signal?.removeEventListener("abort", onAbort);
+          const statusText = response.statusMessage ?? "";
+          resolve(new BufferedResponse(url.href, status, statusText, response.headers, body) as unknown as Response);
+        };
+        const limit = Math.min(init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, errorBodyCap(status));
+        const tooLarge = () => {
+          response.destroy();
+          answer(new ResponseTooLargeError(limit));
+        };
+        if (Number(response.headers["content-length"] ?? "0") > limit) return tooLarge();
         const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        response.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > limit) return tooLarge();
+          chunks.push(chunk);
+        });
         response.on("error", fail);
         response.on("end", () => {
-          signal?.removeEventListener("abort", onAbort);
-          const status = response.statusCode ?? 0;
-          if (status < 200 || status > 599) {
-            reject(new RangeError(`status ${status} is outside 200-599`)); // as Response would refuse it
-            return;
-          }
-          const bytes = NULL_BODY_STATUSES.has(status) ? Buffer.alloc(0) : Buffer.concat(chunks);
-          const answer = new BufferedResponse(url.href, status, response.statusMessage ?? "", response.headers, bytes);
-          resolve(answer as unknown as Response);
+          answer(NULL_BODY_STATUSES.has(status) ? Buffer.alloc(0) : Buffer.concat(chunks, received));
         });
       },
     );
@@ -66,6 +108,11 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
     request.on("error", fail);
     request.end(body ?? undefined);
   });
+}
+
+/** An error's body needs no more than a short JSON object. */
+function errorBodyCap(status: number): number {
+  return status >= 400 ? MAX_ERROR_BODY_BYTES : Infinity;
 }
 
 /** What fetch rejects with on abort; the SDK tells a timeout by the name. */
@@ -87,7 +134,7 @@ class BufferedResponse {
     readonly status: number,
     readonly statusText: string,
     headers: IncomingHttpHeaders,
-    private readonly bytes: Buffer,
+    private readonly bytes: Buffer | ResponseTooLargeError,
   ) {
     this.headers = new ResponseHeaders(headers);
   }
@@ -97,6 +144,7 @@ class BufferedResponse {
   }
 
   text(): Promise<string> {
+    if (this.bytes instanceof ResponseTooLargeError) return Promise.reject(this.bytes);
     return Promise.resolve(this.bytes.toString("utf8"));
   }
 
@@ -105,6 +153,7 @@ class BufferedResponse {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.bytes instanceof ResponseTooLargeError) return Promise.reject(this.bytes);
     const { buffer, byteOffset, byteLength } = this.bytes;
     return Promise.resolve(buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
   }

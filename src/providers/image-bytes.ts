@@ -1,7 +1,10 @@
 import { ProviderError } from "../domain/generation/image-provider";
 
-/** The image formats providers return; anything unrecognised is assumed to be PNG, every provider's default. */
-export function detectImageContentType(bytes: Buffer): string {
+/** What we serve; a provider's bytes are stored only when their signature says they are one of these. */
+export type ImageContentType = "image/png" | "image/jpeg" | "image/webp";
+
+/** The content type by the bytes' signature, or undefined for anything that is not a PNG, JPEG or WEBP image. */
+export function detectImageContentType(bytes: Buffer): ImageContentType | undefined {
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.readUInt32BE(4) === 0x0d0a1a0a) {
     return "image/png";
   }
@@ -9,60 +12,51 @@ export function detectImageContentType(bytes: Buffer): string {
   if (bytes.length >= 12 && bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WEBP") {
     return "image/webp";
   }
-  return "image/png";
+  return undefined;
 }
 
-/** Decodes a provider's base64 image; an empty or undecodable payload is the provider's fault. */
-export function decodeBase64Image(base64: string, providerLabel: string): Buffer {
+/** The bytes with their content type; bytes of any other kind (an HTML page, say) are the provider's fault. */
+export function checkedImage(bytes: Buffer, providerLabel: string): { bytes: Buffer; contentType: ImageContentType } {
+  const contentType = detectImageContentType(bytes);
+  if (contentType === undefined) {
+    throw new ProviderError("UPSTREAM", `${providerLabel} returned bytes that are not a PNG, JPEG or WEBP image`);
+  }
+  return { bytes, contentType };
+}
+
+// Size caps. One image may take 6 bytes per pixel of the size asked for (an uncompressed 8-bit RGBA bitmap's 4, with
+// half again for encoders' worst cases) plus 1 MiB of metadata (provenance manifests and the like), and never more
+// than 64 MiB. So 1024x1024 may take 7 MiB, 256x256 1.4 MiB, and the largest sizes 64 MiB.
+const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+const IMAGE_METADATA_BYTES = 1024 * 1024;
+const IMAGE_BYTES_PER_PIXEL = 6;
+/** Room in a JSON answer beside its images (revised prompts, usage, field names). */
+const ANSWER_OVERHEAD_BYTES = 1024 * 1024;
+
+/** The most bytes one image of this size may take, downloaded or decoded. */
+export function maxImageBytes(width: number, height: number): number {
+  return Math.min(MAX_IMAGE_BYTES, IMAGE_METADATA_BYTES + width * height * IMAGE_BYTES_PER_PIXEL);
+}
+
+/** The most bytes a provider's JSON answer with n such images in base64 may take: 10.3 MiB for one 1024x1024. */
+export function maxAnswerBytes(n: number, width: number, height: number): number {
+  return n * base64Length(maxImageBytes(width, height)) + ANSWER_OVERHEAD_BYTES;
+}
+
+function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+/** Decodes a provider's base64 image; an empty, oversized or undecodable payload is the provider's fault. */
+export function decodeBase64Image(base64: string, maxBytes: number, providerLabel: string): Buffer {
+  // Checked before decoding, so that an oversized string costs no copy; whitespace in it could only be a few bytes.
+  if (base64.length > base64Length(maxBytes) + 1024) {
+    throw new ProviderError("UPSTREAM", `${providerLabel} returned an image larger than ${maxBytes} bytes`);
+  }
   const bytes = Buffer.from(base64, "base64");
   if (bytes.length === 0) throw new ProviderError("UPSTREAM", `${providerLabel} returned an empty image`);
-  return bytes;
-}
-
-const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
-
-/**
- * Downloads an image a provider handed out as a URL (they expire within the hour, so we keep the bytes).
- * No credentials are sent: provider image URLs are pre-signed. Failures are UPSTREAM errors whose message
- * names the status but not the URL, which may carry a signature.
- */
-export async function downloadImage(url: string, timeoutMs: number, providerLabel: string): Promise<Buffer> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ProviderError("UPSTREAM", `${providerLabel} returned an image URL that is not a URL`);
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new ProviderError("UPSTREAM", `${providerLabel} returned an image URL with scheme ${parsed.protocol}`);
-  }
-  let response: Response;
-  try {
-    response = await fetch(parsed, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
-  } catch (error) {
-    throw new ProviderError("UPSTREAM", `${providerLabel} image download failed: ${describeFetchFailure(error)}`);
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ProviderError(
-      "UPSTREAM",
-      `${providerLabel} image download failed with HTTP ${response.status}`,
-      response.status,
-    );
-  }
-  const declaredBytes = Number(response.headers.get("content-length") ?? "0");
-  if (declaredBytes > MAX_IMAGE_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ProviderError("UPSTREAM", `${providerLabel} image download is too large (${declaredBytes} bytes)`);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = Buffer.from(await response.arrayBuffer());
-  } catch (error) {
-    throw new ProviderError("UPSTREAM", `${providerLabel} image download failed: ${describeFetchFailure(error)}`);
-  }
-  if (bytes.length === 0 || bytes.length > MAX_IMAGE_BYTES) {
-    throw new ProviderError("UPSTREAM", `${providerLabel} image download returned ${bytes.length} bytes`);
+  if (bytes.length > maxBytes) {
+    throw new ProviderError("UPSTREAM", `${providerLabel} returned an image larger than ${maxBytes} bytes`);
   }
   return bytes;
 }

@@ -1,8 +1,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type { Image, ImagesResponse } from "openai/resources/images";
-import { httpFetch } from "./http-fetch";
-import { decodeBase64Image, detectImageContentType, downloadImage } from "./image-bytes";
+import { httpFetch, type HttpFetchOptions } from "./http-fetch";
+import { checkedImage, decodeBase64Image, maxAnswerBytes, maxImageBytes } from "./image-bytes";
+import { downloadImage } from "./image-download";
+import { openAIImageSources, type ImageSources } from "./image-sources";
 import { toOpenAIGenerateParams } from "./openai-wire";
+import { identifierOf, MAX_REVISED_PROMPT_CHARS, storableText } from "./provider-text";
 import {
   ProviderError,
   type ImageProvider,
@@ -24,6 +27,14 @@ export interface OpenAIProviderOptions {
   fetchImageTimeoutMs?: number | undefined;
 }
 
+/** What reading one answer needs besides the answer. */
+interface AnswerContext {
+  /** Per image, downloaded or decoded. */
+  maxImageBytes: number;
+  fetchImageTimeoutMs: number;
+  sources: ImageSources;
+}
+
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_FETCH_IMAGE_TIMEOUT_MS = 30_000;
 const LABEL = "OpenAI";
@@ -41,53 +52,65 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
     fetch: httpFetch,
   });
   const fetchImageTimeoutMs = options.fetchImageTimeoutMs ?? DEFAULT_FETCH_IMAGE_TIMEOUT_MS;
+  const sources = openAIImageSources(options.baseURL);
 
   return {
     name: "openai",
     async generate(request: ProviderImageRequest): Promise<ProviderResult> {
       const params = toOpenAIGenerateParams(request);
+      // Read by our transport (./http-fetch.ts), which stops reading past it: room for n images of this size.
+      const cap: HttpFetchOptions = { maxResponseBytes: maxAnswerBytes(request.n, request.width, request.height) };
       let response: ImagesResponse;
       try {
-        response = await client.images.generate(params, requestOptions(request));
+        // The SDK's type lists the runtimes' fetch options; it passes any others on as they are.
+        response = await client.images.generate(params, {
+          fetchOptions: cap as Record<never, never>,
+          headers: clientRequestId(request),
+        });
       } catch (error) {
-        throw toProviderError(error);
+        throw toProviderError(error, options.apiKey);
       }
-      return toProviderResult(response, fetchImageTimeoutMs);
+      const context = { maxImageBytes: maxImageBytes(request.width, request.height), fetchImageTimeoutMs, sources };
+      return toProviderResult(response, context);
     },
   };
 }
 
 /** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
-function requestOptions(request: ProviderImageRequest): { headers: Record<string, string> } | undefined {
-  return request.requestId === undefined ? undefined : { headers: { "X-Client-Request-Id": request.requestId } };
+function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
+  return request.requestId === undefined ? undefined : { "X-Client-Request-Id": request.requestId };
 }
 
-async function toProviderResult(response: ImagesResponse, fetchImageTimeoutMs: number): Promise<ProviderResult> {
+async function toProviderResult(response: ImagesResponse, context: AnswerContext): Promise<ProviderResult> {
   const items: unknown = (response as Partial<ImagesResponse> | null | undefined)?.data;
   if (!Array.isArray(items) || items.length === 0) {
     throw new ProviderError("UPSTREAM", `${LABEL} returned a response without images`);
   }
   // Before any download: usage we cannot charge fails the call whatever the images are.
   const usage = toProviderUsage(response.usage);
-  const images = await Promise.all(items.map((item: unknown) => toProviderImage(item, fetchImageTimeoutMs)));
+  const images = await Promise.all(items.map((item: unknown) => toProviderImage(item, context)));
   return usage === undefined ? { images } : { images, usage };
 }
 
-async function toProviderImage(item: unknown, fetchImageTimeoutMs: number): Promise<ProviderImage> {
+async function toProviderImage(item: unknown, context: AnswerContext): Promise<ProviderImage> {
   const image = (typeof item === "object" && item !== null ? item : {}) as Partial<Image>;
   let bytes: Buffer;
   if (typeof image.b64_json === "string" && image.b64_json !== "") {
-    bytes = decodeBase64Image(image.b64_json, LABEL);
+    bytes = decodeBase64Image(image.b64_json, context.maxImageBytes, LABEL);
   } else if (typeof image.url === "string" && image.url !== "") {
     // Some OpenAI-compatible gateways ignore response_format; their URLs expire, so fetch the bytes now.
-    bytes = await downloadImage(image.url, fetchImageTimeoutMs, LABEL);
+    bytes = await downloadImage(image.url, {
+      sources: context.sources,
+      timeoutMs: context.fetchImageTimeoutMs,
+      maxBytes: context.maxImageBytes,
+      providerLabel: LABEL,
+    });
   } else {
     throw new ProviderError("UPSTREAM", `${LABEL} returned an image with neither b64_json nor url`);
   }
-  const result: ProviderImage = { bytes, contentType: detectImageContentType(bytes) };
-  if (typeof image.revised_prompt === "string" && image.revised_prompt !== "") {
-    result.revisedPrompt = image.revised_prompt;
-  }
+  const result: ProviderImage = checkedImage(bytes, LABEL);
+  const revisedPrompt = storableText(image.revised_prompt, MAX_REVISED_PROMPT_CHARS);
+  if (revisedPrompt !== undefined) result.revisedPrompt = revisedPrompt;
   return result;
 }
 
@@ -145,19 +168,22 @@ function isContentPolicyRefusal(code: string | undefined, type: string | undefin
 }
 
 /**
- * Maps whatever the SDK threw to a ProviderError. Messages are built only from status, type, code and the
- * request id, never from the upstream text, which may echo the prompt (or, from some gateways, the key).
+ * Maps whatever the SDK threw to a ProviderError. Messages are built only from status, type, code, param and the
+ * request id, each kept only when it is a short identifier (./provider-text.ts), never from the upstream's message,
+ * which may echo the prompt (or, from some gateways, the key).
  */
-export function toProviderError(error: unknown): ProviderError {
+export function toProviderError(error: unknown, apiKey: string): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIError && typeof error.status === "number") {
-    const code = typeof error.code === "string" ? error.code : undefined;
-    const type = typeof error.type === "string" ? error.type : undefined;
-    const param = typeof error.param === "string" ? `param ${error.param}` : undefined;
+    const code = identifierOf(error.code, apiKey);
+    const type = identifierOf(error.type, apiKey);
+    const paramName = identifierOf(error.param, apiKey);
+    const param = paramName === undefined ? undefined : `param ${paramName}`;
     const detail = [[type, code].filter((part) => part !== undefined).join("/"), param].filter(Boolean).join(" ");
-    const requestId = typeof error.requestID === "string" ? ` (request ${error.requestID})` : "";
+    const requestIdentifier = identifierOf(error.requestID, apiKey);
+    const requestId = requestIdentifier === undefined ? "" : ` (request ${requestIdentifier})`;
     const suffix = `${detail === "" ? "" : ` ${detail}`}${requestId}`;
-    const details = { requestId: error.requestID };
+    const details = { requestId: requestIdentifier };
     if (error.status === 400 && isContentPolicyRefusal(code, type)) {
       return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code, details);
     }
@@ -180,6 +206,13 @@ export function toProviderError(error: unknown): ProviderError {
   const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : typeof error;
   if (name === "SyntaxError") {
     return new ProviderError("UPSTREAM", `${LABEL} images.generate returned a body that is not JSON`);
+  }
+  if (name === "ResponseTooLargeError") {
+    const limit = (error as { limitBytes?: unknown }).limitBytes;
+    return new ProviderError(
+      "UPSTREAM",
+      `${LABEL} images.generate returned an answer larger than ${String(limit)} bytes`,
+    );
   }
   return new ProviderError("UPSTREAM", `${LABEL} images.generate failed unexpectedly (${name})`);
 }

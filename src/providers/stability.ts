@@ -1,11 +1,13 @@
 import { CATALOG } from "../domain/catalog";
-import { decodeBase64Image, describeFetchFailure, detectImageContentType } from "./image-bytes";
+import { readCappedBody } from "./capped-body";
+import { checkedImage, decodeBase64Image, describeFetchFailure, maxAnswerBytes, maxImageBytes } from "./image-bytes";
 import {
   ProviderError,
   type ImageProvider,
   type ProviderImageRequest,
   type ProviderResult,
 } from "../domain/generation/image-provider";
+import { identifierOf } from "./provider-text";
 import { retryDelayMs, sleep, type RetryPolicy } from "./retry";
 
 // Stability AI REST v1 (platform.stability.ai/docs/api-reference#tag/v1generation), as we use it:
@@ -33,6 +35,22 @@ export interface StabilityProviderOptions {
 
 const DEFAULT_BASE_URL = "https://api.stability.ai";
 const LABEL = "Stability AI";
+/** An error's body is a short {id, name, message}: past this it is not read, and the error maps by its status. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+const FINISH_REASONS = new Set<unknown>(["SUCCESS", "ERROR", "CONTENT_FILTERED"]);
+
+/** One call's fixed parts. */
+interface Call {
+  url: string;
+  apiKey: string;
+  body: string;
+  timeoutMs: number;
+  /** Room for the n images asked for, in base64 (./image-bytes.ts). */
+  maxAnswerBytes: number;
+  /** Ours, sent as X-Request-Id. */
+  requestId: string | undefined;
+}
 
 export function createStabilityProvider(options: StabilityProviderOptions): ImageProvider {
   const base = (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
@@ -55,36 +73,37 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       });
       // The engine is the model's upstream id in the catalog.
       const url = `${base}/v1/generation/${CATALOG[request.model].upstreamId}/text-to-image`;
-      const payload = await postWithRetries(url, options.apiKey, body, request.requestId, options.timeoutMs, policy);
-      return toProviderResult(payload);
+      const { apiKey, timeoutMs } = options;
+      const call = {
+        url,
+        apiKey,
+        body,
+        timeoutMs,
+        maxAnswerBytes: maxAnswerBytes(request.n, request.width, request.height),
+        requestId: request.requestId,
+      };
+      const payload = await postWithRetries(call, policy);
+      return toProviderResult(payload, maxImageBytes(request.width, request.height));
     },
   };
 }
 
-async function postWithRetries(
-  url: string,
-  apiKey: string,
-  body: string,
-  requestId: string | undefined,
-  timeoutMs: number,
-  policy: RetryPolicy,
-): Promise<unknown> {
-  // Stability publishes no client request id header; X-Request-Id is the common one, for their support to match.
-  const headers: Record<string, string> = {
-    Authorization: `Bearer ${apiKey}`,
-    Accept: "application/json",
-    "Content-Type": "application/json",
-    ...(requestId === undefined ? {} : { "X-Request-Id": requestId }),
-  };
+async function postWithRetries(call: Call, policy: RetryPolicy): Promise<unknown> {
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < policy.maxRetries;
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(call.url, {
         method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
+        headers: {
+          Authorization: `Bearer ${call.apiKey}`,
+          Accept: "application/json",
+          "Content-Type": "application/json",
+          // Stability publishes no client request id header; X-Request-Id is the common one, for support to match.
+          ...(call.requestId === undefined ? {} : { "X-Request-Id": call.requestId }),
+        },
+        body: call.body,
+        signal: AbortSignal.timeout(call.timeoutMs),
       });
     } catch (error) {
       const reason = describeFetchFailure(error);
@@ -97,7 +116,7 @@ async function postWithRetries(
         retryable: true,
       });
     }
-    if (response.ok) return readJson(response);
+    if (response.ok) return readJson(response, call.maxAnswerBytes);
     const retryable = response.status === 429 || response.status >= 500;
     const delayMs = retryable && retriesLeft ? retryDelayMs(policy, attempt, response.headers) : undefined;
     if (delayMs !== undefined) {
@@ -105,26 +124,41 @@ async function postWithRetries(
       await sleep(delayMs);
       continue;
     }
-    throw await toProviderError(response);
+    throw await toProviderError(response, call.apiKey);
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
+/** Not retried when too large: the images were made (and billed) already. */
+async function readJson(response: Response, maxBytes: number): Promise<unknown> {
+  let body: Buffer | "TOO_LARGE";
   try {
-    return await response.json();
+    body = await readCappedBody(response, maxBytes);
+    if (body !== "TOO_LARGE") return JSON.parse(body.toString("utf8"));
   } catch (error) {
     throw new ProviderError("UPSTREAM", `${LABEL} returned an unreadable body: ${describeFetchFailure(error)}`);
   }
+  throw new ProviderError("UPSTREAM", `${LABEL} returned an answer larger than ${maxBytes} bytes`);
 }
 
-async function toProviderError(response: Response): Promise<ProviderError> {
-  const payload = (await response.json().catch(() => undefined)) as
-    { id?: unknown; name?: unknown; message?: unknown } | undefined;
-  const name = typeof payload?.name === "string" ? payload.name : undefined;
+async function errorPayload(
+  response: Response,
+): Promise<{ id?: unknown; name?: unknown; message?: unknown } | undefined> {
+  try {
+    const body = await readCappedBody(response, MAX_ERROR_BODY_BYTES);
+    return body === "TOO_LARGE" ? undefined : (JSON.parse(body.toString("utf8")) as { name?: unknown });
+  } catch {
+    return undefined;
+  }
+}
+
+async function toProviderError(response: Response, apiKey: string): Promise<ProviderError> {
+  const payload = await errorPayload(response);
+  // Only the error's name, when it is a short identifier, goes into our message: Stability's text may quote the
+  // prompt, and a misbehaving upstream may put anything in either field.
+  const name = identifierOf(payload?.name, apiKey);
+  const message = typeof payload?.message === "string" ? payload.message.slice(0, 1000) : "";
   // Stability's error id is what its support asks for: the provider's request id (ProviderError keeps it if sane).
-  const details = { requestId: typeof payload?.id === "string" ? payload.id : undefined };
-  const message = typeof payload?.message === "string" ? payload.message : "";
-  // Only the error's short name goes into our message: Stability's text may quote the prompt.
+  const details = { requestId: identifierOf(payload?.id, apiKey) };
   const detail = name === undefined ? "" : ` ${name}`;
   if (response.status === 400 && isModerationRefusal(name, message)) {
     return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name, details);
@@ -143,7 +177,7 @@ function isModerationRefusal(name: string | undefined, message: string): boolean
   return /moderat|content (policy|filter)|filtered words|safety/i.test(message);
 }
 
-function toProviderResult(payload: unknown): ProviderResult {
+function toProviderResult(payload: unknown, maxBytes: number): ProviderResult {
   const artifacts = (payload as { artifacts?: unknown } | null)?.artifacts;
   if (!Array.isArray(artifacts) || artifacts.length === 0) {
     throw new ProviderError("UPSTREAM", `${LABEL} returned a response without artifacts`);
@@ -159,11 +193,11 @@ function toProviderResult(payload: unknown): ProviderResult {
   }
   const images = typed.map((artifact) => {
     if (artifact.finishReason !== "SUCCESS" || typeof artifact.base64 !== "string") {
-      const reason = typeof artifact.finishReason === "string" ? artifact.finishReason : "missing";
+      // Named only when it is one of Stability's: the field is the provider's to fill with anything.
+      const reason = FINISH_REASONS.has(artifact.finishReason) ? String(artifact.finishReason) : "unrecognised";
       throw new ProviderError("UPSTREAM", `${LABEL} returned an artifact with finishReason ${reason}`);
     }
-    const bytes = decodeBase64Image(artifact.base64, LABEL);
-    return { bytes, contentType: detectImageContentType(bytes) };
+    return checkedImage(decodeBase64Image(artifact.base64, maxBytes, LABEL), LABEL);
   });
   return { images };
 }

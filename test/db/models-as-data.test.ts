@@ -66,8 +66,8 @@ it("keeps shut-down models in the schema's ImageModel, deprecated with their dat
     imageModel.getValues().map((value) => [value.name, value.deprecationReason ?? null]),
   );
   expect(deprecated).toMatchObject({
-    DALL_E_3: "dall-e-3 was shut down on 2026-05-12; use GPT_IMAGE_2_5_SUNBURST",
-    GPT_IMAGE_1_MINI: "gpt-image-1-mini was shut down on 2026-12-01; use GPT_IMAGE_2_6_SUNBURST",
+    DALL_E_3: "dall-e-3: shut down upstream on 2026-05-12; use GPT_IMAGE_2_5_SUNBURST",
+    GPT_IMAGE_1_MINI: "gpt-image-1-mini: shut down upstream on 2026-12-01; use GPT_IMAGE_2_6_SUNBURST",
     GPT_IMAGE_2: null,
     STABLE_DIFFUSION_XL: null,
   });
@@ -106,8 +106,11 @@ async function refusal(models: ModelDirectory, model: "DALL_E_2" | "GPT_IMAGE_2_
 it("applies a route set on one process to another at once, through the database's notification", async () => {
   await db.modelRoute.deleteMany();
   const [a, b] = [await startProcess(), await startProcess()];
-  expect(await refusal(b, "DALL_E_2")).toBe("MODEL_RETIRED");
-  expect(await refusal(b, "GPT_IMAGE_2_5_FLARE")).toBeNull(); // b now keeps what it loaded
+  // Both keep what they loaded now.
+  for (const process of [a, b]) {
+    expect(await refusal(process, "DALL_E_2")).toBe("MODEL_RETIRED");
+    expect(await refusal(process, "GPT_IMAGE_2_5_FLARE")).toBeNull();
+  }
 
   const actor = null;
   await db.$transaction((tx) =>
@@ -117,8 +120,9 @@ it("applies a route set on one process to another at once, through the database'
     setModelRoute(tx, { model: "GPT_IMAGE_2_5_FLARE", servedBy: null, enabled: false, actorId: actor, now: NOW }),
   );
 
-  await eventually(async () => (await refusal(b, "GPT_IMAGE_2_5_FLARE")) === "MODEL_RETIRED", 10_000, "b to hear");
-  expect(await b.serve("DALL_E_2", NOW)).toBe("GPT_IMAGE_2");
-  expect(await a.serve("DALL_E_2", NOW)).toBe("GPT_IMAGE_2");
+  for (const process of [a, b]) {
+    await eventually(async () => (await refusal(process, "GPT_IMAGE_2_5_FLARE")) === "MODEL_RETIRED", 10_000, "news");
+    expect(await process.serve("DALL_E_2", NOW)).toBe("GPT_IMAGE_2");
+  }
   expect(await db.auditLogEntry.count({ where: { action: "setModelRoute" } })).toBe(2);
 });

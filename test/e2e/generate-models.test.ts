@@ -137,7 +137,8 @@ describe("generateImage, token-billed GPT image models", () => {
     const outputTokens = BigInt(defaultOutputTokens(quality.toLowerCase(), dimensions, n));
     const textTokens = BigInt(defaultTextTokens(prompt));
     const usageMicros = textTokens * textRate + outputTokens * outputRate; // micros per token = $ per million
-    const heldMicros = BigInt(held.replace(".", "")) * BigInt(n);
+    // The table price per image, and the prompt's text once: its UTF-8 bytes at the text rate.
+    const heldMicros = BigInt(held.replace(".", "")) * BigInt(n) + BigInt(Buffer.byteLength(prompt)) * textRate;
     const expected = usageMicros < heldMicros ? usageMicros : heldMicros;
     expect(BigInt(generation.cost.replace(".", ""))).toBe(expected);
     expect(expected).toBeGreaterThan(0n);
@@ -162,13 +163,13 @@ describe("generateImage, token-billed GPT image models", () => {
   it("never charges more than was held, even if usage says more", async () => {
     env.openai.script({ kind: "ok", usage: { textTokens: 100_000, outputTokens: 100_000 } });
     const { generation } = await generate({ prompt: "a cat", model: "GPT_IMAGE_1_MINI", quality: "LOW" });
-    expect(generation.cost).toBe("0.005000");
+    expect(generation.cost).toBe("0.005010"); // 0.005 per image and 5 prompt bytes at $2 per million
   });
 
   it("charges the table price when the provider reports no usage", async () => {
     env.openai.script({ kind: "ok", usage: null });
     const { generation } = await generate({ prompt: "a cat", model: "GPT_IMAGE_1", quality: "MEDIUM" });
-    expect(generation.cost).toBe("0.042000");
+    expect(generation.cost).toBe("0.042025"); // 0.042 per image and 5 prompt bytes at $5 per million
   });
 
   it("passes the moderation level", async () => {

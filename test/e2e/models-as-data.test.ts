@@ -1,4 +1,5 @@
 import { CATALOG } from "../../src/domain/catalog";
+import type { ImageModel } from "../../src/domain/enums";
 import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
 import { defaultOutputTokens, defaultTextTokens } from "../fakes/openai-fake-rules";
 import {
@@ -105,8 +106,8 @@ describe("the gpt-image-2 family", () => {
     expect(generation).toMatchObject({ size: "CUSTOM", width: 2048, height: 1024 });
     expect(env.openai.generationRequests()[0]!.body).toMatchObject({ size: "2048x1024" });
     const stored = await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: generation.id } });
-    // LOW 1024x1024 holds 0.015880; twice the pixels hold twice that.
-    expect(stored.holdMicros).toBe(31_760n);
+    // LOW 1024x1024 holds 0.015880 per image, twice the pixels twice that, plus the prompt's 8 bytes at $5/M.
+    expect(stored.holdMicros).toBe(31_760n + 40n);
   });
 
   it.each([
@@ -236,6 +237,50 @@ describe("retirement and routes", () => {
   });
 });
 
+describe("routes and what was asked before them", () => {
+  const route = (model: ImageModel, servedBy: ImageModel | null, enabled = true) =>
+    env.server.graphql(SetModelRouteDocument, { model, servedBy, enabled }, admin.apiKey);
+
+  it("answers an idempotent retry with its first outcome after its route changed, or was removed", async () => {
+    dataOf(await route("DALL_E_3", "GPT_IMAGE_2"));
+    const user = await env.server.createUser("MEMBER", "10");
+    const input = { prompt: "a harbour", model: "DALL_E_3" as const, quality: "HD" as const, idempotencyKey: "k-1" };
+    const first = dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).generateImage;
+    expect(first.servedModel).toBe("GPT_IMAGE_2");
+
+    dataOf(await route("DALL_E_3", null, false));
+    const retry = dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey)).generateImage;
+    expect(retry).toMatchObject({ id: first.id, servedModel: "GPT_IMAGE_2", cost: first.cost });
+    expect(env.openai.generationRequests()).toHaveLength(1);
+  });
+
+  it("routes the default model when a request names none", async () => {
+    dataOf(await route("DALL_E_3", "GPT_IMAGE_2_6_SUNBURST")); // DALL_E_3 is this test server's default
+    const { response } = await generate({ prompt: "a default" });
+    expect(dataOf(response).generateImage).toMatchObject({ model: "DALL_E_3", servedModel: "GPT_IMAGE_2_6_SUNBURST" });
+  });
+
+  it("refuses a route that would chain, either way round", async () => {
+    dataOf(await route("DALL_E_2", "GPT_IMAGE_2"));
+    expect(errorOf(await route("DALL_E_3", "DALL_E_2")).extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "servedBy",
+    });
+    expect(errorOf(await route("GPT_IMAGE_2", "GPT_IMAGE_2_5_FLARE")).extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "model",
+    });
+    expect(errorOf(await route("GPT_IMAGE_2", null, false)).extensions).toMatchObject({ field: "model" });
+  });
+
+  it("holds a token-billed prompt's text beside its images: its UTF-8 bytes at the text rate", async () => {
+    const prompt = "あ".repeat(1_000); // 3,000 bytes: at most 3,000 tokens at $5 per million = 0.015000
+    const { user, response } = await generate({ prompt, model: "GPT_IMAGE_2" }, "0.02");
+    expect(errorOf(response).extensions).toMatchObject({ code: "INSUFFICIENT_CREDITS", required: "0.030880" });
+    expect(await generationsOf(user.userId)).toBe(0);
+  });
+});
+
 describe("token prices as data", () => {
   it("applies a token price change from its effectiveFrom, and shows it in tokenPrices", async () => {
     const from = new Date(Date.now() + 3_600_000);
@@ -290,14 +335,15 @@ describe("usage against the hold", () => {
     const { user, response } = await generate({ prompt: "x", model: "GPT_IMAGE_2" });
     const generation = dataOf(response).generateImage;
     const usageMicros = tokenCostMicros(1_000, 100_000);
-    expect(generation.cost).toBe("0.015880");
-    expect(generation.shortfall).toBe(money(usageMicros - 15_880n));
-    expect(await accountOf(env.server, user.userId)).toMatchObject({ balanceMicros: 10_000_000n - 15_880n });
+    const heldMicros = 15_880n + 5n; // LOW 1024x1024, and the 1-byte prompt's text
+    expect(generation.cost).toBe(money(heldMicros));
+    expect(generation.shortfall).toBe(money(usageMicros - heldMicros));
+    expect(await accountOf(env.server, user.userId)).toMatchObject({ balanceMicros: 10_000_000n - heldMicros });
     const report = await verifyLedger(env.server.db);
     expect(report.ok).toBe(true);
     expect(report.shortfalls.generations).toBe(shortfallsBefore.generations + 1);
     const totalMicros = (total: string) => BigInt(total.replace(".", ""));
-    expect(totalMicros(report.shortfalls.total) - totalMicros(shortfallsBefore.total)).toBe(usageMicros - 15_880n);
+    expect(totalMicros(report.shortfalls.total) - totalMicros(shortfallsBefore.total)).toBe(usageMicros - heldMicros);
   });
 
   it("answers absurd usage as the provider's error, charging nothing", async () => {
@@ -324,7 +370,7 @@ describe("with nothing configured", () => {
         provider: "local",
         model: "GPT_IMAGE_2",
         size: "CUSTOM",
-        cost: "0.031760",
+        cost: "0.031790", // 2 x LOW 1024x1024, and the prompt's 6 bytes at $5 per million
         usage: null,
       });
       const served = Buffer.from(await (await fetch(generation.images[0]!.url!)).arrayBuffer());

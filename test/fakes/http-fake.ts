@@ -100,6 +100,72 @@ export function sendBytes(
   res.end(payload);
 }
 
+/** Extra bytes a fake adds to a valid JSON answer: a hostile or broken provider's oversized body. */
+export interface JsonPadding {
+  /** Characters of an ignored string field, "padding", appended to the body. */
+  bytes: number;
+  /** Sent chunked, without Content-Length, so that only counting while reading can stop it. Default false. */
+  chunked?: boolean;
+}
+
+/**
+ * `body` (a JSON object) with an ignored "padding" field of `padding.bytes` characters, written in 64 KiB pieces as
+ * the client reads them, never held whole: the answer stays valid JSON however large it is.
+ */
+export async function sendPaddedJson(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  padding: JsonPadding,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  if (res.destroyed || res.writableEnded) return;
+  const head = Buffer.from(`${JSON.stringify(body).slice(0, -1)},"padding":"`);
+  const tail = Buffer.from('"}');
+  const length = head.length + padding.bytes + tail.length;
+  const sized = padding.chunked === true ? {} : { "content-length": String(length) };
+  res.writeHead(status, { "content-type": "application/json", ...sized, ...headers });
+  if (!(await writeChunk(res, head))) return;
+  const piece = Buffer.alloc(64 * 1024, "x");
+  for (let left = padding.bytes; left > 0; left -= piece.length) {
+    if (!(await writeChunk(res, left >= piece.length ? piece : piece.subarray(0, left)))) return;
+  }
+  res.end(tail);
+}
+
+/**
+ * A 200 whose body never ends and has no Content-Length: 64 KiB pieces as fast as the client reads them, until the
+ * client (or close()) drops the connection; `onClose` then gets the number of bytes written.
+ */
+export async function sendEndless(
+  res: ServerResponse,
+  contentType: string,
+  onClose?: (bytesWritten: number) => void,
+): Promise<void> {
+  let written = 0;
+  res.once("close", () => onClose?.(written));
+  res.writeHead(200, { "content-type": contentType });
+  const piece = Buffer.alloc(64 * 1024, 0x41);
+  while (await writeChunk(res, piece)) written += piece.length;
+}
+
+/** Writes one chunk, waiting for the socket to drain; false once the connection is gone. */
+function writeChunk(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (open: boolean) => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(open);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.once("drain", onDrain);
+    res.once("close", onClose);
+  });
+}
+
 /** Keep-alive sockets would hold close() for about 5 s: drop every connection first. */
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();

@@ -5,8 +5,11 @@ import {
   pathnameOf,
   randomId,
   sendBytes,
+  sendEndless,
   sendJson,
+  sendPaddedJson,
   startHttpFake,
+  type JsonPadding,
   type RecordedRequest,
 } from "./http-fake";
 import { CONTENT_TYPES, renderPlaceholder, type FakeImageFormat } from "./image-formats";
@@ -52,6 +55,12 @@ export type FakeOpenAIBehaviour =
       revisedPrompt?: string | null;
       /** Return this many images instead of n. */
       imageCount?: number;
+      /** With format "url": these URLs verbatim, one per image (the last one repeated), as a hostile gateway might. */
+      urls?: string[];
+      /** Every image's bytes, instead of a rendered image (base64 or served as a file): say, an HTML page. */
+      imageBytes?: Buffer;
+      /** An ignored "padding" field making the (still valid) JSON answer this much larger. */
+      padding?: JsonPadding;
     }
   | { kind: "contentPolicy"; message?: string }
   /** GPT image models' refusal: 400 image_generation_user_error / moderation_blocked. */
@@ -65,6 +74,13 @@ export type FakeOpenAIBehaviour =
   | { kind: "delay"; ms: number; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
   /** 200 with a body that is not JSON. */
   | { kind: "malformed" };
+
+/** What GET /files/<id> answers for a file put there by a test (beside the images the fake renders itself). */
+export type FakeFile =
+  | { kind: "bytes"; bytes: Buffer | string; contentType: string }
+  | { kind: "redirect"; location: string; status?: 301 | 302 | 303 | 307 | 308 }
+  /** A 200 that never ends, without Content-Length; `onClose` gets the bytes written when the client hangs up. */
+  | { kind: "endless"; contentType?: string; onClose?: (bytesWritten: number) => void };
 
 export type FakeOpenAIShorthand =
   "ok" | "urls" | "contentPolicy" | "moderationBlocked" | "serverError" | "rateLimit" | "hang" | "malformed";
@@ -112,6 +128,8 @@ export interface FakeOpenAI {
   fileIds(): string[];
   /** Delete served files (all, or the given ids): later downloads get 404, as an expired OpenAI URL would. */
   expireFiles(ids?: string[]): void;
+  /** Serves `file` at /files/<id> until reset; answers its URL on the fake's own host. */
+  putFile(id: string, file: FakeFile): string;
   /** Forget requests, script, default, latency and files. */
   reset(): void;
   close(): Promise<void>;
@@ -140,6 +158,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const queue: FakeOpenAIBehaviour[] = [];
   const files = new Map<string, { bytes: Buffer; contentType: string }>();
+  const putFiles = new Map<string, FakeFile>();
   const timers = new FakeTimers();
   let fallback: FakeOpenAIBehaviour = { kind: "ok" };
   let latencyMs = 0;
@@ -178,12 +197,25 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
   );
 
-  const serveFile = (pathname: string, res: ServerResponse): void => {
+  const serveFile = (pathname: string, res: ServerResponse): Promise<void> | void => {
     const id = pathname.slice("/files/".length).replace(/\.(png|jpeg|webp)$/, "");
+    const put = putFiles.get(id);
+    if (put !== undefined) return servePutFile(put, res);
     const file = files.get(id);
     if (file === undefined)
       return sendBytes(res, 404, "BlobNotFound: The specified blob does not exist.", { "content-type": "text/plain" });
     sendBytes(res, 200, file.bytes, { "content-type": file.contentType });
+  };
+
+  const servePutFile = (file: FakeFile, res: ServerResponse): Promise<void> | void => {
+    switch (file.kind) {
+      case "bytes":
+        return sendBytes(res, 200, file.bytes, { "content-type": file.contentType });
+      case "redirect":
+        return sendBytes(res, file.status ?? 302, "", { location: file.location });
+      case "endless":
+        return sendEndless(res, file.contentType ?? "image/png", file.onClose);
+    }
   };
 
   const respond = async (
@@ -195,7 +227,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       case "ok": {
         const wireError = strict ? checkGenerateBody(body) : undefined;
         if (wireError !== undefined) return sendError(res, 400, wireError);
-        return sendJson(res, 200, success(behaviour, body), { "x-request-id": randomId("req_") });
+        const answer = success(behaviour, body);
+        const headers = { "x-request-id": randomId("req_") };
+        if (behaviour.padding !== undefined) return sendPaddedJson(res, 200, answer, behaviour.padding, headers);
+        return sendJson(res, 200, answer, headers);
       }
       case "contentPolicy":
         return sendError(res, 400, {
@@ -278,9 +313,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const count = behaviour.imageCount ?? (typeof body.n === "number" ? body.n : 1);
     const created = Math.floor(Date.now() / 1000);
     const data = Array.from({ length: count }, (_, index) => {
-      const bytes = renderImage({ format, width, height, model, prompt }, index, created);
+      const bytes = behaviour.imageBytes ?? renderImage({ format, width, height, model, prompt }, index, created);
       const item: Record<string, unknown> = {};
-      if (behaviour.format === "url") {
+      if (behaviour.format === "url" && behaviour.urls !== undefined) {
+        item.url = behaviour.urls[Math.min(index, behaviour.urls.length - 1)];
+      } else if (behaviour.format === "url") {
         const id = randomId("img-");
         if (behaviour.expired !== true) files.set(id, { bytes, contentType: CONTENT_TYPES[format] });
         item.url = `${running.origin}/files/${id}.${format}?st=${created}&se=${created + 3600}&sig=fake-signature`;
@@ -333,10 +370,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (ids === undefined) files.clear();
       else for (const id of ids) files.delete(id);
     },
+    putFile: (id, file) => {
+      putFiles.set(id, file);
+      return `${running.origin}/files/${id}`;
+    },
     reset: () => {
       requests.length = 0;
       queue.length = 0;
       files.clear();
+      putFiles.clear();
       fallback = { kind: "ok" };
       latencyMs = 0;
       fileLatencyMs = 0;

@@ -1,13 +1,31 @@
 import type { ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { renderPlaceholderPng } from "../../src/providers/placeholder-png";
-import { FakeTimers, never, pathnameOf, sendBytes, sendJson, startHttpFake, type RecordedRequest } from "./http-fake";
+import {
+  FakeTimers,
+  never,
+  pathnameOf,
+  sendBytes,
+  sendJson,
+  sendPaddedJson,
+  startHttpFake,
+  type JsonPadding,
+  type RecordedRequest,
+} from "./http-fake";
 
 export type { RecordedRequest } from "./http-fake";
 
 /** What the fake does with one POST /v1/generation/{engine}/text-to-image; scripted ones are used once, in order. */
 export type FakeStabilityBehaviour =
-  | { kind: "ok" }
+  | {
+      kind: "ok";
+      /** Every artifact's bytes, instead of a rendered PNG: say, an HTML page. */
+      imageBytes?: Buffer;
+      /** An ignored "padding" field making the (still valid) JSON answer this much larger. */
+      padding?: JsonPadding;
+      /** Every artifact's finishReason, verbatim (default SUCCESS). */
+      finishReason?: string;
+    }
   /** 200 whose artifacts are all finishReason CONTENT_FILTERED (Stability returns blurred images). */
   | { kind: "contentFiltered" }
   /** 200 whose artifacts carry finishReason ERROR. */
@@ -135,7 +153,7 @@ export async function startFakeStability(options: FakeStabilityOptions = {}): Pr
   ): Promise<void> => {
     switch (behaviour.kind) {
       case "ok":
-        return sendArtifacts(res, body, accept, "SUCCESS");
+        return sendArtifacts(res, body, accept, behaviour.finishReason ?? "SUCCESS", behaviour);
       case "contentFiltered":
         return sendArtifacts(res, body, accept, "CONTENT_FILTERED");
       case "artifactError":
@@ -211,7 +229,13 @@ export async function startFakeStability(options: FakeStabilityOptions = {}): Pr
 }
 
 /** Accept application/json: {artifacts:[...]}; image/png (one sample only): the raw PNG with Finish-Reason and Seed headers. */
-function sendArtifacts(res: ServerResponse, body: Record<string, unknown>, accept: string, finishReason: string): void {
+function sendArtifacts(
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  accept: string,
+  finishReason: string,
+  hostile: { imageBytes?: Buffer; padding?: JsonPadding } = {},
+): Promise<void> | void {
   const width = typeof body.width === "number" ? body.width : 512;
   const height = typeof body.height === "number" ? body.height : 512;
   const samples = typeof body.samples === "number" ? body.samples : 1;
@@ -221,7 +245,9 @@ function sendArtifacts(res: ServerResponse, body: Record<string, unknown>, accep
     return {
       seed,
       finishReason,
-      bytes: renderPlaceholderPng(width, height, `stability-fake\u0000${prompt}\u0000${index}\u0000${seed}`),
+      bytes:
+        hostile.imageBytes ??
+        renderPlaceholderPng(width, height, `stability-fake\u0000${prompt}\u0000${index}\u0000${seed}`),
     };
   });
   if (accept.includes("image/png")) {
@@ -239,13 +265,15 @@ function sendArtifacts(res: ServerResponse, body: Record<string, unknown>, accep
       seed: String(first.seed),
     });
   }
-  sendJson(res, 200, {
+  const answer = {
     artifacts: artifacts.map((a) => ({
       base64: a.bytes.toString("base64"),
       seed: a.seed,
       finishReason: a.finishReason,
     })),
-  });
+  };
+  if (hostile.padding !== undefined) return sendPaddedJson(res, 200, answer, hostile.padding);
+  sendJson(res, 200, answer);
 }
 
 function checkBody(body: Record<string, unknown>): { name: string; message: string } | undefined {

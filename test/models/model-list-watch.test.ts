@@ -191,6 +191,19 @@ describe("the model-list watch", () => {
     expect(receiver.requests).toEqual([]);
   });
 
+  it("queues a date recorded more than 90 days ahead once it comes within 90 days", async () => {
+    fake.setModels([{ id: "gpt-image-2", shutdown_date: dayAfter(T0, 120) }]);
+    await insertRequest(db, { model: "GPT_IMAGE_2", at: daysAfter(T0, -1) });
+    expect(await watch({ webhook: undefined }).runPass()).toMatchObject({ listRead: true, recorded: 1, queued: 0 });
+
+    await insertRequest(db, { model: "GPT_IMAGE_2", at: daysAfter(T0, 30) });
+    clock = daysAfter(T0, 31);
+    expect(await watch({ webhook: undefined }).runPass()).toMatchObject({ listRead: true, recorded: 0, queued: 1 });
+    expect(await noticeRows(db)).toEqual([
+      expect.objectContaining({ model: "GPT_IMAGE_2", shutdownDate: dayAfter(T0, 120), requests30d: 1 }),
+    ]);
+  });
+
   it("reads the list once per check interval, however many processes pass", async () => {
     await insertRequest(db, { model: "GPT_IMAGE_2", at: daysAfter(T0, -1) });
     fake.setModels([{ id: "gpt-image-2", shutdown_date: "2027-03-01" }]);

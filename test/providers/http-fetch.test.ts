@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { httpFetch } from "../../src/providers/http-fetch";
+import { eventually } from "../support/eventually";
 
 // The OpenAI SDK's transport (src/providers/http-fetch.ts) against a real socket: what the SDK relies on.
 
@@ -94,4 +95,54 @@ it("refuses bodies it cannot send and protocols it does not speak", async () => 
     "string or byte bodies",
   );
   await expect(httpFetch("ftp://127.0.0.1/")).rejects.toThrow("unsupported protocol");
+});
+
+describe("body caps", () => {
+  const big = Buffer.alloc(100_000, "x");
+
+  it.each([
+    ["with Content-Length", true],
+    ["chunked", false],
+  ])("answers a body past maxResponseBytes (%s) with a body that rejects, and stops reading", async (_, sized) => {
+    let closed = false;
+    handle = (_request, _body, response) => {
+      response.on("close", () => (closed = true));
+      response.writeHead(200, sized ? { "content-length": String(big.length * 50) } : {});
+      const write = () => {
+        while (!response.destroyed && response.write(big));
+        if (!response.destroyed) response.once("drain", write);
+      };
+      write();
+    };
+
+    const response = await httpFetch(`${origin}/big`, { maxResponseBytes: 64 * 1024 } as RequestInit);
+
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toMatchObject({ name: "ResponseTooLargeError", limitBytes: 65536 });
+    await expect(response.json()).rejects.toMatchObject({ name: "ResponseTooLargeError" });
+    await expect(response.arrayBuffer()).rejects.toMatchObject({ name: "ResponseTooLargeError" });
+    await eventually(() => closed, 10_000, "the server to see the connection dropped");
+  });
+
+  it("reads a body up to maxResponseBytes", async () => {
+    handle = (_request, _body, response) => response.writeHead(200).end(big);
+
+    const response = await httpFetch(`${origin}/fits`, { maxResponseBytes: big.length } as RequestInit);
+
+    expect((await response.text()).length).toBe(big.length);
+  });
+
+  it("caps an error's body at 64 KiB whatever maxResponseBytes says, and others at 4 MiB", async () => {
+    handle = (request, _body, response) =>
+      response
+        .writeHead(request.url === "/error" ? 500 : 200)
+        .end(Buffer.alloc(request.url === "/error" ? 65_537 : 4 * 1024 * 1024 + 1));
+
+    const error = await httpFetch(`${origin}/error`, { maxResponseBytes: 1024 * 1024 } as RequestInit);
+    const unnamed = await httpFetch(`${origin}/default`);
+
+    expect(error.status).toBe(500);
+    await expect(error.text()).rejects.toMatchObject({ limitBytes: 65_536 });
+    await expect(unnamed.text()).rejects.toMatchObject({ limitBytes: 4 * 1024 * 1024 });
+  });
 });

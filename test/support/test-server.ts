@@ -46,7 +46,7 @@ export interface TestServerOptions {
   ignoreLedgerSections?: LedgerSection[];
   /** Where images go, given the server's data folder; the segment files under it by default. */
   storage?: (dataDir: string) => ImageStorage;
-  /** What the server logs to; silent pino by default (TEST_LOG_LEVEL raises it). */
+  /** The server's logger, for a test that reads the logs; by default pino at TEST_LOG_LEVEL (silent). */
   logger?: AppLogger;
 }
 

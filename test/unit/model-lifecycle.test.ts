@@ -27,16 +27,16 @@ describe("a model's status", () => {
     expect(stateOf("GPT_IMAGE_2", facts(), NOW)).toMatchObject({ status: "ACTIVE", shutdownDate: null, enabled: true });
   });
 
-  it("takes a date the provider announced, and the earlier one when the catalog has one too", () => {
+  it("takes a date the provider announced over the catalog's, brought forward or postponed", () => {
     const announced = facts(
       [],
       [
         ["GPT_IMAGE_2", "2027-02-01"],
-        ["DALL_E_3", "2026-06-01"],
+        ["GPT_IMAGE_1_MINI", "2027-01-15"],
       ],
     );
     expect(stateOf("GPT_IMAGE_2", announced, NOW)).toMatchObject({ status: "DEPRECATED", shutdownDate: "2027-02-01" });
-    expect(stateOf("DALL_E_3", announced, NOW).shutdownDate).toBe("2026-05-12");
+    expect(stateOf("GPT_IMAGE_1_MINI", announced, NOW)).toMatchObject({ status: "DEPRECATED", enabled: true });
   });
 });
 
@@ -81,24 +81,37 @@ describe("mapping a request to the model that serves it", () => {
   });
 
   it.each([
-    ["SIZE_1024X1024", "SIZE_1024X1024"],
-    ["SIZE_1792X1024", "SIZE_2048X1152"],
-    ["SIZE_1024X1792", "SIZE_1152X2048"],
-    ["SIZE_256X256", "SIZE_1024X1024"],
-  ] as const)("DALL-E's %s becomes GPT_IMAGE_2's %s, the nearest in shape then area", (size, expected) => {
-    const mapped = mapToServingModel({ prompt: "x", size }, "GPT_IMAGE_2");
-    expect(resolveRequest(mapped, "GPT_IMAGE_2", "DALL_E_3").size).toBe(expected);
+    ["DALL_E_3", "SIZE_1024X1024", "SIZE_1024X1024"],
+    ["DALL_E_3", "SIZE_1792X1024", "SIZE_2048X1152"],
+    ["DALL_E_3", "SIZE_1024X1792", "SIZE_1152X2048"],
+    ["DALL_E_2", "SIZE_256X256", "SIZE_1024X1024"],
+  ] as const)("%s's %s becomes GPT_IMAGE_2's %s, the nearest in shape then area", (model, size, expected) => {
+    const mapped = mapToServingModel(resolveRequest({ prompt: "x", size }, model), "GPT_IMAGE_2");
+    expect(resolveRequest(mapped, "GPT_IMAGE_2", model).size).toBe(expected);
   });
 
-  it("keeps width and height for a target with flexible sizes, and drops a style it does not take", () => {
-    const mapped = mapToServingModel({ prompt: "x", width: 1792, height: 1024, style: "VIVID" }, "GPT_IMAGE_2");
+  it("maps DALL-E 3's defaults (STANDARD, VIVID) to the target's middle quality and no style", () => {
+    const mapped = mapToServingModel(resolveRequest({ prompt: "x" }, "DALL_E_3"), "GPT_IMAGE_2");
     expect(resolveRequest(mapped, "GPT_IMAGE_2", "DALL_E_3")).toMatchObject({
-      size: "CUSTOM",
-      width: 1792,
-      height: 1024,
+      quality: "MEDIUM",
       style: null,
       model: "GPT_IMAGE_2",
       requestedModel: "DALL_E_3",
+    });
+  });
+
+  it("keeps a caller's width and height for a target with flexible sizes, else takes the nearest enum size", () => {
+    const custom = resolveRequest({ prompt: "x", width: 1792, height: 1024, outputFormat: "WEBP" }, "GPT_IMAGE_2");
+    expect(resolveRequest(mapToServingModel(custom, "GPT_IMAGE_2_6_FLARE"), "GPT_IMAGE_2_6_FLARE")).toMatchObject({
+      size: "CUSTOM",
+      width: 1792,
+      height: 1024,
+      outputFormat: "WEBP",
+    });
+    expect(resolveRequest(mapToServingModel(custom, "STABLE_DIFFUSION_XL"), "STABLE_DIFFUSION_XL")).toMatchObject({
+      size: "SIZE_1024X1024",
+      outputFormat: null,
+      quality: "STANDARD",
     });
   });
 });
@@ -110,7 +123,7 @@ describe("the catalog as the one place", () => {
       if (spec.lifecycle.shutdownDate === null) expect(reason).toBeUndefined();
       else
         expect(reason).toBe(
-          `${spec.upstreamId} was shut down on ${spec.lifecycle.shutdownDate}; use ${spec.lifecycle.replacement}`,
+          `${spec.upstreamId}: shut down upstream on ${spec.lifecycle.shutdownDate}; use ${spec.lifecycle.replacement}`,
         );
     }
   });

@@ -1,5 +1,5 @@
 import { CATALOG } from "../../src/domain/catalog";
-import { holdMicros, settledCharge, usageCostMicros, type TokenRates } from "../../src/domain/pricing/cost";
+import { settledCharge, usageCostMicros, type TokenRates } from "../../src/domain/pricing/cost";
 
 const GPT_IMAGE_1_RATES: TokenRates = {
   textInputPerMillionMicros: 5_000_000n,
@@ -8,10 +8,6 @@ const GPT_IMAGE_1_RATES: TokenRates = {
 };
 
 describe("pricing", () => {
-  it("holds the per-image price times n", () => {
-    expect(holdMicros(16_000n, 10)).toBe(160_000n);
-  });
-
   it("prices token usage exactly, rounding up to the micro-dollar", () => {
     // 50 text tokens at $5/M = 250 micros; 4160 output tokens at $40/M = 166400 micros.
     expect(usageCostMicros({ inputTextTokens: 50, inputImageTokens: 0, outputTokens: 4160 }, GPT_IMAGE_1_RATES)).toBe(

@@ -138,8 +138,21 @@ LANGUAGE sql STABLE AS $$
    LIMIT 1
 $$;
 
+-- What a token-billed request's prompt can cost, held once per request beside its images: its UTF-8 bytes bound its
+-- text tokens (a token is at least one byte), at the TEXT_INPUT rate in force; 0 for models billed per image. A
+-- 32,000-character prompt would otherwise cost up to ~$0.16 (~$0.48 in CJK) beyond a hold sized for images.
+CREATE FUNCTION "imagegate_prompt_hold_micros"(p_model "ImageModel", p_prompt text, p_at timestamptz)
+RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT COALESCE((SELECT (octet_length(p_prompt)::bigint * tp.per_million_tokens_micros + 999999) / 1000000
+                     FROM token_prices tp
+                    WHERE tp.model = p_model AND tp.kind = 'TEXT_INPUT' AND tp.effective_from <= p_at
+                    ORDER BY tp.effective_from DESC
+                    LIMIT 1), 0)
+$$;
+
 -- The opens gain the request's new columns (requested model, width and height, output format and compression,
--- background) and price through imagegate_price_in_force; otherwise restated whole from idempotency_before_checks
+-- background), price through imagegate_price_in_force and hold the prompt's text too; otherwise restated whole from idempotency_before_checks
 -- and set_based_open (with hot_path_plans_by_key's settings). New arguments change a function's identity, so the old
 -- ones are dropped first (the batch calls the item).
 DROP FUNCTION "imagegate_open_generations"(
@@ -178,7 +191,7 @@ BEGIN
                         NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::bigint;
     RETURN;
   END IF;
-  v_hold := v_per_image * p_n;
+  v_hold := v_per_image * p_n + imagegate_prompt_hold_micros(p_model, p_prompt, p_now);
 
   SELECT u.team_id, u.balance_micros - u.reserved_micros,
          EXISTS (SELECT 1 FROM budgets x WHERE x.user_id = u.id),
@@ -288,7 +301,8 @@ BEGIN
 
     RETURN QUERY
       WITH request AS (
-        SELECT r.*, p.price_id, p.per_image_micros AS per_image, p.per_image_micros * r.n AS hold,
+        SELECT r.*, p.price_id, p.per_image_micros AS per_image,
+               p.per_image_micros * r.n + imagegate_prompt_hold_micros(r.model, r.prompt, r.requested_at) AS hold,
                u.id IS NOT NULL AS known, u.team_id AS team, u.balance_micros - u.reserved_micros AS available
           FROM unnest(p_ids, p_user_ids, p_providers, p_models, p_requested_models, p_sizes, p_widths, p_heights,
                       p_qualities, p_styles, p_ns, p_prompts, p_response_formats, p_moderations, p_output_formats,

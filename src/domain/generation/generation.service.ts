@@ -134,19 +134,23 @@ export class GenerationService {
     scope: RequestScope,
     state: CallState,
   ): Promise<GenerationRecord> {
-    const request = await this.resolve(input);
-    state.model = request.model;
-    if (request.idempotencyKey !== null) {
-      const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey);
-      if (earlier !== null) return this.replay(earlier, request, scope, state);
+    const requested = input.model ?? this.deps.defaultModel;
+    // The caller's request, checked as the model it named (and with that model's defaults) before anything else.
+    const asRequested = resolveRequest(input, requested);
+    if (asRequested.idempotencyKey !== null) {
+      const earlier = await this.findByIdempotencyKey(principal.userId, asRequested.idempotencyKey);
+      // A retry answers with the first outcome whatever the routes are now, compared as the model that served it.
+      if (earlier !== null) return this.replay(earlier, servedAs(asRequested, earlier.model), scope, state);
     }
+    const request = servedAs(asRequested, await this.deps.models.serve(requested, this.now()));
+    state.model = request.model;
 
     await this.deps.rateLimiter.consume(principal, request.n);
     const provider = this.deps.providers.forModel(request.model);
     const opened = await this.open(principal, request, provider.name);
     if (opened === "DUPLICATE") {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey!);
-      return this.replay(earlier!, request, scope, state);
+      return this.replay(earlier!, servedAs(asRequested, earlier!.model), scope, state);
     }
     state.opened = true;
     scope.generationId = opened.id;
@@ -156,14 +160,6 @@ export class GenerationService {
     } finally {
       this.inFlight.delete(opened.id);
     }
-  }
-
-  /** The request as its serving model takes it: a route may send it to another model, which it is then checked as. */
-  private async resolve(input: GenerationRequestInput): Promise<GenerationRequest> {
-    const requested = input.model ?? this.deps.defaultModel;
-    const served = await this.deps.models.serve(requested, this.now());
-    const asServed = served === requested ? input : mapToServingModel(input, served);
-    return resolveRequest(asServed, served, requested);
   }
 
   /**
@@ -300,6 +296,10 @@ export class GenerationService {
       );
     }
     const images = await this.storeImages(opened.id, result.images, request);
+    if (request.spec.billing === "TOKENS" && result.usage !== undefined && opened.tokenRates === undefined) {
+      // Charged the hold: an admin's setTokenPrice fixes it for later requests.
+      this.deps.logger.warn({ generationId: opened.id, model: request.model }, "no token prices in force");
+    }
     const charge = settledCharge({
       spec: request.spec,
       heldMicros: opened.heldMicros,
@@ -453,4 +453,10 @@ export class GenerationService {
     if (current.status === "SUCCEEDED") scope.costMicros = current.costMicros;
     return current;
   }
+}
+
+/** A request checked as the model the caller named, as `served` takes it: mapped and checked again when a route differs. */
+function servedAs(asRequested: GenerationRequest, served: ImageModel): GenerationRequest {
+  if (served === asRequested.model) return asRequested;
+  return resolveRequest(mapToServingModel(asRequested, served), served, asRequested.requestedModel);
 }

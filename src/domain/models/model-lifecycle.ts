@@ -26,12 +26,9 @@ export interface ModelFacts {
   announcedShutdowns: ReadonlyMap<ImageModel, string>;
 }
 
-/** The earlier of the catalog's date and an announced one: a provider that brings a date forward is believed. */
+/** The provider's latest word: a date its model list announced (brought forward or postponed), else the catalog's. */
 export function shutdownDateOf(model: ImageModel, facts: ModelFacts): string | null {
-  const dates = [CATALOG[model].lifecycle.shutdownDate, facts.announcedShutdowns.get(model) ?? null].filter(
-    (date): date is string => date !== null,
-  );
-  return dates.length === 0 ? null : dates.sort()[0]!;
+  return facts.announcedShutdowns.get(model) ?? CATALOG[model].lifecycle.shutdownDate;
 }
 
 /** SHUT_DOWN from the first moment (UTC) of its shutdown date; DEPRECATED while one is announced. */
@@ -75,5 +72,5 @@ export function deprecationReason(model: ImageModel): string | undefined {
   const { shutdownDate, replacement } = CATALOG[model].lifecycle;
   if (shutdownDate === null) return undefined;
   const instead = replacement === null ? "" : `; use ${replacement}`;
-  return `${CATALOG[model].upstreamId} was shut down on ${shutdownDate}${instead}`;
+  return `${CATALOG[model].upstreamId}: shut down upstream on ${shutdownDate}${instead}`;
 }

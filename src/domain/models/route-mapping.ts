@@ -1,20 +1,32 @@
-import { CATALOG, sizeDimensions, type ModelSpec } from "../catalog";
-import { ImageQuality, ImageSize, type ImageModel } from "../enums";
-import type { GenerationRequestInput } from "../generation/resolve-request";
+import { CATALOG, type ModelSpec } from "../catalog";
+import { ImageQuality, type ImageModel } from "../enums";
+import type { GenerationRequest, GenerationRequestInput } from "../generation/resolve-request";
 
-// A request for one model, sent by a route to another: its size and quality become the nearest the target accepts,
-// and a style (a DALL-E 3 look) is dropped where the target takes none. Everything else is checked as the target.
+// A request for one model, sent by a route to another. It has already been checked as the model the caller named
+// (with that model's defaults filled in); here its size and quality become the nearest the target accepts, and what
+// the target does not take (a DALL-E 3 style, moderation, output options) is dropped. The target's rules then check
+// the result.
 
 /** How much a quality asks for, across models' vocabularies: STANDARD is the middle, HD the top. */
 const QUALITY_LEVEL: Record<ImageQuality, number> = { LOW: 0, STANDARD: 1, MEDIUM: 1, HD: 2, HIGH: 2 };
 
-export function mapToServingModel(input: GenerationRequestInput, servedBy: ImageModel): GenerationRequestInput {
+export function mapToServingModel(request: GenerationRequest, servedBy: ImageModel): GenerationRequestInput {
   const target = CATALOG[servedBy];
   return {
-    ...input,
-    ...nearestSize(input, target),
-    quality: input.quality === undefined || input.quality === null ? null : nearestQuality(input.quality, target),
-    style: target.styles.length === 0 ? null : input.style,
+    prompt: request.prompt,
+    n: request.n,
+    ...nearestSize(request, target),
+    quality: nearestQuality(request.quality, target),
+    style: target.styles.length === 0 ? null : request.style,
+    moderation: target.supportsModeration ? request.moderation : null,
+    outputFormat:
+      request.outputFormat !== null && target.outputFormats.includes(request.outputFormat)
+        ? request.outputFormat
+        : null,
+    outputCompression: target.outputFormats.length === 0 ? null : request.outputCompression,
+    background: target.supportsBackground ? request.background : null,
+    responseFormat: request.responseFormat,
+    idempotencyKey: request.idempotencyKey,
   };
 }
 
@@ -31,40 +43,24 @@ export function nearestQuality(quality: ImageQuality, target: ModelSpec): ImageQ
 type SizeFields = Pick<GenerationRequestInput, "size" | "width" | "height">;
 
 /**
- * The same size if the target has it; width and height kept where the target takes flexible sizes (its own rules
- * then check them); otherwise the target's enum size nearest in shape (aspect ratio), then in area.
+ * The same size if the target has it; a caller's width and height kept where the target takes flexible sizes (its own
+ * rules then check them); otherwise the target's enum size nearest in shape (aspect ratio), then in area.
  */
-function nearestSize(input: GenerationRequestInput, target: ModelSpec): SizeFields {
-  const custom =
-    input.width !== undefined && input.width !== null && input.height !== undefined && input.height !== null;
-  if (custom && target.customSizes !== null) return { size: input.size, width: input.width, height: input.height };
-  const wanted = custom
-    ? { width: input.width!, height: input.height! }
-    : sizeDimensions(
-        input.size === undefined || input.size === null || input.size === ImageSize.CUSTOM
-          ? ImageSize.SIZE_1024X1024
-          : input.size,
-      );
-  const exact = target.sizes.find((size) => sameSize(size, wanted));
-  if (exact !== undefined) return { size: exact, width: null, height: null };
-  return { size: nearestEnumSize(wanted, target), width: null, height: null };
-}
-
-function sameSize(size: ImageSize, wanted: { width: number; height: number }): boolean {
-  if (size === ImageSize.CUSTOM) return false;
-  const { width, height } = sizeDimensions(size);
-  return width === wanted.width && height === wanted.height;
-}
-
-function nearestEnumSize(wanted: { width: number; height: number }, target: ModelSpec): ImageSize {
-  const distance = (size: ImageSize) => {
-    const { width, height } = sizeDimensions(size as Exclude<ImageSize, "CUSTOM">);
-    const shape = Math.abs(Math.log(width / height / (wanted.width / wanted.height)));
-    const area = Math.abs(Math.log((width * height) / (wanted.width * wanted.height)));
-    return { shape, area };
+function nearestSize(request: GenerationRequest, target: ModelSpec): SizeFields {
+  const { width, height } = request;
+  const same = target.sizes.find((size) => size === request.size && size !== "CUSTOM");
+  if (same !== undefined) return { size: same };
+  if (request.size === "CUSTOM" && target.customSizes !== null) return { width, height };
+  const distance = (size: string) => {
+    const [w, h] = size.slice("SIZE_".length).split("X").map(Number) as [number, number];
+    return {
+      shape: Math.abs(Math.log(w / h / (width / height))),
+      area: Math.abs(Math.log((w * h) / (width * height))),
+    };
   };
-  return [...target.sizes].sort((a, b) => {
+  const nearest = [...target.sizes].sort((a, b) => {
     const [da, db] = [distance(a), distance(b)];
     return da.shape - db.shape || da.area - db.area;
   })[0]!;
+  return { size: nearest };
 }

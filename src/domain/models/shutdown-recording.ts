@@ -99,11 +99,15 @@ export async function recordShutdowns(
       SELECT model, shutdown_date::text AS "shutdownDate" FROM model_shutdowns`;
     const knownDates = new Map(known.map((row) => [row.model, row.shutdownDate]));
     const changes = announced.filter((item) => knownDates.get(item.model) !== item.shutdownDate);
-    // Skipped when nothing changed: the table's trigger would make every process reload for nothing.
-    if (changes.length === 0) return { recorded: [], queued: [] };
-    const recorded = await upsertShutdowns(tx, changes, now);
-    await dropSupersededNotices(tx, recorded);
-    const due = recorded.filter((item) => {
+    // Written only when something changed: the table's trigger would make every process reload for nothing.
+    const recorded = changes.length === 0 ? [] : await upsertShutdowns(tx, changes, now);
+    if (recorded.length > 0) await dropSupersededNotices(tx, recorded);
+    for (const item of recorded) knownDates.set(item.model, item.shutdownDate);
+    // Every recorded date is looked at each time, not only new ones: a date announced more than 90 days ahead gets its
+    // notice when it comes within 90 days, and a model first used after the announcement gets one too. The notices'
+    // key keeps it to one per model and date.
+    const current = [...knownDates].map(([model, shutdownDate]) => ({ model, shutdownDate }));
+    const due = current.filter((item) => {
       const days = daysUntil(item.shutdownDate, now);
       return days >= -NOTICE_PAST_GRACE_DAYS && days <= NOTICE_HORIZON_DAYS;
     });

@@ -15,11 +15,6 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
-/** The most a request can cost: what is held before the provider is called. */
-export function holdMicros(perImageMicros: bigint, n: number): bigint {
-  return perImageMicros * BigInt(n);
-}
-
 /** Cost of reported token usage, rounded up to the whole micro-dollar. */
 export function usageCostMicros(usage: TokenUsage, rates: TokenRates): bigint {
   const scaled =

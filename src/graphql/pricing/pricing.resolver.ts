@@ -29,7 +29,7 @@ export class PricingResolver {
   @Authorized()
   @Query(() => [PriceType], { description: "The prices in force now." })
   async prices(@Ctx() ctx: GraphQLContext) {
-    return (await pricesInForce(ctx.services.db, new Date())).map(toPriceType);
+    return (await pricesInForce(ctx.services.db, ctx.services.now())).map(toPriceType);
   }
 
   @Authorized("ADMIN")
