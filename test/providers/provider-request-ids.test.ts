@@ -81,6 +81,21 @@ describe("OpenAI", () => {
     });
   });
 
+  it("an image download that times out is retryable; one whose URL is gone (404) is not", async () => {
+    const downloading = createOpenAIProvider({
+      apiKey: openai.apiKey,
+      baseURL: openai.baseURL,
+      timeoutMs: 1_000,
+      maxRetries: 0,
+      fetchImageTimeoutMs: 100,
+    });
+    openai.script({ kind: "ok", format: "url" }, { kind: "ok", format: "url", expired: true });
+    openai.setFileLatencyMs(2_000);
+    expect(await failureOf(downloading.generate(DALL_E_2))).toMatchObject({ retryable: true });
+    openai.setFileLatencyMs(0);
+    expect(await failureOf(downloading.generate(DALL_E_2))).toMatchObject({ status: 404, retryable: false });
+  });
+
   it("an answer that is not JSON, or has no images, is not retryable", async () => {
     openai.script("malformed", { kind: "ok", imageCount: 0 });
     expect(await failureOf(openaiProvider().generate(DALL_E_2))).toMatchObject({ retryable: false });
