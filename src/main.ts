@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: app.url,
+      metrics: app.metricsUrl,
       providers: {
         openai: settings.openai ? "openai" : "local",
         stability: settings.stability ? "stability" : "local",
