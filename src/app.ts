@@ -7,12 +7,17 @@ import { GenerationService } from "./domain/generation/generation.service";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
+import { poolOf } from "./db/prepared-statements";
 import { startHoldSweeper, type HoldSweeper } from "./domain/ledger/sweeper";
 import { startModelListWatch } from "./domain/models/model-list-watch";
-import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
+import { defaultMaxConnections } from "./http/connection-limits";
 import { startHttpServer, type RunningServer } from "./http/server";
+import type { AppLogger } from "./logging";
+import { registerGauges } from "./observability/gauges";
+import { createPrometheusMetrics, NO_METRICS } from "./observability/metrics";
+import { startMetricsServer, type RunningMetricsServer } from "./observability/metrics-server";
 import { createOpenAIModelListSource } from "./providers/openai-models";
 import { createProviderRegistry } from "./providers/registry";
 import { userTagger } from "./providers/user-tag";
@@ -24,6 +29,8 @@ export interface Imagegate extends RunningServer {
   services: Services;
   /** Releases expired holds, and retries releases that failed while the database was away. */
   sweeper: HoldSweeper;
+  /** Where Prometheus scrapes, when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
 }
 
 /**
@@ -38,7 +45,7 @@ export async function startImagegate(args: {
   db: Db;
   /** The database `db` is open on: the rate limiter keeps its counters there, on a small pool of its own. */
   databaseUrl: string;
-  logger: Logger;
+  logger: AppLogger;
   storage?: ImageStorage;
   /** The clock (tests move it across budget periods); the system clock by default. */
   now?: () => Date;
@@ -79,6 +86,7 @@ export async function startImagegate(args: {
     logger,
   });
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
+  const metrics = settings.metrics === undefined ? undefined : createPrometheusMetrics();
   let publicUrl = settings.publicUrl ?? "";
   const services: Services = {
     db,
@@ -104,9 +112,11 @@ export async function startImagegate(args: {
       timeZone: settings.timeZone,
       now,
       userTag: userTagger(settings.userTagSecret),
+      events: metrics,
       onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };
+  const maxConnections = settings.maxConnections ?? defaultMaxConnections();
   const server = await startHttpServer({
     schema: await buildImagegateSchema(),
     services,
@@ -114,7 +124,25 @@ export async function startImagegate(args: {
     port: settings.port,
     // A backstop: main.ts cuts what is left once the generations in flight have finished or been interrupted.
     drainGraceMs: settings.shutdownGraceMs + 5_000,
+    logger,
+    metrics: metrics ?? NO_METRICS,
+    maxConnections,
   });
+  let metricsServer: RunningMetricsServer | undefined;
+  if (metrics !== undefined && settings.metrics !== undefined) {
+    registerGauges(metrics.registry, {
+      pool: poolOf(db),
+      holdsOpen: () => services.generation.holdsInFlight,
+      openConnections: server.openConnections,
+      maxConnections,
+    });
+    metricsServer = await startMetricsServer({ registry: metrics.registry, ...settings.metrics, logger }).catch(
+      async (error: unknown) => {
+        await server.close();
+        throw error;
+      },
+    );
+  }
   if (settings.publicUrl === undefined) publicUrl = server.url;
   const alertDelivery = startConfiguredAlertDelivery({ db, logger, webhook: settings.budgetAlertWebhook });
   // Only OpenAI publishes a model list (with shutdown dates); the local provider has none.
@@ -143,8 +171,9 @@ export async function startImagegate(args: {
     await rateLimiter.close();
     await principalChanges.stop();
     await modelChanges.stop();
+    await metricsServer?.close();
   };
-  return { ...server, services, sweeper, close };
+  return { ...server, services, sweeper, close, metricsUrl: metricsServer?.url };
 }
 
 /**

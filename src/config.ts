@@ -35,6 +35,10 @@ const EnvSchema = z
     DATABASE_URL: optionalString,
     HOST: z.string().default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+    // /metrics listens on a port of its own, off when unset (0: any free port, for tests).
+    METRICS_PORT: blankAsUnset(z.coerce.number().int().min(0).max(65_535).optional()),
+    METRICS_HOST: optionalString,
+    MAX_CONNECTIONS: blankAsUnset(z.coerce.number().int().positive().max(1_000_000).optional()),
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.string().default(".data"),
     OPENAI_API_KEY: optionalString,
@@ -74,6 +78,10 @@ const EnvSchema = z
   .refine((env) => env.BUDGET_ALERT_WEBHOOK_URL === undefined || env.BUDGET_ALERT_WEBHOOK_SECRET !== undefined, {
     path: ["BUDGET_ALERT_WEBHOOK_URL"],
     message: "is set without BUDGET_ALERT_WEBHOOK_SECRET, the key that signs alerts: set both, or neither",
+  })
+  .refine((env) => env.METRICS_PORT === undefined || env.METRICS_PORT === 0 || env.METRICS_PORT !== env.PORT, {
+    path: ["METRICS_PORT"],
+    message: "must differ from PORT: metrics are served on a port of their own",
   });
 
 // The longest a generation can take, from its hold to its settle, which the hold's expiry must outlast: a hold
@@ -95,6 +103,10 @@ export interface Settings {
   databaseUrl: string | undefined;
   host: string;
   port: number;
+  /** Where /metrics listens (METRICS_PORT, METRICS_HOST defaulting to HOST); undefined: no metrics at all. */
+  metrics: { host: string; port: number } | undefined;
+  /** MAX_CONNECTIONS; undefined: derived from the limit on open files (src/http/connection-limits.ts). */
+  maxConnections: number | undefined;
   /** Base of the image URLs we hand out; undefined means "derive from the listening address". */
   publicUrl: string | undefined;
   dataDir: string;
@@ -145,6 +157,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseUrl: e.DATABASE_URL,
     host: e.HOST,
     port: e.PORT,
+    metrics: e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
+    maxConnections: e.MAX_CONNECTIONS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     dataDir: path.resolve(e.DATA_DIR),
     openai: e.OPENAI_API_KEY === undefined ? undefined : { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },

@@ -1,7 +1,13 @@
 import pino from "pino";
+import type { Logger } from "./domain/logger";
+
+/** The domain's Logger, plus child loggers: the HTTP edge makes one per request, bound to its request id. */
+export interface AppLogger extends Logger {
+  child(bindings: Record<string, unknown>): Logger;
+}
 
 /** JSON logs on stdout. Secrets have no business in a log; the redaction is a second line of defence. */
-export function createLogger(level: string) {
+export function createLogger(level: string): AppLogger {
   return pino({
     level,
     base: { service: "imagegate" },

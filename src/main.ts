@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
-    log: (message: string) => logger.info(message),
+    log: (message: string) => logger.info({}, message),
     migrateInChildProcess: true,
   });
   const db = createPrismaClient(database.databaseUrl);
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: app.url,
+      metrics: app.metricsUrl,
       providers: {
         openai: settings.openai ? "openai" : "local",
         stability: settings.stability ? "stability" : "local",

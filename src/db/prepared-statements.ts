@@ -20,6 +20,11 @@ export function registerPool(client: PrismaClient, pool: pg.Pool): void {
   pools.set(client, pool);
 }
 
+/** The pool under a client made by createPrismaClient (metrics read its counts); undefined for any other client. */
+export function poolOf(client: PrismaClient): pg.Pool | undefined {
+  return pools.get(client);
+}
+
 const INT8_OID = 20;
 /** Rows typed as Prisma's $queryRaw types them, where they differ from node-postgres' defaults: int8 as bigint. */
 const ROW_TYPES = {

@@ -19,7 +19,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: Record<string, string | number> = {},
+    readonly details: Record<string, string | number | boolean> = {},
   ) {
     super(message);
     this.name = "DomainError";

@@ -11,6 +11,7 @@ import type { ProviderRegistry } from "../providers/registry";
 import type { Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
 import { unauthenticated } from "../domain/errors";
+import type { RequestRecord } from "../observability/request-record";
 
 /** What every resolver can reach: built once at start-up. */
 export interface Services {
@@ -39,6 +40,8 @@ export interface GraphQLContext {
   principal: Principal | null;
   services: Services;
   loaders: Loaders;
+  /** The HTTP request this operation serves (its id, its logger, its access log); absent when a test runs the schema. */
+  request?: RequestRecord;
 }
 
 export interface Loaders {

@@ -3,6 +3,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { isDatabaseUnavailable } from "../domain/database-unavailable";
 import { DomainError } from "../domain/errors";
 import { describeError, type Logger } from "../domain/logger";
+import type { RequestScope } from "../domain/request-scope";
 
 /**
  * A scalar's parseLiteral that rejects a value written in the document (the Money scalar does, with
@@ -41,10 +42,25 @@ const CLIENT_ERROR_CODES = new Set([
 ]);
 
 /**
- * Every error leaves with an `extensions.code`. Known failures keep their message and details; anything else
- * is logged here and reaches the client as a bare INTERNAL_SERVER_ERROR: no stack, no SQL, no secret.
+ * Every error leaves with an `extensions.code`, and the `requestId` of the request it arose in when `requestOf`
+ * knows it (the HTTP edge tags errors with their request, whose logger then logs them). Known failures keep their
+ * message and details; anything else is logged here and reaches the client as a bare INTERNAL_SERVER_ERROR: no
+ * stack, no SQL, no secret.
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter(
+  logger: Logger,
+  requestOf: (error: unknown) => RequestScope | undefined = () => undefined,
+) {
+  const format = formatterLoggingTo(logger);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const request = requestOf(error);
+    if (request === undefined) return format(formatted, error);
+    const answer = formatterLoggingTo(request.logger)(formatted, error);
+    return { ...answer, extensions: { ...answer.extensions, requestId: request.requestId } };
+  };
+}
+
+function formatterLoggingTo(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const where = { path: formatted.path, locations: formatted.locations };

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import getRawBody from "raw-body";
-import type { Logger } from "../domain/logger";
+import type { RequestRecord } from "../observability/request-record";
 import { failureAnswer } from "./failure-answer";
+import { addRequestIdToErrors, tagError } from "./graphql-observer";
 
 // /graphql goes to Apollo straight from node:http, as Apollo's integration API (executeHTTPGraphQLRequest) is meant
 // to be used, rather than through Express: Express's router, its JSON body parser and the integration package were
@@ -24,24 +25,24 @@ export function isGraphQLRequest(request: IncomingMessage): boolean {
  */
 export function graphqlHandler<Context extends BaseContext>(
   apollo: ApolloServer<Context>,
-  context: (request: IncomingMessage) => Promise<Context>,
-  logger: Logger,
-): (request: IncomingMessage, response: ServerResponse) => void {
-  return (request, response) => {
-    void handle(request, response).catch((error: unknown) => {
-      const { status, body } = failureAnswer(error, logger, "unhandled error in the GraphQL handler");
+  context: (request: IncomingMessage, record: RequestRecord) => Promise<Context>,
+): (request: IncomingMessage, response: ServerResponse, record: RequestRecord) => void {
+  return (request, response, record) => {
+    void handle(request, response, record).catch((error: unknown) => {
+      const { status, body } = failureAnswer(error, record.logger, "unhandled error in the GraphQL handler");
       // The rest of an unread body would be taken for the next request: close the connection after answering.
       answer(response, status, JSON.stringify(body), !request.complete);
     });
   };
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, record: RequestRecord): Promise<void> {
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
     const url = request.url ?? "";
     const query = url.indexOf("?");
+    let contextMade = false;
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (request.method ?? "GET").toUpperCase(),
@@ -49,13 +50,22 @@ export function graphqlHandler<Context extends BaseContext>(
         search: query === -1 ? "" : url.slice(query),
         body: await readJsonBody(request, headers.get("content-type")),
       },
-      context: () => context(request),
+      context: async () => {
+        contextMade = true;
+        try {
+          return await context(request, record);
+        } catch (error) {
+          tagError(error, record);
+          throw error;
+        }
+      },
     });
     if (response.destroyed) return;
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === "complete") {
-      response.end(result.body.string);
+      const json = result.headers.get("content-type")?.includes("json") === true;
+      response.end(contextMade || !json ? result.body.string : addRequestIdToErrors(result.body.string, record));
       return;
     }
     for await (const chunk of result.body.asyncIterator) response.write(chunk);

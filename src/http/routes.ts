@@ -4,6 +4,7 @@ import { describeError, type Logger } from "../domain/logger";
 import { isDatabaseUnavailable } from "../domain/database-unavailable";
 import { isUuid } from "../domain/ids";
 import { imageFileName, type ImageStorage } from "../storage/image-storage";
+import { loggerOf } from "./request-log";
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -13,7 +14,7 @@ export function healthz(_req: Request, res: Response): void {
 
 /** Ready when the database answers, within a bound: a load balancer must not hang on us. */
 export function readyz(db: Db, logger: Logger) {
-  return async (_req: Request, res: Response): Promise<void> => {
+  return async (req: Request, res: Response): Promise<void> => {
     try {
       await Promise.race([
         db.$queryRaw`SELECT 1`,
@@ -23,7 +24,7 @@ export function readyz(db: Db, logger: Logger) {
       ]);
       res.json({ status: "ok" });
     } catch (error) {
-      logger.warn({ cause: describeError(error) }, "readiness check failed");
+      loggerOf(req, logger).warn({ cause: describeError(error) }, "readiness check failed");
       res.status(503).json({ status: "unavailable" });
     }
   };
@@ -50,7 +51,7 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
             });
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
-      logger.warn({ cause: describeError(error) }, "image lookup failed: database unavailable");
+      loggerOf(req, logger).warn({ cause: describeError(error) }, "image lookup failed: database unavailable");
       res.status(503).json({ error: "unavailable" });
       return;
     }
@@ -70,7 +71,7 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
     // Reading can still fail past the checks above (the file gone, no descriptor left): an 'error' event nobody
     // listened to would end the process, and every generation in flight with it.
     stream.on("error", (error) => {
-      logger.error({ generationId, cause: describeError(error) }, "could not read a stored image");
+      loggerOf(req, logger).error({ generationId, cause: describeError(error) }, "could not read a stored image");
       if (res.headersSent) return void res.destroy();
       for (const header of ["Content-Type", "Content-Length", "Cache-Control"]) res.removeHeader(header);
       res.status(503).json({ error: "unavailable" });

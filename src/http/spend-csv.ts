@@ -8,6 +8,7 @@ import { isSpendDimension, type SpendDimension } from "../domain/reports/spend-d
 import { planSpendExport, type SpendExport, type SpendExportRow } from "../domain/reports/spend-export";
 import type { Services } from "../graphql/context";
 import { bearerSecret } from "./bearer";
+import { loggerOf, recordOf } from "./request-log";
 
 // GET /reports/spend.csv?from=&to=&groupBy=USER,MODEL: the spendReport query as CSV, for FINANCE and ADMIN keys.
 // Parameters are checked before anything is sent (400 with a JSON error naming the field); then rows are written
@@ -41,7 +42,7 @@ export function spendCsv(services: Services) {
     }
     exportsInFlight++;
     try {
-      await stream(services, plan, res);
+      await stream(services, plan, req, res);
     } finally {
       exportsInFlight--;
     }
@@ -52,6 +53,8 @@ async function authorize(services: Services, req: Request): Promise<void> {
   const secret = bearerSecret(req.headers.authorization);
   const principal = secret === null ? null : await services.authenticator.authenticate(secret);
   if (principal === null) throw new DomainError("UNAUTHENTICATED", "A valid API key is required");
+  const record = recordOf(req);
+  if (record !== undefined) record.principalId = principal.userId;
   if (!canReadOthers(principal)) throw new DomainError("FORBIDDEN", "Spend reports are for FINANCE and ADMIN");
 }
 
@@ -83,7 +86,7 @@ function dateTime(query: Request["query"], name: string): Date {
   }
 }
 
-async function stream(services: Services, plan: SpendExport, res: Response): Promise<void> {
+async function stream(services: Services, plan: SpendExport, req: Request, res: Response): Promise<void> {
   const columns = columnsOf(plan.groupBy);
   res.status(200);
   res.setHeader("Content-Type", "text/csv; charset=utf-8");
@@ -100,7 +103,9 @@ async function stream(services: Services, plan: SpendExport, res: Response): Pro
     res.end();
   } catch (error) {
     // Headers are gone: the only honest signal left is a truncated response.
-    if (!(error instanceof ClientGone)) services.logger.error({ cause: describeError(error) }, "spend CSV failed");
+    if (!(error instanceof ClientGone)) {
+      loggerOf(req, services.logger).error({ cause: describeError(error) }, "spend CSV failed");
+    }
     res.destroy();
   }
 }

@@ -57,6 +57,13 @@ function failure(options: DownloadOptions, what: string, status?: number): Provi
   return new ProviderError("UPSTREAM", `${options.providerLabel} image download ${what}`, status);
 }
 
+/** A timeout or a lost connection: the same request may succeed if sent again. */
+function transientFailure(options: DownloadOptions, what: string): ProviderError {
+  return new ProviderError("UPSTREAM", `${options.providerLabel} image download ${what}`, undefined, undefined, {
+    retryable: true,
+  });
+}
+
 /** One GET: the body, capped, or where a redirect points. */
 function fetchOnce(url: URL, rule: AddressRule, signal: AbortSignal, options: DownloadOptions): Promise<Hop> {
   return new Promise<Hop>((resolve, reject) => {
@@ -75,7 +82,7 @@ function fetchOnce(url: URL, rule: AddressRule, signal: AbortSignal, options: Do
       settle(() => resolve(hop));
       request.destroy(); // a redirect's body is not read
     };
-    const onAbort = () => fail(failure(options, "timed out"));
+    const onAbort = () => fail(transientFailure(options, "timed out"));
 
     const client = url.protocol === "https:" ? https : url.protocol === "http:" ? http : undefined;
     if (client === undefined) return reject(failure(options, `failed: scheme ${url.protocol} is not fetched`));
@@ -83,7 +90,7 @@ function fetchOnce(url: URL, rule: AddressRule, signal: AbortSignal, options: Do
     if (rule === "PUBLIC_ONLY" && isIP(literal) !== 0 && !isPublicAddress(literal)) {
       return reject(failure(options, "failed: its host is not a public address"));
     }
-    if (signal.aborted) return reject(failure(options, "timed out"));
+    if (signal.aborted) return reject(transientFailure(options, "timed out"));
 
     const request = client.request(url, {
       method: "GET",
@@ -101,7 +108,7 @@ function fetchOnce(url: URL, rule: AddressRule, signal: AbortSignal, options: Do
     });
     request.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === NOT_PUBLIC) return fail(failure(options, "failed: its host is not a public address"));
-      fail(failure(options, `failed: network error${typeof error.code === "string" ? ` ${error.code}` : ""}`));
+      fail(transientFailure(options, `failed: network error${typeof error.code === "string" ? ` ${error.code}` : ""}`));
     });
     signal.addEventListener("abort", onAbort, { once: true });
     request.end();
@@ -133,11 +140,11 @@ function onResponse(
     chunks.push(chunk);
   });
   response.on("end", () => {
-    if (!response.complete) return fail(failure(options, "was cut short"));
+    if (!response.complete) return fail(transientFailure(options, "was cut short"));
     if (received === 0) return fail(failure(options, "returned no bytes"));
     done({ kind: "bytes", bytes: Buffer.concat(chunks, received) });
   });
-  response.on("error", () => fail(failure(options, "was cut short")));
+  response.on("error", () => fail(transientFailure(options, "was cut short")));
 }
 
 const NOT_PUBLIC = "ERR_IMAGE_HOST_NOT_PUBLIC";

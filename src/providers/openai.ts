@@ -38,6 +38,8 @@ interface AnswerContext {
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_FETCH_IMAGE_TIMEOUT_MS = 30_000;
 const LABEL = "OpenAI";
+/** Timeouts and lost connections: the same request may well succeed if sent again. */
+const RETRYABLE = { retryable: true } as const;
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvider {
   const client = new OpenAI({
@@ -61,7 +63,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       let response: ImagesResponse;
       try {
         // The SDK's type lists the runtimes' fetch options; it passes any others on as they are.
-        response = await client.images.generate(params, { fetchOptions: cap as Record<never, never> });
+        response = await client.images.generate(params, {
+          fetchOptions: cap as Record<never, never>,
+          headers: clientRequestId(request),
+        });
       } catch (error) {
         throw toProviderError(error, options.apiKey);
       }
@@ -69,6 +74,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
       return toProviderResult(response, context);
     },
   };
+}
+
+/** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
+function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
+  return request.requestId === undefined ? undefined : { "X-Client-Request-Id": request.requestId };
 }
 
 async function toProviderResult(response: ImagesResponse, context: AnswerContext): Promise<ProviderResult> {
@@ -173,21 +183,24 @@ export function toProviderError(error: unknown, apiKey: string): ProviderError {
     const requestIdentifier = identifierOf(error.requestID, apiKey);
     const requestId = requestIdentifier === undefined ? "" : ` (request ${requestIdentifier})`;
     const suffix = `${detail === "" ? "" : ` ${detail}`}${requestId}`;
+    const details = { requestId: requestIdentifier };
     if (error.status === 400 && isContentPolicyRefusal(code, type)) {
-      return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code);
+      return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${suffix}`, 400, code, details);
     }
     return new ProviderError(
       "UPSTREAM",
       `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`,
       error.status,
       code,
+      details,
     );
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`);
+    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`, undefined, undefined, RETRYABLE);
   }
   if (error instanceof APIConnectionError) {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate could not connect or timed out`);
+    const message = `${LABEL} images.generate could not connect or timed out`;
+    return new ProviderError("UPSTREAM", message, undefined, undefined, RETRYABLE);
   }
   // Duck-typed: errors from fetch or JSON.parse may come from another realm (jest's sandbox).
   const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : typeof error;

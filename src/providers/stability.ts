@@ -48,6 +48,8 @@ interface Call {
   timeoutMs: number;
   /** Room for the n images asked for, in base64 (./image-bytes.ts). */
   maxAnswerBytes: number;
+  /** Ours, sent as X-Request-Id. */
+  requestId: string | undefined;
 }
 
 export function createStabilityProvider(options: StabilityProviderOptions): ImageProvider {
@@ -78,6 +80,7 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
         body,
         timeoutMs,
         maxAnswerBytes: maxAnswerBytes(request.n, request.width, request.height),
+        requestId: request.requestId,
       };
       const payload = await postWithRetries(call, policy);
       return toProviderResult(payload, maxImageBytes(request.width, request.height));
@@ -96,6 +99,8 @@ async function postWithRetries(call: Call, policy: RetryPolicy): Promise<unknown
           Authorization: `Bearer ${call.apiKey}`,
           Accept: "application/json",
           "Content-Type": "application/json",
+          // Stability publishes no client request id header; X-Request-Id is the common one, for support to match.
+          ...(call.requestId === undefined ? {} : { "X-Request-Id": call.requestId }),
         },
         body: call.body,
         signal: AbortSignal.timeout(call.timeoutMs),
@@ -106,7 +111,10 @@ async function postWithRetries(call: Call, policy: RetryPolicy): Promise<unknown
         await sleep(retryDelayMs(policy, attempt, null) ?? policy.baseDelayMs);
         continue;
       }
-      throw new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: ${reason}`);
+      // Timed out or no connection: the same request may succeed if sent again.
+      throw new ProviderError("UPSTREAM", `${LABEL} text-to-image failed: ${reason}`, undefined, undefined, {
+        retryable: true,
+      });
     }
     if (response.ok) return readJson(response, call.maxAnswerBytes);
     const retryable = response.status === 429 || response.status >= 500;
@@ -132,7 +140,9 @@ async function readJson(response: Response, maxBytes: number): Promise<unknown> 
   throw new ProviderError("UPSTREAM", `${LABEL} returned an answer larger than ${maxBytes} bytes`);
 }
 
-async function errorPayload(response: Response): Promise<{ name?: unknown; message?: unknown } | undefined> {
+async function errorPayload(
+  response: Response,
+): Promise<{ id?: unknown; name?: unknown; message?: unknown } | undefined> {
   try {
     const body = await readCappedBody(response, MAX_ERROR_BODY_BYTES);
     return body === "TOO_LARGE" ? undefined : (JSON.parse(body.toString("utf8")) as { name?: unknown });
@@ -147,15 +157,18 @@ async function toProviderError(response: Response, apiKey: string): Promise<Prov
   // prompt, and a misbehaving upstream may put anything in either field.
   const name = identifierOf(payload?.name, apiKey);
   const message = typeof payload?.message === "string" ? payload.message.slice(0, 1000) : "";
+  // Stability's error id is what its support asks for: the provider's request id (ProviderError keeps it if sane).
+  const details = { requestId: identifierOf(payload?.id, apiKey) };
   const detail = name === undefined ? "" : ` ${name}`;
   if (response.status === 400 && isModerationRefusal(name, message)) {
-    return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name);
+    return new ProviderError("CONTENT_POLICY", `${LABEL} refused the prompt: HTTP 400${detail}`, 400, name, details);
   }
   return new ProviderError(
     "UPSTREAM",
     `${LABEL} text-to-image failed: HTTP ${response.status}${detail}`,
     response.status,
     name,
+    details,
   );
 }
 

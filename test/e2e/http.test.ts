@@ -112,7 +112,7 @@ describe("nothing internal reaches a client", () => {
       body: JSON.stringify(body),
     });
     const answer = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
-    expect(answer.errors[0]!.extensions).toEqual({ code: "BAD_REQUEST" });
+    expect(answer.errors[0]!.extensions).toEqual({ code: "BAD_REQUEST", requestId: expect.any(String) });
     expect(answer.errors[0]!.message).not.toBe("Internal server error");
   });
 
@@ -127,7 +127,7 @@ describe("nothing internal reaches a client", () => {
       body: JSON.stringify({ query }),
     });
     const answer = (await response.json()) as { data?: unknown; errors: { message: string; extensions: object }[] };
-    expect(answer.errors[0]!.extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED" });
+    expect(answer.errors[0]!.extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED", requestId: expect.any(String) });
     expect(answer.errors[0]!.message).toMatch(reason);
     expect(answer.data).toBeUndefined();
   });

@@ -146,7 +146,7 @@ describe("a Money value written inline in the document", () => {
     );
     expect(error.code).toBe("BAD_USER_INPUT");
     expect(error.message).toContain(message);
-    expect(error.extensions).toEqual({ code: "BAD_USER_INPUT" });
+    expect(error.extensions).toEqual({ code: "BAD_USER_INPUT", requestId: expect.any(String) });
   });
 
   it("leaves other validation errors as GRAPHQL_VALIDATION_FAILED", async () => {

@@ -6,7 +6,7 @@ import pino from "pino";
 import { startImagegate, type Imagegate } from "../../src/app";
 import { createUserWithKey } from "../../src/cli/create-user";
 import type { ImageStorage } from "../../src/storage/image-storage";
-import type { Logger } from "../../src/domain/logger";
+import type { AppLogger } from "../../src/logging";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
@@ -47,7 +47,7 @@ export interface TestServerOptions {
   /** Where images go, given the server's data folder; the segment files under it by default. */
   storage?: (dataDir: string) => ImageStorage;
   /** The server's logger, for a test that reads the logs; by default pino at TEST_LOG_LEVEL (silent). */
-  logger?: Logger;
+  logger?: AppLogger;
 }
 
 /** Whether the report is ok once the ignored sections are set aside. */

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { ImageProvider, ProviderImage, ProviderResult } from "./image-provider";
+import { performance } from "node:perf_hooks";
+import {
+  ProviderError,
+  type ImageProvider,
+  type ProviderFailureKind,
+  type ProviderImage,
+  type ProviderResult,
+} from "./image-provider";
 import type { ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
 import type { Db } from "../db";
@@ -11,8 +18,10 @@ import { describeError, type Logger } from "../logger";
 import { settledCharge } from "../pricing/cost";
 import { mapToServingModel } from "../models/route-mapping";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
+import type { RequestScope } from "../request-scope";
 import { recordCrossedThresholds } from "../budgets/alert-recording";
 import { budgetUsages } from "../budgets/budget-usage";
+import { NO_GENERATION_EVENTS, type GenerationEvents, type GenerationOutcome } from "./generation-events";
 import type { GenerationRecord } from "./generation-record";
 import { WITH_IMAGES } from "./generation.queries";
 import { GroupCommit } from "./group-commit";
@@ -40,6 +49,8 @@ export interface GenerationDeps {
   timeZone: string;
   userTag(userId: string): string;
   logger: Logger;
+  /** Told how each generation ended and how each provider call went (metrics); nothing by default. */
+  events?: GenerationEvents;
   now?: () => Date;
   /** Called when a failed generation's hold could not be released (the database was away): the sweeper retries it. */
   onReleaseFailed?: (generationId: string, errorCode: string) => void;
@@ -58,12 +69,22 @@ const GROUP_COMMIT = {
 const REPLAY_WAIT_MS = 30_000;
 const REPLAY_POLL_MS = 100;
 
+/** What generate() learns about one call as it goes, for the event it reports at the end. */
+interface CallState {
+  model: ImageModel;
+  /** Past its hold: the end is then reported by run() or fail(), not by generate(). */
+  opened: boolean;
+  /** A replay of an earlier request under the same idempotency key: nothing new to report. */
+  replayed: boolean;
+}
+
 /**
  * generateImage: check the request against its model's rules, hold its price, call the provider, store the images,
  * then charge what it cost. Any failure after the hold releases it: a failed request is never charged.
  */
 export class GenerationService {
   private readonly now: () => Date;
+  private readonly events: GenerationEvents;
   /** Ids of the generations holding credit in this process: what a shutdown releases if they outlive its grace. */
   private readonly inFlight = new Set<string>();
   /** Every generate() call in progress, from its first line (before its hold): what a shutdown waits for. */
@@ -74,44 +95,68 @@ export class GenerationService {
 
   constructor(private readonly deps: GenerationDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.events = deps.events ?? NO_GENERATION_EVENTS;
     this.opens = new GroupCommit((batch) => openGenerations(deps.db, batch), GROUP_COMMIT);
     this.settles = new GroupCommit((batch) => settleGenerations(deps.db, batch, deps.timeZone), GROUP_COMMIT);
   }
 
-  async generate(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
+  /** `scope`: the request this is for (its id goes to the provider and its logger logs); a fresh one by default. */
+  async generate(
+    principal: Principal,
+    input: GenerationRequestInput,
+    scope: RequestScope = { requestId: randomUUID(), logger: this.deps.logger },
+  ): Promise<GenerationRecord> {
+    const state: CallState = { model: input.model ?? this.deps.defaultModel, opened: false, replayed: false };
     if (this.draining) {
+      this.ended(state.model, "REFUSED", "SERVICE_UNAVAILABLE", 0n);
       throw new DomainError("SERVICE_UNAVAILABLE", "This server is shutting down; nothing was held. Try again");
     }
-    const call = this.generateNow(principal, input);
+    const call = this.generateNow(principal, input, scope, state);
     this.calls.add(call);
     try {
       return await call;
+    } catch (error) {
+      if (!state.opened && !state.replayed) this.ended(state.model, "REFUSED", failureOf(error).errorCode, 0n);
+      throw error;
     } finally {
       this.calls.delete(call);
     }
   }
 
-  private async generateNow(principal: Principal, input: GenerationRequestInput): Promise<GenerationRecord> {
+  /** Holds in this process right now: generations between their hold and their charge or release. */
+  get holdsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  private async generateNow(
+    principal: Principal,
+    input: GenerationRequestInput,
+    scope: RequestScope,
+    state: CallState,
+  ): Promise<GenerationRecord> {
     const requested = input.model ?? this.deps.defaultModel;
     // The caller's request, checked as the model it named (and with that model's defaults) before anything else.
     const asRequested = resolveRequest(input, requested);
     if (asRequested.idempotencyKey !== null) {
       const earlier = await this.findByIdempotencyKey(principal.userId, asRequested.idempotencyKey);
       // A retry answers with the first outcome whatever the routes are now, compared as the model that served it.
-      if (earlier !== null) return this.replay(earlier, servedAs(asRequested, earlier.model));
+      if (earlier !== null) return this.replay(earlier, servedAs(asRequested, earlier.model), scope, state);
     }
     const request = servedAs(asRequested, await this.deps.models.serve(requested, this.now()));
+    state.model = request.model;
 
     await this.deps.rateLimiter.consume(principal, request.n);
     const provider = this.deps.providers.forModel(request.model);
     const opened = await this.open(principal, request, provider.name);
     if (opened === "DUPLICATE") {
       const earlier = await this.findByIdempotencyKey(principal.userId, request.idempotencyKey!);
-      return this.replay(earlier!, servedAs(asRequested, earlier!.model));
+      return this.replay(earlier!, servedAs(asRequested, earlier!.model), scope, state);
     }
+    state.opened = true;
+    scope.generationId = opened.id;
     this.inFlight.add(opened.id);
     try {
-      return await this.run(principal, request, provider, opened);
+      return await this.run(principal, request, provider, opened, scope);
     } finally {
       this.inFlight.delete(opened.id);
     }
@@ -153,7 +198,35 @@ export class GenerationService {
     request: GenerationRequest,
     provider: ImageProvider,
     opened: OpenedGeneration,
+    scope: RequestScope,
   ): Promise<GenerationRecord> {
+    let record: GenerationRecord;
+    try {
+      const result = await this.callProvider(provider, request, principal, scope);
+      record = await this.complete(principal, opened, request, result);
+    } catch (error) {
+      return this.fail(opened.id, request.model, error, scope);
+    }
+    this.ended(request.model, "SUCCEEDED", null, record.costMicros);
+    scope.costMicros = record.costMicros;
+    return record;
+  }
+
+  /** The provider's call, timed and reported whatever its end. */
+  private async callProvider(
+    provider: ImageProvider,
+    request: GenerationRequest,
+    principal: Principal,
+    scope: RequestScope,
+  ): Promise<ProviderResult> {
+    const startedMs = performance.now();
+    const report = (failure: { kind: ProviderFailureKind; retryable: boolean } | null) =>
+      this.events.providerCalled({
+        provider: provider.name,
+        model: request.model,
+        durationMs: performance.now() - startedMs,
+        failure,
+      });
     try {
       const result = await provider.generate({
         model: request.model,
@@ -168,11 +241,19 @@ export class GenerationService {
         outputCompression: request.outputCompression ?? undefined,
         background: request.background ?? undefined,
         userTag: this.deps.userTag(principal.userId),
+        requestId: scope.requestId,
       });
-      return await this.complete(principal, opened, request, result);
+      report(null);
+      return result;
     } catch (error) {
-      return this.fail(opened.id, error);
+      // Providers throw ProviderErrors only; anything else is a fault of ours, not one to retry.
+      report(error instanceof ProviderError ? error : { kind: "UPSTREAM", retryable: false });
+      throw error;
     }
+  }
+
+  private ended(model: ImageModel, outcome: GenerationOutcome, errorCode: string | null, costMicros: bigint): void {
+    this.events.generationEnded({ model, outcome, errorCode, costMicros });
   }
 
   private async open(principal: Principal, request: GenerationRequest, provider: string) {
@@ -211,6 +292,7 @@ export class GenerationService {
       throw new DomainError(
         "UPSTREAM_ERROR",
         `The provider returned ${result.images.length} images for n=${request.n}`,
+        { retryable: false },
       );
     }
     const images = await this.storeImages(opened.id, result.images, request);
@@ -251,6 +333,7 @@ export class GenerationService {
       throw new DomainError(
         "UPSTREAM_ERROR",
         "The generation outlived its hold and was cancelled; nothing was charged",
+        { retryable: true },
       );
     }
     return settled;
@@ -280,12 +363,17 @@ export class GenerationService {
    * left to release and the generation SUCCEEDED, the settle had committed and only its answer was lost (the
    * connection dropped in between): the caller gets the generation it was charged for, not an error.
    */
-  private async fail(generationId: string, error: unknown): Promise<GenerationRecord> {
-    const { errorCode, clientError } = failureOf(error);
+  private async fail(
+    generationId: string,
+    model: ImageModel,
+    error: unknown,
+    scope: RequestScope,
+  ): Promise<GenerationRecord> {
+    const { errorCode, clientError } = failureOf(error, generationId);
     const log = { generationId, errorCode, cause: describeError(error) };
     const released = await this.releaseAndFail([generationId], errorCode).catch((releaseError: unknown) => {
       // The sweeper retries the release, or the hold expires; the caller still gets the original failure.
-      this.deps.logger.error(
+      scope.logger.error(
         { generationId, cause: describeError(releaseError) },
         "could not release hold; retrying in the background, or it expires",
       );
@@ -295,12 +383,15 @@ export class GenerationService {
     if (released === 0) {
       const generation = await this.findById(generationId).catch(() => null);
       if (generation?.status === "SUCCEEDED") {
-        this.deps.logger.warn(log, "the settle's answer was lost after it committed; answering with the generation");
+        scope.logger.warn(log, "the settle's answer was lost after it committed; answering with the generation");
+        this.ended(model, "SUCCEEDED", null, generation.costMicros);
+        scope.costMicros = generation.costMicros;
         return generation;
       }
     }
-    if (errorCode === "INTERNAL") this.deps.logger.error(log, "generation failed");
-    else this.deps.logger.warn(log, "generation failed");
+    this.ended(model, "FAILED", errorCode, 0n);
+    if (errorCode === "INTERNAL") scope.logger.error(log, "generation failed");
+    else scope.logger.warn(log, "generation failed");
     throw clientError;
   }
 
@@ -325,7 +416,12 @@ export class GenerationService {
   }
 
   /** The first outcome of an idempotent request, once it has one; a different request under the same key is refused. */
-  private async replay(earlier: GenerationRecord, request: GenerationRequest): Promise<GenerationRecord> {
+  private async replay(
+    earlier: GenerationRecord,
+    request: GenerationRequest,
+    scope: RequestScope,
+    state: CallState,
+  ): Promise<GenerationRecord> {
     const same =
       earlier.requestedModel === request.requestedModel &&
       earlier.prompt === request.prompt &&
@@ -345,13 +441,16 @@ export class GenerationService {
         field: "input.idempotencyKey",
       });
     }
+    state.replayed = true;
+    scope.generationId = earlier.id;
     let current = earlier;
     const deadline = Date.now() + REPLAY_WAIT_MS;
     while (current.status === "PENDING" && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
       current = (await this.findByIdempotencyKey(current.userId, current.idempotencyKey!))!;
     }
-    if (current.status === "FAILED") throw errorForStoredFailure(current.errorCode);
+    if (current.status === "FAILED") throw errorForStoredFailure(current.errorCode, current.id);
+    if (current.status === "SUCCEEDED") scope.costMicros = current.costMicros;
     return current;
   }
 }

@@ -7,6 +7,7 @@ import type {
   ModerationLevel,
   ProviderName,
 } from "../enums";
+import { saneRequestId } from "../request-id";
 
 // The port the generation flow calls: it owns these types, and providers (src/providers) implement them, so
 // dependencies point from the providers to the domain.
@@ -27,6 +28,8 @@ export interface ProviderImageRequest {
   background?: ImageBackground;
   /** A stable, non-reversible tag of the caller (OpenAI's `user` field), never the user id itself. */
   userTag: string;
+  /** Our request's id (a sane token), sent to the provider so that both sides can find the call in their logs. */
+  requestId?: string;
 }
 
 /** One image, as bytes: providers download URLs at once, so nothing we keep depends on a provider's expiring link. */
@@ -55,18 +58,37 @@ export interface ImageProvider {
 
 export type ProviderFailureKind = "CONTENT_POLICY" | "UPSTREAM";
 
+export interface ProviderFailureDetails {
+  /** Whether the same request may succeed if sent again. Default: from `status` (408, 429, 5xx). */
+  retryable?: boolean;
+  /** The provider's id for the call (OpenAI's x-request-id), if it gave one; kept only when a sane token. */
+  requestId?: string | null | undefined;
+}
+
+/** Statuses that say "not now" rather than "not this": a timeout, a rate limit, a fault of the provider's. */
+function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
 /**
  * The only error a provider throws. `message` is safe to log (no secrets, no prompt); callers map `kind`
- * to the API's CONTENT_POLICY_VIOLATION or UPSTREAM_ERROR.
+ * to the API's CONTENT_POLICY_VIOLATION or UPSTREAM_ERROR. `retryable` is true for 408/429/5xx, timeouts and lost
+ * connections (providers say so for the last two), false for other 4xx and for answers we cannot use.
  */
 export class ProviderError extends Error {
+  readonly retryable: boolean;
+  readonly providerRequestId: string | undefined;
+
   constructor(
     readonly kind: ProviderFailureKind,
     message: string,
     readonly status?: number,
     readonly providerCode?: string,
+    details: ProviderFailureDetails = {},
   ) {
     super(message);
     this.name = "ProviderError";
+    this.retryable = kind === "UPSTREAM" && (details.retryable ?? (status !== undefined && isRetryableStatus(status)));
+    this.providerRequestId = saneRequestId(details.requestId);
   }
 }

@@ -42,7 +42,7 @@ export class GenerationResolver {
   @Authorized()
   @Mutation(() => ImageGenerationType)
   async generateImage(@Arg("input") input: GenerateImageInput, @Ctx() ctx: GraphQLContext) {
-    const record = await ctx.services.generation.generate(principalOf(ctx), input);
+    const record = await ctx.services.generation.generate(principalOf(ctx), input, ctx.request);
     return toGenerationType(record, ctx.services.publicUrl());
   }
 
