@@ -10,6 +10,8 @@ import type { ModelDirectory } from "../domain/models/model-directory";
 import type { ProviderRegistry } from "../providers/registry";
 import type { Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
+import type { BudgetUsage } from "../domain/budgets/budget-usage";
+import type { OwnerWindow } from "../domain/reports/owner-spend";
 import { unauthenticated } from "../domain/errors";
 
 /** What every resolver can reach: built once at start-up. */
@@ -47,6 +49,12 @@ export interface Loaders {
   teamById: DataLoader<string, Team | null>;
   /** A team's members, ordered by email. */
   membersByTeamId: DataLoader<string, User[]>;
+  /** Net spend of a user, or of a team, over a window (from, to already checked). */
+  userSpend: DataLoader<OwnerWindow, bigint, string>;
+  teamSpend: DataLoader<OwnerWindow, bigint, string>;
+  /** A user's own budgets, or a team's, in their current periods. */
+  userBudgets: DataLoader<string, BudgetUsage[]>;
+  teamBudgets: DataLoader<string, BudgetUsage[]>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

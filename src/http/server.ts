@@ -73,7 +73,7 @@ export async function startHttpServer(args: {
       return {
         principal: secret === null ? null : await services.authenticator.authenticate(secret),
         services,
-        loaders: createLoaders(services.db),
+        loaders: createLoaders(services.db, services),
       };
     },
     services.logger,
