@@ -40,6 +40,15 @@ const CLIENT_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+/** What a client error may say besides its code: the field at fault, or an operation's cost and its limit. */
+function clientDetails(extensions: GraphQLFormattedError["extensions"]): Record<string, unknown> {
+  const { field, cost, maxCost } = extensions ?? {};
+  return {
+    ...(typeof field === "string" ? { field } : {}),
+    ...(typeof cost === "number" && typeof maxCost === "number" ? { cost, maxCost } : {}),
+  };
+}
+
 /**
  * Every error leaves with an `extensions.code`. Known failures keep their message and details; anything else
  * is logged here and reaches the client as a bare INTERNAL_SERVER_ERROR: no stack, no SQL, no secret.
@@ -66,12 +75,7 @@ export function createErrorFormatter(logger: Logger) {
         ? "BAD_REQUEST"
         : formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-      const field = formatted.extensions?.field;
-      return {
-        message: formatted.message,
-        ...where,
-        extensions: typeof field === "string" ? { code, field } : { code },
-      };
+      return { message: formatted.message, ...where, extensions: { code, ...clientDetails(formatted.extensions) } };
     }
     logger.error({ path: formatted.path, code, cause: describeError(original) }, "internal error in GraphQL operation");
     return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
