@@ -12,6 +12,7 @@ import { startModelListWatch } from "./domain/models/model-list-watch";
 import type { Logger } from "./domain/logger";
 import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
+import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
 import { createOpenAIModelListSource } from "./providers/openai-models";
 import { createProviderRegistry } from "./providers/registry";
@@ -91,6 +92,7 @@ export async function startImagegate(args: {
     timeZone: settings.timeZone,
     now,
     publicUrl: () => publicUrl,
+    operations: new CallerConcurrency(),
     generation: new GenerationService({
       db,
       providers,

@@ -13,6 +13,7 @@ import type { GenerationRecord } from "../domain/generation/generation-record";
 import type { BudgetUsage } from "../domain/budgets/budget-usage";
 import type { OwnerWindow } from "../domain/reports/owner-spend";
 import { unauthenticated } from "../domain/errors";
+import type { CallerConcurrency } from "./caller-concurrency";
 
 /** What every resolver can reach: built once at start-up. */
 export interface Services {
@@ -34,6 +35,8 @@ export interface Services {
   defaultImagesPerMinute: number | null;
   /** Base of stored images' URLs, e.g. "http://127.0.0.1:4000"; known once the server listens. */
   publicUrl(): string;
+  /** Each caller's GraphQL operations running and waiting in this process (generateImage aside). */
+  operations: CallerConcurrency;
 }
 
 /** Per request. Loaders batch the lookups of a request, so lists never issue a query per row. */

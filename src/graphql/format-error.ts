@@ -29,6 +29,12 @@ function isRequestRefusedByGraphQL(error: unknown): boolean {
   );
 }
 
+/** A refusal of ours raised before execution (a plugin's): it belongs to no field, but is ours all the same. */
+function domainRefusal(error: unknown): unknown {
+  const refusedEarly = error instanceof GraphQLError && error.path === undefined;
+  return refusedEarly && error.originalError instanceof DomainError ? error.originalError : error;
+}
+
 // Codes that GraphQL itself or Apollo assign to a client's mistake: their messages are safe to show.
 const CLIENT_ERROR_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -55,7 +61,7 @@ function clientDetails(extensions: GraphQLFormattedError["extensions"]): Record<
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const original = domainRefusal(unwrapResolverError(error));
     const where = { path: formatted.path, locations: formatted.locations };
     if (original instanceof DomainError) {
       return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };

@@ -9,6 +9,7 @@ import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { rejectNulCharacters } from "../graphql/nul-characters";
+import { limitOperationsPerCaller } from "../graphql/caller-concurrency";
 import { operationLimitRules } from "../graphql/operation-limits";
 import { bearerSecret } from "./bearer";
 import { failureAnswer } from "./failure-answer";
@@ -58,6 +59,7 @@ export async function startHttpServer(args: {
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
       rejectNulCharacters,
+      limitOperationsPerCaller,
     ],
   });
   await apollo.start();
