@@ -8,7 +8,7 @@ import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
-import { rejectNulCharacters } from "../graphql/nul-characters";
+import { rejectUnstorableCharacters } from "../graphql/unstorable-characters";
 import { limitOperationsPerCaller } from "../graphql/caller-concurrency";
 import { operationLimitRules } from "../graphql/operation-limits";
 import { bearerSecret } from "./bearer";
@@ -58,7 +58,7 @@ export async function startHttpServer(args: {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs }),
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
-      rejectNulCharacters,
+      rejectUnstorableCharacters,
       limitOperationsPerCaller,
     ],
   });
