@@ -10,6 +10,7 @@ import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
 import { rejectUnstorableCharacters } from "../graphql/unstorable-characters";
 import { limitOperationsPerCaller } from "../graphql/caller-concurrency";
+import { hideSuggestionsInProduction } from "../graphql/hide-suggestions";
 import { operationLimitRules } from "../graphql/operation-limits";
 import { bearerSecret } from "./bearer";
 import { failureAnswer } from "./failure-answer";
@@ -60,6 +61,7 @@ export async function startHttpServer(args: {
       ApolloServerPluginCacheControlDisabled(),
       rejectUnstorableCharacters,
       limitOperationsPerCaller,
+      hideSuggestionsInProduction(),
     ],
   });
   await apollo.start();
