@@ -13,7 +13,8 @@ export type ErrorCode =
   | "UPSTREAM_ERROR"
   | "MODEL_RETIRED"
   | "CONFLICT"
-  | "SERVICE_UNAVAILABLE";
+  | "SERVICE_UNAVAILABLE"
+  | "RESPONSE_TOO_LARGE";
 
 export class DomainError extends Error {
   constructor(
