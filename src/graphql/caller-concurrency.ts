@@ -4,7 +4,7 @@ import { DomainError } from "../domain/errors";
 import type { GraphQLContext } from "./context";
 
 // One caller's reads must not take the database and the CPU from everyone's generateImage (issue 15: twenty
-// concurrent pages of a member's generations took other users' generateImage p50 from 9 ms to 4.6 s). So each
+// concurrent pages of a member's generations took other users' generateImage p50 from 12 ms to 1.9 s). So each
 // caller (a user, whatever key it uses) has at most OPERATIONS_RUNNING operations running at once in a process; the
 // next OPERATIONS_WAITING wait in line, in order, holding nothing but their request; past that, an operation is
 // refused at once with RATE_LIMITED. Waiting rather than refusing is deliberate: a client that retries a refusal at

@@ -182,8 +182,8 @@ it("generateImage calls made at once share their open and settle statements (gro
 });
 
 // Every row of a page naming its user's spend and budgets was two queries per row (issue 15: twenty such pages at
-// once took other users' generateImage p50 from 20 ms to 2.5 s). Loaders answer each kind of field for every row
-// in one statement.
+// once took other users' generateImage p50 from about 10 ms to 2-5 s). Loaders answer each kind of field for every
+// row in one statement.
 const USER_SPEND_BUDGETS = `query Abusive($first: Int!) {
   generations(first: $first) {
     edges { node { id user { spend budgets { id period spent remaining } } } }
