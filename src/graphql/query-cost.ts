@@ -42,6 +42,11 @@ interface Walk {
   context: ValidationContext;
   /** Fragments being expanded on the current path: a cycle (refused by another rule) must not loop here. */
   expanding: Set<string>;
+  /**
+   * Each fragment's cost, per type and list length it is spread at: a fragment spread many times, by fragments
+   * themselves spread many times, is counted once, not once per path (which grows as the power of the nesting).
+   */
+  fragmentCosts: Map<string, number>;
 }
 
 /** The length `first` asks for: literal, worst case for a variable, the default when absent. */
@@ -75,14 +80,22 @@ function selectionCost(walk: Walk, parent: GraphQLCompositeType, set: SelectionS
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       cost += selectionCost(walk, parent, selection.selectionSet, lengthHere);
     } else {
-      const name = selection.name.value;
-      const fragment = walk.context.getFragment(name);
-      if (fragment === undefined || fragment === null || walk.expanding.has(name)) continue;
-      walk.expanding.add(name);
-      cost += selectionCost(walk, parent, fragment.selectionSet, lengthHere);
-      walk.expanding.delete(name);
+      cost += fragmentCost(walk, parent, selection.name.value, lengthHere);
     }
   }
+  return cost;
+}
+
+function fragmentCost(walk: Walk, parent: GraphQLCompositeType, name: string, lengthHere: number): number {
+  const key = `${name}|${parent.name}|${lengthHere}`;
+  const known = walk.fragmentCosts.get(key);
+  if (known !== undefined) return known;
+  const fragment = walk.context.getFragment(name);
+  if (fragment === undefined || fragment === null || walk.expanding.has(name)) return 0;
+  walk.expanding.add(name);
+  const cost = selectionCost(walk, parent, fragment.selectionSet, lengthHere);
+  walk.expanding.delete(name);
+  walk.fragmentCosts.set(key, cost);
   return cost;
 }
 
@@ -92,7 +105,8 @@ export function queryCostRule(maxCost: number) {
     OperationDefinition(operation) {
       const root = context.getSchema().getRootType(operation.operation);
       if (root === undefined || root === null) return;
-      const cost = selectionCost({ context, expanding: new Set() }, root, operation.selectionSet, DEFAULT_PAGE_SIZE);
+      const walk = { context, expanding: new Set<string>(), fragmentCosts: new Map<string, number>() };
+      const cost = selectionCost(walk, root, operation.selectionSet, DEFAULT_PAGE_SIZE);
       if (cost <= maxCost) return;
       context.reportError(
         new GraphQLError(

@@ -77,3 +77,14 @@ it("the aliases and depth limits are not worded as syntax errors either", async 
   const aliases = await post(`{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me { id }`).join(" ")} }`);
   expect(aliases.errors![0]!.message).toBe("Aliases limit of 15 exceeded, found 16.");
 });
+
+it("fragments spread many times by fragments spread many times are costed without walking every path", async () => {
+  // Twelve fragments, each spreading the next 40 times: 40^11 paths, which walking one by one would never finish.
+  const fragments = Array.from(
+    { length: 12 },
+    (_, i) => `fragment F${i} on User { id ${i === 11 ? "" : `...F${i + 1} `.repeat(40)} }`,
+  );
+  const answer = await post(`{ me { ...F0 } } ${fragments.join(" ")}`);
+  const refusal = answer.errors!.find((error) => error.extensions.cost !== undefined);
+  expect(refusal!.extensions.cost).toBeGreaterThan(40 ** 10);
+});
