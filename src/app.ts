@@ -13,6 +13,7 @@ import { startModelListWatch } from "./domain/models/model-list-watch";
 import type { Services } from "./graphql/context";
 import { buildImagegateSchema } from "./graphql/schema";
 import { defaultMaxConnections } from "./http/connection-limits";
+import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
 import type { AppLogger } from "./logging";
 import { registerGauges } from "./observability/gauges";
@@ -100,6 +101,7 @@ export async function startImagegate(args: {
     timeZone: settings.timeZone,
     now,
     publicUrl: () => publicUrl,
+    operations: new CallerConcurrency(),
     generation: new GenerationService({
       db,
       providers,

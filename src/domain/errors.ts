@@ -13,13 +13,14 @@ export type ErrorCode =
   | "UPSTREAM_ERROR"
   | "MODEL_RETIRED"
   | "CONFLICT"
-  | "SERVICE_UNAVAILABLE";
+  | "SERVICE_UNAVAILABLE"
+  | "RESPONSE_TOO_LARGE";
 
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: Record<string, string | number | boolean> = {},
+    readonly details: Record<string, string | number | boolean | readonly string[]> = {},
   ) {
     super(message);
     this.name = "DomainError";
@@ -33,6 +34,10 @@ export const notFound = (what: string): DomainError => new DomainError("NOT_FOUN
 
 export const forbidden = (message = "You are not allowed to do this"): DomainError =>
   new DomainError("FORBIDDEN", message);
+
+/** A caller with none of `roles`: the message and `extensions.requiredRoles` say which would do. */
+export const roleRequired = (roles: readonly string[], what = "This"): DomainError =>
+  new DomainError("FORBIDDEN", `${what} needs the ${roles.join(" or ")} role`, { requiredRoles: [...roles] });
 
 export const unauthenticated = (message = "A valid API key is required"): DomainError =>
   new DomainError("UNAUTHENTICATED", message);

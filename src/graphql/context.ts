@@ -10,8 +10,11 @@ import type { ModelDirectory } from "../domain/models/model-directory";
 import type { ProviderRegistry } from "../providers/registry";
 import type { Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
+import type { BudgetUsage } from "../domain/budgets/budget-usage";
+import type { OwnerWindow } from "../domain/reports/owner-spend";
 import { unauthenticated } from "../domain/errors";
 import type { RequestRecord } from "../observability/request-record";
+import type { CallerConcurrency } from "./caller-concurrency";
 
 /** What every resolver can reach: built once at start-up. */
 export interface Services {
@@ -33,6 +36,8 @@ export interface Services {
   defaultImagesPerMinute: number | null;
   /** Base of stored images' URLs, e.g. "http://127.0.0.1:4000"; known once the server listens. */
   publicUrl(): string;
+  /** Each caller's GraphQL operations running and waiting in this process (generateImage aside). */
+  operations: CallerConcurrency;
 }
 
 /** Per request. Loaders batch the lookups of a request, so lists never issue a query per row. */
@@ -50,6 +55,12 @@ export interface Loaders {
   teamById: DataLoader<string, Team | null>;
   /** A team's members, ordered by email. */
   membersByTeamId: DataLoader<string, User[]>;
+  /** Net spend of a user, or of a team, over a window (from, to already checked). */
+  userSpend: DataLoader<OwnerWindow, bigint, string>;
+  teamSpend: DataLoader<OwnerWindow, bigint, string>;
+  /** A user's own budgets, or a team's, in their current periods. */
+  userBudgets: DataLoader<string, BudgetUsage[]>;
+  teamBudgets: DataLoader<string, BudgetUsage[]>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

@@ -30,6 +30,12 @@ function isRequestRefusedByGraphQL(error: unknown): boolean {
   );
 }
 
+/** A refusal of ours raised before execution (a plugin's): it belongs to no field, but is ours all the same. */
+function domainRefusal(error: unknown): unknown {
+  const refusedEarly = error instanceof GraphQLError && error.path === undefined;
+  return refusedEarly && error.originalError instanceof DomainError ? error.originalError : error;
+}
+
 // Codes that GraphQL itself or Apollo assign to a client's mistake: their messages are safe to show.
 const CLIENT_ERROR_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -40,6 +46,15 @@ const CLIENT_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
+
+/** What a client error may say besides its code: the field at fault, or an operation's cost and its limit. */
+function clientDetails(extensions: GraphQLFormattedError["extensions"]): Record<string, unknown> {
+  const { field, cost, maxCost } = extensions ?? {};
+  return {
+    ...(typeof field === "string" ? { field } : {}),
+    ...(typeof cost === "number" && typeof maxCost === "number" ? { cost, maxCost } : {}),
+  };
+}
 
 /**
  * Every error leaves with an `extensions.code`, and the `requestId` of the request it arose in when `requestOf`
@@ -62,7 +77,7 @@ export function createErrorFormatter(
 
 function formatterLoggingTo(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const original = domainRefusal(unwrapResolverError(error));
     const where = { path: formatted.path, locations: formatted.locations };
     if (original instanceof DomainError) {
       return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
@@ -82,12 +97,7 @@ function formatterLoggingTo(logger: Logger) {
         ? "BAD_REQUEST"
         : formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-      const field = formatted.extensions?.field;
-      return {
-        message: formatted.message,
-        ...where,
-        extensions: typeof field === "string" ? { code, field } : { code },
-      };
+      return { message: formatted.message, ...where, extensions: { code, ...clientDetails(formatted.extensions) } };
     }
     logger.error({ path: formatted.path, code, cause: describeError(original) }, "internal error in GraphQL operation");
     return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };

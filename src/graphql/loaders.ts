@@ -1,7 +1,9 @@
 import DataLoader from "dataloader";
+import { budgetUsagesOfOwners, type BudgetUsage } from "../domain/budgets/budget-usage";
 import type { Db } from "../domain/db";
 import { WITH_IMAGES } from "../domain/generation/generation.queries";
-import type { Loaders } from "./context";
+import { spendMicrosOfTeams, spendMicrosOfUsers, type OwnerWindow } from "../domain/reports/owner-spend";
+import type { Loaders, Services } from "./context";
 
 /** Batches the ids asked for in one tick into one query, and answers each id with its row or null. */
 function loaderById<T extends { id: string }>(findMany: (ids: string[]) => Promise<T[]>) {
@@ -11,8 +13,29 @@ function loaderById<T extends { id: string }>(findMany: (ids: string[]) => Promi
   });
 }
 
-/** One query per kind of row per request, however many rows a list resolves. */
-export function createLoaders(db: Db): Loaders {
+/** One owner's spend over one window per key; the same owner and window asked for by many rows is one key. */
+function spendLoader(spendOf: (windows: readonly OwnerWindow[]) => Promise<bigint[]>) {
+  return new DataLoader(spendOf, {
+    cacheKeyFn: (key: OwnerWindow) => `${key.ownerId}|${key.from.toISOString()}|${key.to.toISOString()}`,
+  });
+}
+
+/** Where budget periods are: the clock and TIME_ZONE of the deployment. */
+type Periods = Pick<Services, "now" | "timeZone">;
+
+function budgetsLoader(db: Db, periods: Periods, scope: "USER" | "TEAM") {
+  return new DataLoader((ownerIds: readonly string[]): Promise<BudgetUsage[][]> =>
+    budgetUsagesOfOwners(db, scope, ownerIds, periods.now(), periods.timeZone),
+  );
+}
+
+const UTC_NOW: Periods = { now: () => new Date(), timeZone: "UTC" };
+
+/**
+ * One query per kind of row per request, however many rows a list resolves. `periods` places budgets' periods; the
+ * system clock in UTC serves callers that read no budgets.
+ */
+export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
   return {
     userById: loaderById((ids) => db.user.findMany({ where: { id: { in: ids } } })),
     teamById: loaderById((ids) => db.team.findMany({ where: { id: { in: ids } } })),
@@ -25,5 +48,9 @@ export function createLoaders(db: Db): Loaders {
     generationById: loaderById((ids) =>
       db.imageGeneration.findMany({ where: { id: { in: ids } }, include: WITH_IMAGES }),
     ),
+    userSpend: spendLoader((windows) => spendMicrosOfUsers(db, windows)),
+    teamSpend: spendLoader((windows) => spendMicrosOfTeams(db, windows)),
+    userBudgets: budgetsLoader(db, periods, "USER"),
+    teamBudgets: budgetsLoader(db, periods, "TEAM"),
   };
 }

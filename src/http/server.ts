@@ -8,7 +8,9 @@ import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext, Services } from "../graphql/context";
 import { createErrorFormatter } from "../graphql/format-error";
 import { createLoaders } from "../graphql/loaders";
-import { rejectNulCharacters } from "../graphql/nul-characters";
+import { rejectUnstorableCharacters } from "../graphql/unstorable-characters";
+import { limitOperationsPerCaller } from "../graphql/caller-concurrency";
+import { hideSuggestionsInProduction } from "../graphql/hide-suggestions";
 import { operationLimitRules } from "../graphql/operation-limits";
 import type { AppLogger } from "../logging";
 import type { Metrics } from "../observability/metrics";
@@ -74,8 +76,10 @@ export async function startHttpServer(args: {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs }),
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
-      rejectNulCharacters,
+      rejectUnstorableCharacters,
       observeGraphQL,
+      limitOperationsPerCaller,
+      hideSuggestionsInProduction(),
     ],
   });
   await apollo.start();
@@ -88,7 +92,7 @@ export async function startHttpServer(args: {
     const secret = bearerSecret(request.headers.authorization);
     const principal = secret === null ? null : await services.authenticator.authenticate(secret);
     record.principalId = principal?.userId;
-    return { principal, services, loaders: createLoaders(services.db), request: record };
+    return { principal, services, loaders: createLoaders(services.db, services), request: record };
   });
   const graphqlEnded = metrics.graphqlRequestEnded.bind(metrics);
   httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {

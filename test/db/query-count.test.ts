@@ -54,13 +54,13 @@ afterAll(async () => {
 });
 
 /** One GraphQL request over HTTP; its data and the queries it sent to the database. */
-async function counted(query: string, variables: Record<string, unknown> = {}) {
+async function counted(query: string, variables: Record<string, unknown> = {}, key = apiKey) {
   queries = [];
   counting = true;
   try {
     const response = await fetch(`${app.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
@@ -179,4 +179,57 @@ it("generateImage calls made at once share their open and settle statements (gro
   const after = await db.user.findUniqueOrThrow({ where: { email: "counted@example.com" } });
   expect(before.balanceMicros - after.balanceMicros).toBe(24n * 16_000n);
   expect(after.reservedMicros).toBe(0n);
+});
+
+// Every row of a page naming its user's spend and budgets was two queries per row (issue 15: twenty such pages at
+// once took other users' generateImage p50 from about 10 ms to 2-5 s). Loaders answer each kind of field for every
+// row in one statement.
+const USER_SPEND_BUDGETS = `query Abusive($first: Int!) {
+  generations(first: $first) {
+    edges { node { id user { spend budgets { id period spent remaining } } } }
+  }
+}`;
+
+it("generations: a page of 100 with user { spend budgets } costs what a page of 2 does", async () => {
+  const user = await db.user.findUniqueOrThrow({ where: { email: "counted@example.com" } });
+  await db.budget.create({ data: { userId: user.id, period: "DAILY", limitMicros: 50_000_000n } });
+  await db.budget.create({ data: { userId: user.id, period: "TOTAL", limitMicros: 90_000_000n } });
+  while ((await db.imageGeneration.count({ where: { userId: user.id } })) < 101) await counted(GENERATE, { n: 1 });
+  await counted(USER_SPEND_BUDGETS, { first: 2 });
+  const small = await counted(USER_SPEND_BUDGETS, { first: 2 });
+  const large = await counted(USER_SPEND_BUDGETS, { first: 100 });
+  const nodes = (result: typeof small) =>
+    (result.data.generations as Connection<{ user: { spend: string; budgets: { period: string }[] } }>).edges.map(
+      (e) => e.node,
+    );
+  expect(nodes(large)).toHaveLength(100);
+  expect(nodes(large).every((node) => node.user.budgets.map((b) => b.period).join() === "DAILY,TOTAL")).toBe(true);
+  expect(new Set(nodes(large).map((node) => node.user.spend)).size).toBe(1);
+  expect(large.queries).toHaveLength(small.queries.length);
+});
+
+it("a team's members with their spend and budgets: 12 members cost what 2 do", async () => {
+  const admin = await createUserWithKey(db, { email: "counting-admin@example.com", role: "ADMIN" });
+  const teamOf = async (name: string, size: number) => {
+    const team = await db.team.create({ data: { name } });
+    for (let i = 0; i < size; i++) {
+      const member = await db.user.create({ data: { email: `${name}-${i}@example.com`, teamId: team.id } });
+      await db.budget.create({ data: { userId: member.id, period: "MONTHLY", limitMicros: 1_000_000n } });
+    }
+    await db.budget.create({ data: { teamId: team.id, period: "WEEKLY", limitMicros: 5_000_000n } });
+    return team.id;
+  };
+  const query = `query Team($id: ID!) {
+    team(id: $id) { spend budgets { id } members { email spend budgets { period limit spent } team { spend } } }
+  }`;
+  const [two, twelve] = [await teamOf("pair", 2), await teamOf("dozen", 12)];
+  await counted(query, { id: two }, admin.apiKey);
+  const small = await counted(query, { id: two }, admin.apiKey);
+  const large = await counted(query, { id: twelve }, admin.apiKey);
+  const members = (result: typeof small) =>
+    (result.data.team as { members: { budgets: { period: string }[] }[] }).members;
+  expect(members(small)).toHaveLength(2);
+  expect(members(large)).toHaveLength(12);
+  expect(members(large).every((member) => member.budgets[0]?.period === "MONTHLY")).toBe(true);
+  expect(large.queries).toHaveLength(small.queries.length);
 });

@@ -305,3 +305,50 @@ describe("a string holding U+0000, which PostgreSQL's text cannot store", () => 
     expect(granted.grantCredits.reason).toBe(reason);
   });
 });
+
+describe("a string holding an unpaired UTF-16 surrogate, which is no character and would be stored as U+FFFD", () => {
+  const post = (body: object, apiKey = admin.apiKey) =>
+    fetch(`${server.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify(body),
+    });
+  const generate = (input: Record<string, unknown>, apiKey: string) =>
+    post({ query: print(GenerateImageDocument), variables: { input: { model: "DALL_E_2", ...input } } }, apiKey);
+
+  it("is refused, 400 BAD_USER_INPUT naming the field, on every try and for every such key", async () => {
+    const member = await server.createUser("MEMBER", "1");
+    // Each once stored as "key-\uFFFD": a retry of the first was refused as a different request, and the second
+    // answered the first's generation.
+    const keys = ["key-\ud800", "key-\ud800", "key-\udbff", "\udc00-key"];
+    for (const idempotencyKey of keys) {
+      const response = await generate({ prompt: "a quay", idempotencyKey }, member.apiKey);
+      expect(response.status).toBe(400);
+      const error = errorOf((await response.json()) as GraphQLResponse<unknown>);
+      expect(error).toMatchObject({ code: "BAD_USER_INPUT", extensions: { field: "input.idempotencyKey" } });
+      expect(error.message).toMatch(/^input\.idempotencyKey contains an unpaired surrogate \(U\+D[89ABC]/);
+    }
+    const prompt = await generate({ prompt: "a quay \udfff" }, member.apiKey);
+    expect(errorOf((await prompt.json()) as GraphQLResponse<unknown>)).toMatchObject({
+      code: "BAD_USER_INPUT",
+      extensions: { field: "input.prompt" },
+      message: "input.prompt contains an unpaired surrogate (U+DFFF), which no input may hold",
+    });
+    expect(await server.db.imageGeneration.count({ where: { userId: member.userId } })).toBe(0);
+  });
+
+  it("a surrogate pair (an emoji) is a character like any other, kept exactly under its key", async () => {
+    const member = await server.createUser("MEMBER", "1");
+    const input = { prompt: "a quay \u{1F6A2}", idempotencyKey: "ship-\u{1F6A2}", size: "SIZE_256X256" };
+    const first = dataOf((await (await generate(input, member.apiKey)).json()) as GraphQLResponse<never>);
+    const retry = dataOf((await (await generate(input, member.apiKey)).json()) as GraphQLResponse<never>);
+    expect(retry).toEqual(first);
+    const stored = await server.db.imageGeneration.findFirstOrThrow({ where: { userId: member.userId } });
+    expect([stored.prompt, stored.idempotencyKey]).toEqual([input.prompt, input.idempotencyKey]);
+  });
+
+  it("written in the document, GraphQL's parser refuses it already", async () => {
+    const response = await post({ query: 'mutation { createTeam(name: "a\\ud800b") { id } }' });
+    expect(errorOf((await response.json()) as GraphQLResponse<unknown>).code).toBe("GRAPHQL_PARSE_FAILED");
+  });
+});

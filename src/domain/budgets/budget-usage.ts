@@ -74,12 +74,45 @@ export async function budgetUsages(
            alert_thresholds AS "alertThresholds", spent_micros AS "spentMicros", held_micros AS "heldMicros"
       FROM imagegate_budget_usages(${owners.userId}::uuid, ${owners.teamId}::uuid, ${days[0]}::date, ${days[1]}::date,
                                    ${days[2]}::date, ${days[3]}::date, ${days[4]}::date, ${days[5]}::date)`;
-  return rows.map((row) => ({
+  return rows.map((row) => toUsage(row, windows));
+}
+
+function toUsage(row: Row, windows: PeriodBounds["windows"]): BudgetUsage {
+  return {
     ...row,
     scope: row.userId === null ? "TEAM" : "USER",
     periodStart: windows[row.period].start,
     periodEnd: windows[row.period].end,
-  }));
+  };
+}
+
+/**
+ * The budgets of many users (scope USER), or of many teams (scope TEAM), in one statement: each owner's list in the
+ * order of `ownerIds`, as budgetUsages gives it for one owner. For lists whose rows each show their budgets.
+ */
+export async function budgetUsagesOfOwners(
+  db: Db,
+  scope: BudgetScope,
+  ownerIds: readonly string[],
+  at: Date,
+  timeZone: string,
+): Promise<BudgetUsage[][]> {
+  if (ownerIds.length === 0) return [];
+  const { windows, days } = periodBounds(at, timeZone);
+  const users = scope === "USER" ? [...ownerIds] : ownerIds.map(() => null);
+  const teams = scope === "TEAM" ? [...ownerIds] : ownerIds.map(() => null);
+  const rows = await db.$queryRaw<(Row & { ord: number })[]>`
+    SELECT o.ord::int AS ord, u.id, u.period::text AS period, u.user_id AS "userId", u.team_id AS "teamId",
+           u.limit_micros AS "limitMicros", u.alert_thresholds AS "alertThresholds", u.spent_micros AS "spentMicros",
+           u.held_micros AS "heldMicros"
+      FROM unnest(${users}::uuid[], ${teams}::uuid[]) WITH ORDINALITY AS o(user_id, team_id, ord)
+      CROSS JOIN LATERAL imagegate_budget_usages(o.user_id, o.team_id, ${days[0]}::date, ${days[1]}::date,
+                                                 ${days[2]}::date, ${days[3]}::date, ${days[4]}::date,
+                                                 ${days[5]}::date) u
+     ORDER BY o.ord, u.period`;
+  const byOwner = ownerIds.map((): BudgetUsage[] => []);
+  for (const { ord, ...row } of rows) byOwner[ord - 1]!.push(toUsage(row, windows));
+  return byOwner;
 }
 
 /** What a new request may still spend under a budget (never negative). */

@@ -36,14 +36,3 @@ export function spendWindow(range: OpenEndedRange): { from: Date; to: Date } {
   }
   return { from: range.from ?? new Date(EARLIEST_DATE_MS), to: range.to ?? new Date(LATEST_DATE_MS) };
 }
-
-/** Net spend in [from, to): charges less refunds, from the ledger itself. */
-export async function spendMicros(db: Db, userId: string, range: OpenEndedRange) {
-  const { from, to } = spendWindow(range);
-  const rows = await db.$queryRaw<{ spent: bigint | null }[]>`
-    SELECT -SUM(amount_micros)::bigint AS spent
-      FROM ledger_entries
-     WHERE user_id = ${userId}::uuid AND kind IN ('CHARGE', 'REFUND')
-       AND created_at >= ${from} AND created_at < ${to}`;
-  return rows[0]?.spent ?? 0n;
-}

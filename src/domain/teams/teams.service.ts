@@ -3,7 +3,6 @@ import type { Db } from "../db";
 import { isUniqueViolation } from "../db";
 import { badInput, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { spendWindow, type OpenEndedRange } from "../ledger/ledger.queries";
 
 const MAX_TEAM_NAME_LENGTH = 100;
 
@@ -50,15 +49,4 @@ export async function setUserTeam(db: Db, args: { actorId: string; userId: strin
     });
     return user;
   });
-}
-
-/** Net spend (charges less refunds) of a team's generations in [from, to), from the ledger itself. */
-export async function teamSpendMicros(db: Db, teamId: string, range: OpenEndedRange) {
-  const { from, to } = spendWindow(range);
-  const rows = await db.$queryRaw<{ spent: bigint | null }[]>`
-    SELECT -SUM(l.amount_micros)::bigint AS spent
-      FROM ledger_entries l JOIN image_generations g ON g.id = l.generation_id
-     WHERE g.team_id = ${teamId}::uuid AND l.kind IN ('CHARGE', 'REFUND')
-       AND l.created_at >= ${from} AND l.created_at < ${to}`;
-  return rows[0]?.spent ?? 0n;
 }

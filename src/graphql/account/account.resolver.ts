@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { createApiKey, revokeApiKey } from "../../domain/accounts/api-keys";
 import { createUser } from "../../domain/accounts/users";
-import { forbidden } from "../../domain/errors";
+import { roleRequired } from "../../domain/errors";
 import { isUuid } from "../../domain/ids";
 import { principalOf, type GraphQLContext } from "../context";
 import { Role } from "../enums";
@@ -33,7 +33,9 @@ export class AccountResolver {
   @Mutation(() => CreatedApiKeyType, { description: "ADMIN, or a user for itself. The secret is shown once." })
   async createApiKey(@Arg("userId", () => ID) userId: string, @Arg("name") name: string, @Ctx() ctx: GraphQLContext) {
     const principal = principalOf(ctx);
-    if (userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
+    if (userId !== principal.userId && principal.role !== "ADMIN") {
+      throw roleRequired(["ADMIN"], "An API key for another user");
+    }
     return ctx.services.db.$transaction((tx) => createApiKey(tx, { actorId: principal.userId, userId, name }));
   }
 

@@ -1,8 +1,7 @@
 import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
-import { spendMicros } from "../../domain/ledger/ledger.queries";
+import { spendWindow } from "../../domain/ledger/ledger.queries";
 import type { GraphQLContext } from "../context";
 import { MoneyScalar } from "../scalars/money.scalar";
-import { budgetUsages } from "../../domain/budgets/budget-usage";
 import { TeamType } from "../teams/team.type";
 import { BudgetType, toBudgetType } from "./budget.type";
 import { UserType } from "./user.type";
@@ -31,18 +30,13 @@ export class UserResolver {
     @Arg("from", () => Date, { nullable: true }) from?: Date | null,
     @Arg("to", () => Date, { nullable: true }) to?: Date | null,
   ): Promise<bigint> {
-    return spendMicros(ctx.services.db, user.id, { from, to });
+    // Checked here, so that a bad date is this field's error, not the whole batch's.
+    return ctx.loaders.userSpend.load({ ownerId: user.id, ...spendWindow({ from, to }) });
   }
 
   @FieldResolver(() => [BudgetType], { description: "The user's own budgets (its team's are on Team)." })
   async budgets(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<BudgetType[]> {
-    const usages = await budgetUsages(
-      ctx.services.db,
-      { userId: user.id, teamId: null },
-      ctx.services.now(),
-      ctx.services.timeZone,
-    );
-    return usages.map(toBudgetType);
+    return (await ctx.loaders.userBudgets.load(user.id)).map(toBudgetType);
   }
 
   @FieldResolver(() => TeamType, { nullable: true })

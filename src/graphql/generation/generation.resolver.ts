@@ -43,21 +43,21 @@ export class GenerationResolver {
   @Mutation(() => ImageGenerationType)
   async generateImage(@Arg("input") input: GenerateImageInput, @Ctx() ctx: GraphQLContext) {
     const record = await ctx.services.generation.generate(principalOf(ctx), input, ctx.request);
-    return toGenerationType(record, ctx.services.publicUrl());
+    return toGenerationType(record, ctx.services.publicUrl(), true);
   }
 
   @Authorized()
   @Query(() => ImageGenerationType, { nullable: true, description: "Its owner's, or anyone's for FINANCE and ADMIN." })
   async generation(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const record = await findGeneration(ctx.services.db, principalOf(ctx), id);
-    return record === null ? null : toGenerationType(record, ctx.services.publicUrl());
+    return record === null ? null : toGenerationType(record, ctx.services.publicUrl(), true);
   }
 
   @Authorized()
   @Query(() => GenerationConnection, { description: "Newest first." })
   async generations(@Args() args: PageArgs, @Ctx() ctx: GraphQLContext) {
     const page = await listGenerations(ctx.services.db, principalOf(ctx), args);
-    return toConnection(page, (record) => toGenerationType(record, ctx.services.publicUrl()), encodeCursor);
+    return toConnection(page, (record) => toGenerationType(record, ctx.services.publicUrl(), false), encodeCursor);
   }
 
   @Authorized("ADMIN")

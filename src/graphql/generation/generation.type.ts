@@ -89,8 +89,12 @@ export class ImageGenerationType {
 
 export const GenerationConnection = ConnectionType("Generation", ImageGenerationType);
 
-export function toGenerationType(record: GenerationRecord, publicUrl: string): ImageGenerationType {
-  const includeB64 = record.responseFormat === "B64_JSON";
+/**
+ * `alone`: the answer holds this generation by itself (generateImage, generation(id)), not as a row of a list, so its
+ * images' b64Json may be served (image.resolver.ts).
+ */
+export function toGenerationType(record: GenerationRecord, publicUrl: string, alone: boolean): ImageGenerationType {
+  const includeB64 = alone && record.responseFormat === "B64_JSON";
   return {
     id: record.id,
     status: record.status,

@@ -19,6 +19,7 @@ export class ImageType {
   height!: number;
 
   storageKey!: string;
+  /** Asked for as B64_JSON, and answered alone rather than in a list. */
   includeB64!: boolean;
   /** The bytes, when still in memory: the response to the request that made the image need not read them back. */
   bytes?: Buffer;

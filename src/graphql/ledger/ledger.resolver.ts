@@ -38,6 +38,6 @@ export class LedgerResolver {
   async generation(@Root() entry: LedgerEntryType, @Ctx() ctx: GraphQLContext) {
     if (entry.generationId === null) return null;
     const record = await ctx.loaders.generationById.load(entry.generationId);
-    return record === null ? null : toGenerationType(record, ctx.services.publicUrl());
+    return record === null ? null : toGenerationType(record, ctx.services.publicUrl(), false);
   }
 }

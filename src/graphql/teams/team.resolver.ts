@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { budgetUsages } from "../../domain/budgets/budget-usage";
 import { isUuid } from "../../domain/ids";
-import { createTeam, setUserTeam, teamSpendMicros } from "../../domain/teams/teams.service";
+import { spendWindow } from "../../domain/ledger/ledger.queries";
+import { createTeam, setUserTeam } from "../../domain/teams/teams.service";
 import { BudgetType, toBudgetType } from "../account/budget.type";
 import { UserType } from "../account/user.type";
 import { principalOf, type GraphQLContext } from "../context";
@@ -48,13 +48,7 @@ export class TeamResolver {
 
   @FieldResolver(() => [BudgetType])
   async budgets(@Root() team: TeamType, @Ctx() ctx: GraphQLContext) {
-    const usages = await budgetUsages(
-      ctx.services.db,
-      { userId: null, teamId: team.id },
-      ctx.services.now(),
-      ctx.services.timeZone,
-    );
-    return usages.map(toBudgetType);
+    return (await ctx.loaders.teamBudgets.load(team.id)).map(toBudgetType);
   }
 
   @FieldResolver(() => MoneyScalar, { description: "Net spend of the team's generations in [from, to)." })
@@ -64,6 +58,7 @@ export class TeamResolver {
     @Arg("from", () => Date, { nullable: true }) from?: Date | null,
     @Arg("to", () => Date, { nullable: true }) to?: Date | null,
   ) {
-    return teamSpendMicros(ctx.services.db, team.id, { from, to });
+    // Checked here, so that a bad date is this field's error, not the whole batch's.
+    return ctx.loaders.teamSpend.load({ ownerId: team.id, ...spendWindow({ from, to }) });
   }
 }
