@@ -65,6 +65,15 @@ export class CallerConcurrency {
   }
 }
 
+/**
+ * Only reads wait: the abusive shapes are queries (pages of rows with nested fields), and an admin's burst of
+ * mutations (grants, budgets) each takes a row lock briefly and must not be refused half-way. generateImage, the hot
+ * path, is a mutation too.
+ */
+function isExempt(operation: OperationDefinitionNode): boolean {
+  return operation.operation !== "query" || isGenerateImageOnly(operation);
+}
+
 /** generateImage alone (with __typename at most): the hot path. */
 function isGenerateImageOnly(operation: OperationDefinitionNode): boolean {
   return (
@@ -105,7 +114,7 @@ export const limitOperationsPerCaller: ApolloServerPlugin<GraphQLContext> = {
       async didResolveOperation({ contextValue, operation }) {
         const principal = contextValue.principal;
         // Without a caller, nothing but introspection and __typename runs: every other field is refused.
-        if (principal === null || operation === undefined || isGenerateImageOnly(operation)) return;
+        if (principal === null || operation === undefined || isExempt(operation)) return;
         const concurrency = contextValue.services.operations;
         const place = concurrency.acquire(principal.userId);
         if (place === null) throw lineFull(concurrency);

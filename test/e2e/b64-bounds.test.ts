@@ -68,7 +68,11 @@ it("an answer reads at most 32 MiB of stored images; past that, b64Json is RESPO
   expect(images.filter((image) => image.b64Json !== null)).toHaveLength(2);
   expect(answer.errors).toHaveLength(1);
   const [error] = answer.errors!;
-  expect(error!.extensions).toEqual({ code: "RESPONSE_TOO_LARGE", maxBytes: 32 * 1024 * 1024 });
+  expect(error!.extensions).toEqual({
+    code: "RESPONSE_TOO_LARGE",
+    maxBytes: 32 * 1024 * 1024,
+    requestId: expect.any(String),
+  });
   expect(error!.message).toMatch(/32 MiB .* read this image at its url$/);
   expect(error!.path).toEqual(["generation", "images", expect.any(Number), "b64Json"]);
 
