@@ -1,4 +1,7 @@
 import "reflect-metadata";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import v8 from "node:v8";
 import { startImagegate } from "./app";
 import { loadSettings, SettingsError } from "./config";
@@ -15,11 +18,22 @@ if (!`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`.includes(
   v8.setFlagsFromString("--heap-growing-percent=50");
 }
 
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+// Until the graceful shutdown is installed, a signal ends start-up at once: the exit hooks stop an embedded
+// PostgreSQL (and its watchdog would, were they skipped).
+function abortStart(signal: NodeJS.Signals): void {
+  process.stderr.write(`imagegate: ${signal} during start-up, stopping\n`);
+  process.exit(128 + os.constants.signals[signal]);
+}
+
 // The composition root: settings, database (embedded unless DATABASE_URL is set, migrated before we listen),
 // then the server, then the graceful shutdown (src/shutdown.ts).
 async function main(): Promise<void> {
+  for (const signal of SIGNALS) process.once(signal, abortStart);
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel);
+  if (builtBeforeSourceChanged()) logger.warn({}, "dist/ is older than src/: run `npm run build` to start the changes");
   const database = await openDatabase({
     databaseUrl: settings.databaseUrl,
     dataDir: settings.dataDir,
@@ -41,6 +55,17 @@ async function main(): Promise<void> {
   );
 
   installShutdown({ app, db, closeDatabase: () => database.close(), graceMs: settings.shutdownGraceMs, logger });
+  for (const signal of SIGNALS) process.removeListener(signal, abortStart);
+}
+
+/** `npm start` runs dist/, compiled at install (`npm run build`), not src/: whether src/ has changed since. */
+function builtBeforeSourceChanged(): boolean {
+  const src = path.join(__dirname, "..", "src");
+  if (path.extname(__filename) !== ".js" || !existsSync(src)) return false;
+  const builtMs = statSync(__filename).mtimeMs;
+  return readdirSync(src, { recursive: true, encoding: "utf8" }).some(
+    (file) => file.endsWith(".ts") && statSync(path.join(src, file)).mtimeMs > builtMs,
+  );
 }
 
 main().catch((error: unknown) => {

