@@ -13,7 +13,7 @@ import type { GraphQLContext } from "./context";
 // limit instead.
 
 export const OPERATIONS_RUNNING = 2;
-export const OPERATIONS_WAITING = 16;
+export const OPERATIONS_WAITING = 32;
 const RETRY_AFTER_SECONDS = 1;
 
 interface Caller {

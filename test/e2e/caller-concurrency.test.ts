@@ -6,7 +6,7 @@ import { eventually } from "../support/eventually";
 import { dataOf, errorOf, type GraphQLResponse } from "../support/graphql-client";
 import { startTestServer, type TestServer } from "../support/test-server";
 
-// At most 2 operations of one caller run at once and 16 wait, generateImage aside (issue 15). Reading a stored
+// At most 2 operations of one caller run at once and 32 wait, generateImage aside (issue 15). Reading a stored
 // image's bytes (b64Json) can be held here, so that a caller's reads stay running exactly as long as the test wants.
 
 let holdReads: Promise<void> | null = null;
@@ -46,7 +46,7 @@ async function post(body: object, apiKey: string) {
 
 const operationsOf = (userId: string) => server.app.services.operations.stateOf(userId);
 
-it("a caller's operations past 2 wait in line, past 16 waiting they are RATE_LIMITED; others go on", async () => {
+it("a caller's operations past 2 wait in line, past 32 waiting they are RATE_LIMITED; others go on", async () => {
   const member = await server.createUser("MEMBER", "5");
   const other = await server.createUser("MEMBER", "5");
   const id = dataOf(await server.graphql(GenerateImageDocument, { input: IMAGE }, member.apiKey)).generateImage.id;
@@ -67,27 +67,27 @@ it("a caller's operations past 2 wait in line, past 16 waiting they are RATE_LIM
   const waiting: Promise<{ body: GraphQLResponse<unknown> }>[] = [];
   try {
     await eventually(() => readsStarted === 2, 10_000, "two reads of the stored image under way");
-    waiting.push(...Array.from({ length: 15 }, () => post({ query: "{ me { id } }" }, member.apiKey)));
-    await eventually(() => operationsOf(member.userId).waiting === 15, 10_000, "15 operations waiting");
+    waiting.push(...Array.from({ length: 31 }, () => post({ query: "{ me { id } }" }, member.apiKey)));
+    await eventually(() => operationsOf(member.userId).waiting === 31, 10_000, "31 operations waiting");
     // Refused by another check while it waits in line: answered at once; its place, once reached, is given back.
     const nul = await post(
       { query: "query ($x: String) { generations(after: $x) { edges { cursor } } }", variables: { x: "\u0000" } },
       member.apiKey,
     );
     expect(nul.response.status).toBe(400);
-    expect(operationsOf(member.userId)).toEqual({ running: 2, waiting: 16 });
+    expect(operationsOf(member.userId)).toEqual({ running: 2, waiting: 32 });
 
     const refused = await post({ query: "{ me { id } }" }, member.apiKey);
     expect(refused.response.status).toBe(429);
     expect(refused.response.headers.get("retry-after")).toBe("1");
     expect(refused.body.errors).toEqual([
       {
-        message: "At most 2 operations of a caller run at once and 16 wait (generateImage aside); try again in 1 s",
+        message: "At most 2 operations of a caller run at once and 32 wait (generateImage aside); try again in 1 s",
         extensions: {
           code: "RATE_LIMITED",
           retryAfterSeconds: 1,
           operationsRunning: 2,
-          operationsWaiting: 16,
+          operationsWaiting: 32,
           requestId: expect.any(String),
         },
       },
@@ -100,7 +100,7 @@ it("a caller's operations past 2 wait in line, past 16 waiting they are RATE_LIM
       "RATE_LIMITED",
     );
     expect(dataOf(await server.graphql(GenerationsDocument, {}, other.apiKey)).generations.edges).toEqual([]);
-    expect(operationsOf(member.userId)).toEqual({ running: 2, waiting: 16 });
+    expect(operationsOf(member.userId)).toEqual({ running: 2, waiting: 32 });
   } finally {
     letReadsGo();
     holdReads = null;
