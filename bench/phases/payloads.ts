@@ -1,0 +1,302 @@
+import { holdingAgent, runClosedLoop, windowOf, type Exchanges } from "../lib/closed-loop";
+import type { BenchContext } from "../lib/context";
+import { summarizeLatency, type LatencySummary } from "../lib/load";
+import { coresLine, leastDisturbed, othersCores, type Measured } from "../lib/measure";
+import { TARGET_LABELS, type TargetName } from "../lib/options";
+import { fixed, MB, out, table, verdict } from "../lib/output";
+import { PhaseMeter, type PhaseUsage } from "../lib/proc-stats";
+import { payloadExchange, type PayloadFormat, type PayloadTarget } from "../lib/payload-requests";
+import { portkeyRequest } from "../lib/requests";
+import {
+  createManyUsers,
+  setFakeMode,
+  startBareProxy,
+  startFake,
+  startImagegateProcess,
+  startPortkey,
+  type Fake,
+} from "../lib/targets";
+
+// Realistic payloads: gpt-image-2 at 1536x1024, a 3.5 MB PNG of noise (as large as real ones, and incompressible),
+// answered in base64 or as a URL on the provider's host, at c=32 through each target in alternating slices. Fresh
+// processes (their own fake, bare proxy, Portkey and imagegate), so that their memory is this phase's.
+
+export interface PayloadSlice {
+  target: TargetName;
+  format: PayloadFormat;
+  seconds: number;
+  ok: number;
+  failed: number;
+  firstFailure: string | undefined;
+  requestsPerSecond: number;
+  imageMBPerSecond: number;
+  latencyMs: LatencySummary;
+  peakRssMB: number;
+  cpuMsPerRequest: number;
+  usage: PhaseUsage;
+  attempts: number;
+}
+
+export interface PayloadReport {
+  imageBytes: number;
+  concurrency: number;
+  /** Each target and format, its rounds combined. */
+  results: PayloadSlice[];
+  /** imagegate / Portkey throughput, one per round and format. */
+  roundRatios: Record<PayloadFormat, number[]>;
+}
+
+interface Processes {
+  fake: Fake;
+  targets: Record<TargetName, { target: PayloadTarget; measured: Measured[] }>;
+  stop(): Promise<void>;
+}
+
+export async function runPayloads(context: BenchContext): Promise<void> {
+  const { options } = context;
+  const settings = options.payloads;
+  out(
+    `\n[payloads] gpt-image-2 1536x1024, one PNG of seeded noise, as ${settings.formats.join(" and ")}, ` +
+      `c=${settings.concurrency}, ${settings.durationSeconds} s per target and format in ${settings.rounds} round(s)`,
+  );
+  const processes = await startProcesses(context);
+  const imageBytes = processes.fake.imageBytes;
+  out(
+    `  the image: ${imageBytes} bytes (${fixed(MB(imageBytes), 2)} MB; base64 ${Math.ceil(imageBytes / 3) * 4} bytes)`,
+  );
+  const report: PayloadReport = {
+    imageBytes,
+    concurrency: settings.concurrency,
+    results: [],
+    roundRatios: { b64: [], url: [] },
+  };
+  context.report.payloads = report;
+  try {
+    for (const format of settings.formats) {
+      await setFakeMode(processes.fake, format === "b64" ? "noise-b64" : "noise-url");
+      out(`  ${format}: warming up each target`);
+      for (const name of settings.targets) {
+        await runSlice(
+          context,
+          processes,
+          name,
+          format,
+          options.warmupSeconds > 0 ? Math.min(3, options.warmupSeconds) : 0,
+        );
+      }
+      const slices = new Map<TargetName, PayloadSlice[]>(settings.targets.map((name) => [name, []]));
+      for (let round = 1; round <= settings.rounds; round++) {
+        for (const name of settings.targets) {
+          const seconds = settings.durationSeconds / settings.rounds;
+          const { result, attempts } = await leastDisturbed(
+            () => runSlice(context, processes, name, format, seconds),
+            (slice) => slice.usage,
+          );
+          result.attempts = attempts;
+          printSlice(result, settings.rounds > 1 ? ` round ${round}` : "");
+          slices.get(name)!.push(result);
+        }
+      }
+      for (const name of settings.targets) report.results.push(combine(slices.get(name)!));
+      const imagegate = slices.get("imagegate");
+      const portkey = slices.get("portkey");
+      if (imagegate !== undefined && portkey !== undefined) {
+        report.roundRatios[format] = imagegate.map((s, i) => s.imageMBPerSecond / portkey[i]!.imageMBPerSecond);
+      }
+    }
+  } finally {
+    await processes.stop();
+  }
+  printPayloads(report);
+}
+
+async function startProcesses(context: BenchContext): Promise<Processes> {
+  const fake = await startFake(0, "noise-b64", "fake OpenAI (payloads)");
+  const bare = await startBareProxy(fake.origin, context.workDir);
+  const portkey = await startPortkey("Portkey (payloads)");
+  const imagegate = await startImagegateProcess({
+    name: "imagegate-payloads",
+    databaseUrl: context.databaseUrl,
+    fake,
+    workDir: context.workDir,
+  });
+  const users = await createManyUsers(context.databaseUrl, "payloads", 32);
+  out(
+    `  fake ${fake.origin} (pid ${fake.child.pid}), bare proxy ${bare.url} (pid ${bare.child.pid}), ` +
+      `Portkey ${portkey.url} (pid ${portkey.child.pid}), imagegate ${imagegate.url} (pid ${imagegate.child.pid}); 32 users`,
+  );
+  const json = { "content-type": "application/json" };
+  const openAI = { ...json, authorization: `Bearer ${fake.apiKey}` };
+  const fakeProcess = { name: "fake", pid: fake.child.pid };
+  return {
+    fake,
+    targets: {
+      direct: { target: { kind: "openai", origin: fake.origin, headers: openAI }, measured: [fakeProcess] },
+      bare: {
+        target: { kind: "openai", origin: bare.url, headers: openAI },
+        measured: [{ name: "bare", pid: bare.child.pid }, fakeProcess],
+      },
+      portkey: {
+        target: {
+          kind: "openai",
+          origin: portkey.url,
+          headers: portkeyRequest(portkey.url, fake.apiKey, `${fake.origin}/v1`).headers,
+        },
+        measured: [{ name: "portkey", pid: portkey.child.pid }, fakeProcess],
+      },
+      imagegate: {
+        target: { kind: "imagegate", origin: imagegate.url, headers: json, keys: users.map((u) => u.apiKey) },
+        measured: [{ name: "imagegate", pid: imagegate.child.pid }, fakeProcess],
+      },
+    },
+    stop: async () => {
+      await Promise.all([imagegate.child.stop(), portkey.child.stop(), bare.child.stop(), fake.child.stop()]);
+    },
+  };
+}
+
+/** One closed-loop run of `seconds` (0: none) against a target; its own process is the first measured one. */
+async function runSlice(
+  context: BenchContext,
+  processes: Processes,
+  name: TargetName,
+  format: PayloadFormat,
+  seconds: number,
+): Promise<PayloadSlice> {
+  const { target, measured } = processes.targets[name];
+  const c = context.options.payloads.concurrency;
+  const agents = { api: holdingAgent(c), download: holdingAgent(c) };
+  const meter = new PhaseMeter(measured, name === "imagegate" ? context.databaseName : undefined);
+  meter.start();
+  const loop = runClosedLoop({
+    slots: c,
+    rampMs: 0,
+    stopAfterMs: seconds * 1000,
+    exchange: payloadExchange(target, format, processes.fake.imageBytes, agents),
+  });
+  const exchanges = await loop.done;
+  const usage = meter.stop();
+  agents.api.destroy();
+  agents.download.destroy();
+  return sliceOf(name, format, seconds, exchanges, usage, processes.fake.imageBytes);
+}
+
+function sliceOf(
+  target: TargetName,
+  format: PayloadFormat,
+  seconds: number,
+  exchanges: Exchanges,
+  usage: PhaseUsage,
+  imageBytes: number,
+): PayloadSlice {
+  const measured = windowOf(exchanges, 0, seconds * 1000);
+  const own = usage.processes[0]!;
+  const ok = exchanges.ok.filter(Boolean).length;
+  const slice: PayloadSlice = {
+    target,
+    format,
+    seconds,
+    ok: measured.ok,
+    failed: exchanges.failures,
+    firstFailure: exchanges.firstFailure,
+    requestsPerSecond: measured.perSecond,
+    imageMBPerSecond: MB(measured.perSecond * imageBytes),
+    latencyMs: measured.latencyMs,
+    peakRssMB: MB(own.peakRssBytes),
+    cpuMsPerRequest: (own.cpuSeconds * 1000) / Math.max(1, ok),
+    usage,
+    attempts: 1,
+  };
+  latenciesOf.set(slice, latencies(exchanges, seconds * 1000));
+  return slice;
+}
+
+const latenciesOf = new WeakMap<PayloadSlice, number[]>();
+
+function latencies(exchanges: Exchanges, toMs: number): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < exchanges.endMs.length; i++) {
+    if (exchanges.ok[i] && exchanges.endMs[i]! < toMs) found.push(exchanges.endMs[i]! - exchanges.startMs[i]!);
+  }
+  return found;
+}
+
+/** A target's rounds as one: counts and times added, latencies pooled, the highest peak. */
+function combine(slices: PayloadSlice[]): PayloadSlice {
+  const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+  const ok = slices.reduce((sum, s) => sum + s.ok, 0);
+  const pooled = slices.flatMap((s) => latenciesOf.get(s) ?? []);
+  return {
+    ...slices[0]!,
+    seconds,
+    ok,
+    failed: slices.reduce((sum, s) => sum + s.failed, 0),
+    firstFailure: slices.find((s) => s.firstFailure !== undefined)?.firstFailure,
+    requestsPerSecond: ok / seconds,
+    imageMBPerSecond: slices.reduce((sum, s) => sum + s.imageMBPerSecond * s.seconds, 0) / seconds,
+    latencyMs: summarizeLatency(Float64Array.from(pooled)),
+    peakRssMB: Math.max(...slices.map((s) => s.peakRssMB)),
+    cpuMsPerRequest: slices.reduce((sum, s) => sum + s.cpuMsPerRequest * s.ok, 0) / Math.max(1, ok),
+    usage: slices[0]!.usage,
+    attempts: slices.reduce((sum, s) => sum + s.attempts, 0),
+  };
+}
+
+function printSlice(slice: PayloadSlice, round: string): void {
+  out(
+    `    ${TARGET_LABELS[slice.target].padEnd(14)} ${slice.format.padEnd(3)}${round}: ${fixed(slice.requestsPerSecond, 1)} req/s, ` +
+      `${fixed(slice.imageMBPerSecond, 1)} MB/s of images, p50 ${fixed(slice.latencyMs.p50)} p99 ${fixed(slice.latencyMs.p99)} ms, ` +
+      `${slice.ok} ok ${slice.failed} failed, cpu ${fixed(slice.cpuMsPerRequest, 2)} ms/req, peak RSS ${fixed(slice.peakRssMB, 0)} MB`,
+  );
+  out(`      ${coresLine(slice.usage)}`);
+  if (slice.firstFailure !== undefined) out(`      FAILURE: ${slice.firstFailure}`);
+}
+
+function printPayloads(report: PayloadReport): void {
+  out(`\n[payloads: summary] ${report.imageBytes} bytes per image, c=${report.concurrency}`);
+  out(
+    table(
+      ["target", "format", "req/s", "MB/s", "p50 ms", "p99 ms", "failed", "CPU ms/req", "peak RSS MB", "others' cores"],
+      report.results.map((s) => [
+        TARGET_LABELS[s.target],
+        s.format,
+        fixed(s.requestsPerSecond, 1),
+        fixed(s.imageMBPerSecond, 1),
+        fixed(s.latencyMs.p50),
+        fixed(s.latencyMs.p99),
+        String(s.failed),
+        fixed(s.cpuMsPerRequest, 2),
+        fixed(s.peakRssMB, 0),
+        fixed(othersCores(s.usage)),
+      ]),
+    ),
+  );
+  const rows: string[][] = [];
+  for (const format of ["b64", "url"] as const) {
+    const of = (target: TargetName) => report.results.find((s) => s.target === target && s.format === format);
+    const imagegate = of("imagegate");
+    const portkey = of("portkey");
+    const bare = of("bare");
+    if (imagegate === undefined) continue;
+    if (portkey !== undefined) {
+      const ratio = imagegate.imageMBPerSecond / portkey.imageMBPerSecond;
+      rows.push([`${format}: MB/s imagegate / Portkey`, fixed(ratio), ">= 1.0", verdict(ratio >= 1)]);
+      const byRound = report.roundRatios[format];
+      if (byRound.length > 1) rows.push([`  by round`, byRound.map((r) => fixed(r)).join(", "), "", ""]);
+    }
+    if (bare !== undefined) {
+      rows.push([
+        `${format}: MB/s imagegate / bare proxy`,
+        fixed(imagegate.imageMBPerSecond / bare.imageMBPerSecond),
+        "",
+        "",
+      ]);
+      const rss = imagegate.peakRssMB / bare.peakRssMB;
+      rows.push([`${format}: peak RSS imagegate / bare proxy`, fixed(rss), "<= 1.5", verdict(rss <= 1.5)]);
+    }
+    if (portkey !== undefined && bare !== undefined) {
+      rows.push([`${format}: peak RSS Portkey / bare proxy`, fixed(portkey.peakRssMB / bare.peakRssMB), "", ""]);
+    }
+  }
+  if (rows.length > 0) out(table(["ratio", "value", "target", ""], rows));
+}
