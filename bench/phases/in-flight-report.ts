@@ -27,6 +27,13 @@ export function printRun(run: InFlightRun): void {
       `in the window p50 ${fixed(w.probe.latencyMs.p50)} p99 ${fixed(w.probe.latencyMs.p99)} max ${fixed(w.probe.latencyMs.max)} ms ` +
       `(${w.probe.sent} sent, ${w.probe.failed} failed)`,
   );
+  if (run.health !== undefined) {
+    const { idle, window } = run.health;
+    out(
+      `    /healthz beside it: idle p50 ${fixed(idle.latencyMs.p50)} p99 ${fixed(idle.latencyMs.p99)} ms; in the window ` +
+        `p50 ${fixed(window.latencyMs.p50)} p99 ${fixed(window.latencyMs.p99)} max ${fixed(window.latencyMs.max)} ms`,
+    );
+  }
   out(`    window: ${coresLine(w.usage)}`);
   out(`    ${insideLine(run)}`);
 }
@@ -71,6 +78,7 @@ export function printInFlight(report: InFlightReport): void {
         "alive KB/call",
         "cheap p99 idle ms",
         "cheap p99 ms",
+        "health p99 ms",
         "loop delay p99 ms",
         "longest GC ms",
         "target cores",
@@ -93,6 +101,7 @@ export function printInFlight(report: InFlightReport): void {
           fixed(liveKBPerCall(run), 1),
           fixed(run.idleProbe.latencyMs.p99),
           fixed(run.window.probe.latencyMs.p99),
+          fixed(healthP99(run)),
           fixed(inside.loopDelayMs.p99),
           fixed(inside.gcPauses.maxMs),
           fixed((own?.cpuSeconds ?? 0) / run.window.usage.elapsedSeconds),
@@ -105,6 +114,9 @@ export function printInFlight(report: InFlightReport): void {
   if (rows.length > 0) out(table(["ratio", "value", "target", ""], rows));
 }
 
+/** The health endpoint's p99 in the window: imagegate's /healthz, Portkey's / (its cheap request). */
+const healthP99 = (run: InFlightRun): number => (run.health?.window ?? run.window.probe).latencyMs.p99;
+
 /** imagegate's run against Portkey's at the same mode and count, against itself idle, and against the targets. */
 function ratioRows(report: InFlightReport, imagegate: InFlightRun): string[][] {
   const { mode, calls, asked } = imagegate;
@@ -114,7 +126,8 @@ function ratioRows(report: InFlightReport, imagegate: InFlightRun): string[][] {
   const portkey = report.runs.find((run) => run.target === "portkey" && run.mode === mode && run.calls === calls);
   if (portkey !== undefined) {
     rows.push([`${label}: peak RSS imagegate / Portkey`, fixed(imagegate.peakRssMB / portkey.peakRssMB), "", ""]);
-    rows.push([`${label}: cheap p99 imagegate / Portkey`, fixed(p99 / portkey.window.probe.latencyMs.p99), "", ""]);
+    rows.push([`${label}: me p99 imagegate / Portkey's health p99`, fixed(p99 / healthP99(portkey)), "", ""]);
+    rows.push([`${label}: health p99 imagegate / Portkey`, fixed(healthP99(imagegate) / healthP99(portkey)), "", ""]);
   }
   rows.push([`${label}: imagegate me p99 loaded / idle`, fixed(p99 / imagegate.idleProbe.latencyMs.p99), "", ""]);
   if (asked < 10_000) return rows;

@@ -26,20 +26,26 @@ export function exchangeFor(
   };
 }
 
-/** The cheap request: imagegate's `me { balance }` for a user with no load of its own; Portkey's health endpoint. */
+/**
+ * The cheap request: imagegate's `me { balance }` for a user with no load of its own (a database read through the pool
+ * the calls use); Portkey, which has no account to ask about: its health endpoint.
+ */
 export function probeFor(target: InFlightTarget, url: string, key: string, agent: http.Agent): () => Promise<boolean> {
-  if (target === "portkey") {
-    return async () => {
-      const { status, body } = await send(agent, { method: "GET", url: `${url}/`, timeoutMs: 60_000 });
-      return status === 200 && body.toString().includes("says hey");
-    };
-  }
+  if (target === "portkey") return healthProbe(`${url}/`, "says hey", agent);
   const body = JSON.stringify({ query: "{ me { balance } }" });
   const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
   return async () => {
     const answer = await send(agent, { method: "POST", url: `${url}/graphql`, headers, body, timeoutMs: 60_000 });
     const text = answer.body.toString();
     return answer.status === 200 && text.startsWith('{"data":{"me":{"balance":') && !text.includes('"errors"');
+  };
+}
+
+/** A health endpoint (imagegate's /healthz touches no database): the same cheap request for both gateways. */
+export function healthProbe(url: string, expected: string, agent: http.Agent): () => Promise<boolean> {
+  return async () => {
+    const { status, body } = await send(agent, { method: "GET", url, timeoutMs: 60_000 });
+    return status === 200 && body.toString().includes(expected);
   };
 }
 

@@ -20,7 +20,7 @@ import {
   type Fake,
   type ProcessProbeReport,
 } from "../lib/targets";
-import { exchangeFor, probeFor, sample, type InFlightTarget, type Sample } from "./in-flight-requests";
+import { exchangeFor, healthProbe, probeFor, sample, type InFlightTarget, type Sample } from "./in-flight-requests";
 import { printInFlight, printRun } from "./in-flight-report";
 
 // In-flight capacity: N generateImage calls held open at once by a fake provider that answers after 20 s, and a cheap
@@ -33,6 +33,8 @@ import { printInFlight, printRun } from "./in-flight-report";
 
 /** Files a gateway needs besides its calls' sockets: database pool, idle keep-alive sockets, logs, segment files. */
 const FILES_BESIDES_CALLS = 400;
+
+type ProbeFigures = ReturnType<typeof probeWindow>;
 
 /** Figures while all N are in flight (the measured window) and over the whole run. */
 export interface InFlightRun {
@@ -53,7 +55,7 @@ export interface InFlightRun {
     callMs: LatencySummary;
     rssMeanMB: number;
     rssMaxMB: number;
-    probe: { sent: number; failed: number; latencyMs: LatencySummary };
+    probe: ProbeFigures;
     usage: PhaseUsage;
   };
   restRssMB: number;
@@ -61,7 +63,9 @@ export interface InFlightRun {
   peakRssMB: number;
   /** (mean RSS in the window - RSS at rest) / calls. */
   kbPerCall: number;
-  idleProbe: { sent: number; failed: number; latencyMs: LatencySummary };
+  idleProbe: ProbeFigures;
+  /** imagegate's /healthz beside `me`: the same cheap request as Portkey's, no database. */
+  health?: { idle: ProbeFigures; window: ProbeFigures };
   ok: number;
   failed: number;
   firstFailure: string | undefined;
@@ -179,16 +183,19 @@ async function runOnce(args: RunArgs): Promise<InFlightRun> {
   try {
     await sleep(1_000);
     const restRssMB = MB(memory(started.pid).rssBytes);
-    const probe = probeFor(target, started.url, args.probeKey, probeAgent);
-    // Warms the probe's path (and the JIT) before its idle figures: a fresh process's first requests are slow.
-    for (let i = 0; i < 50; i++) await probe();
+    const probes = [probeFor(target, started.url, args.probeKey, probeAgent)];
+    if (target === "imagegate") probes.push(healthProbe(`${started.url}/healthz`, "ok", probeAgent));
+    // Warms the probes' paths (and the JIT) before their idle figures: a fresh process's first requests are slow.
+    for (let i = 0; i < 50; i++) for (const probe of probes) await probe();
     const idleSeconds = context.options.quick ? 2 : 5;
-    const idle = startProbe(settings.probesPerSecond, probe);
+    const idle = probes.map((probe) => startProbe(settings.probesPerSecond, probe));
     await sleep(idleSeconds * 1000);
-    const idleProbe = probeWindow(await idle.stop(), 0, idleSeconds * 1000);
+    const [idleProbe, idleHealth] = await Promise.all(
+      idle.map(async (running) => probeWindow(await running.stop(), 0, idleSeconds * 1000)),
+    );
     const rest = await probeProcess(started.pid, started.probeFile);
     const times = timeline(args.mode, settings.latencyMs, settings.measuredSeconds);
-    const held = await holdCalls(args, started, probe, times);
+    const held = await holdCalls(args, started, probes, times);
     const inWindow = held.samples.filter((s) => s.tMs >= times.fromMs && s.tMs < times.toMs);
     const range = (pick: (s: Sample) => number | undefined): [number, number] => {
       const values = inWindow.map(pick).filter((v): v is number => v !== undefined);
@@ -214,13 +221,14 @@ async function runOnce(args: RunArgs): Promise<InFlightRun> {
         callMs: answered.latencyMs,
         rssMeanMB,
         rssMaxMB: range((s) => MB(s.rssBytes))[1],
-        probe: held.probe,
+        probe: held.probes[0]!,
         usage: held.windowUsage,
       },
       restRssMB,
       peakRssMB: MB(held.whole.processes.find((p) => p.pid === started.pid)?.peakRssBytes ?? 0),
       kbPerCall: ((rssMeanMB - restRssMB) * 1024) / calls,
-      idleProbe,
+      idleProbe: idleProbe!,
+      health: idleHealth === undefined ? undefined : { idle: idleHealth, window: held.probes[1]! },
       ok: held.exchanges.ok.filter(Boolean).length,
       failed: held.exchanges.failures,
       firstFailure: held.exchanges.firstFailure,
@@ -238,7 +246,7 @@ async function runOnce(args: RunArgs): Promise<InFlightRun> {
 interface Held {
   exchanges: Exchanges;
   samples: Sample[];
-  probe: ReturnType<typeof probeWindow>;
+  probes: ProbeFigures[];
   inside: ProcessProbeReport;
   /** The target's and the fake's usage over the window, and over the whole run. */
   windowUsage: PhaseUsage;
@@ -249,7 +257,7 @@ interface Held {
 async function holdCalls(
   args: RunArgs,
   started: StartedTarget,
-  probe: () => Promise<boolean>,
+  probes: (() => Promise<boolean>)[],
   times: ReturnType<typeof timeline>,
 ): Promise<Held> {
   const { context, fake, target, calls } = args;
@@ -280,7 +288,7 @@ async function holdCalls(
       once: times.once,
       exchange: exchangeFor(spec, agent, settings.latencyMs + 120_000),
     });
-    const loaded = startProbe(settings.probesPerSecond, probe);
+    const loaded = probes.map((probe) => startProbe(settings.probesPerSecond, probe));
     const samples: Sample[] = [];
     const sampler = setInterval(() => {
       void sample(loop.elapsedMs(), loop.inFlight(), agent, fake, started.pid, ledger).then((s) => samples.push(s));
@@ -289,7 +297,7 @@ async function holdCalls(
     windowMeter.start();
     await sleep(times.toMs - times.fromMs);
     const windowUsage = windowMeter.stop();
-    const probeSamples = await loaded.stop();
+    const probeSamples = await Promise.all(loaded.map((running) => running.stop()));
     // After the window's figures: the garbage collection the probe forces stalls the calls for a moment.
     const inside = await probeProcess(started.pid, started.probeFile);
     out(`    window over; waiting for the calls in flight (${loop.inFlight()}) to be answered`);
@@ -298,7 +306,7 @@ async function holdCalls(
     return {
       exchanges,
       samples,
-      probe: probeWindow(probeSamples, times.fromMs, times.toMs),
+      probes: probeSamples.map((samples) => probeWindow(samples, times.fromMs, times.toMs)),
       inside,
       windowUsage,
       whole: whole.stop(),
