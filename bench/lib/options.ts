@@ -34,8 +34,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --in-flight-latency-ms <ms>  the fake's latency in this phase       (default 20000)
   --in-flight-modes <list>  of steady,hold (default both). steady: each call sent again when answered, the calls
                         started spread over the latency, so N stay in flight and N/latency arrive every second;
-                        measured for --in-flight-seconds once all are in flight. hold: each call sent once, all in
-                        the first half of the latency; measured in the second half, when none arrive or end
+                        measured for --in-flight-seconds once all are in flight. hold: each call sent once, at the
+                        same pace, and answered after twice the latency; measured in between, when none arrive or end
   --in-flight-seconds <s>  measured seconds of the steady mode       (default 30)
   --in-flight-users <n> imagegate users the calls are spread over     (default 100)
   --probe-rate <n>      cheap requests per second beside the load (imagegate: me { balance }; Portkey: GET /)

@@ -47,6 +47,11 @@ export interface ExtraArgs {
   env?: Record<string, string>;
 }
 
+export async function setFakeLatency(fake: Fake, latencyMs: number): Promise<void> {
+  const response = await fetch(`${fake.controlOrigin}/latency/${Math.round(latencyMs)}`, { method: "PUT" });
+  if (response.status !== 204) throw new Error(`the fake refused latency ${latencyMs}: ${response.status}`);
+}
+
 /** bench/bare-proxy.ts transpiled to plain JS first, so that its memory is the proxy's, not a compiler's. */
 export async function startBareProxy(
   upstream: string,

@@ -14,6 +14,7 @@ import {
   createManyUsers,
   probeProcess,
   processProbeArgs,
+  setFakeLatency,
   startFake,
   startImagegateProcess,
   startPortkey,
@@ -24,12 +25,13 @@ import { exchangeFor, healthProbe, probeFor, sample, type InFlightTarget, type S
 import { printInFlight, printRun } from "./in-flight-report";
 
 // In-flight capacity: N generateImage calls held open at once by a fake provider that answers after 20 s, and a cheap
-// request sent beside them on a fixed schedule (imagegate: `me { balance }`; Portkey, which has no account to ask
-// about: its health endpoint). Two modes (--in-flight-modes). "steady": each of N clients sends its call again as
-// soon as it is answered, the clients starting spread over the latency, so that N stay in flight and N / latency
-// calls arrive every second, as in production. "hold": each client sends one call, all of them in the first half of
-// the latency, and the second half, when no call arrives or ends, is measured: what holding N costs, alone. Each
-// target runs as a fresh process per N and mode, so that its memory is not what an earlier run left.
+// request sent beside them on a fixed schedule (imagegate: `me { balance }`, and /healthz; Portkey, which has no
+// account to ask about: its health endpoint). Two modes (--in-flight-modes). "steady": each of N clients sends its call
+// again as soon as it is answered, the clients starting spread over the latency, so that N stay in flight and
+// N / latency calls arrive every second, as in production. "hold": each client sends one call, at the same pace, and
+// the fake answers after twice the latency: for nearly one latency no call arrives or ends, and that is measured: what
+// holding N costs, alone. Each target runs as a fresh process per N and mode, so that its memory is not what an
+// earlier run left.
 
 /** Files a gateway needs besides its calls' sockets: database pool, idle keep-alive sockets, logs, segment files. */
 const FILES_BESIDES_CALLS = 400;
@@ -164,15 +166,21 @@ interface RunArgs {
   probeKey: string;
 }
 
-/** When the calls start, when the clients stop sending, and the measured window, in ms from the load's start. */
+/**
+ * When the calls start, when the clients stop sending, the measured window (ms from the load's start), and the fake's
+ * latency. Both modes send their calls over the latency at the same pace (N / latency per second: sending them faster
+ * is a storm of new connections that overflows the listen backlog); "hold" then has the fake answer after twice the
+ * latency, so that for nearly one latency nothing arrives or ends.
+ */
 function timeline(mode: InFlightMode, latencyMs: number, measuredSeconds: number) {
   if (mode === "steady") {
     const fromMs = latencyMs + 2_000;
     const toMs = fromMs + measuredSeconds * 1000;
-    return { rampMs: latencyMs, stopAfterMs: toMs, once: false, fromMs, toMs };
+    return { rampMs: latencyMs, stopAfterMs: toMs, once: false, fromMs, toMs, fakeLatencyMs: latencyMs };
   }
-  const rampMs = latencyMs / 2;
-  return { rampMs, stopAfterMs: 0, once: true, fromMs: rampMs + latencyMs / 10, toMs: latencyMs - latencyMs / 20 };
+  const margin = Math.min(2_000, latencyMs / 10);
+  const window = { fromMs: latencyMs + margin, toMs: 2 * latencyMs - margin };
+  return { rampMs: latencyMs, stopAfterMs: 0, once: true, ...window, fakeLatencyMs: 2 * latencyMs };
 }
 
 async function runOnce(args: RunArgs): Promise<InFlightRun> {
@@ -195,6 +203,7 @@ async function runOnce(args: RunArgs): Promise<InFlightRun> {
     );
     const rest = await probeProcess(started.pid, started.probeFile);
     const times = timeline(args.mode, settings.latencyMs, settings.measuredSeconds);
+    await setFakeLatency(args.fake, times.fakeLatencyMs);
     const held = await holdCalls(args, started, probes, times);
     const inWindow = held.samples.filter((s) => s.tMs >= times.fromMs && s.tMs < times.toMs);
     const range = (pick: (s: Sample) => number | undefined): [number, number] => {
@@ -286,7 +295,7 @@ async function holdCalls(
       rampMs: times.rampMs,
       stopAfterMs: times.stopAfterMs,
       once: times.once,
-      exchange: exchangeFor(spec, agent, settings.latencyMs + 120_000),
+      exchange: exchangeFor(spec, agent, times.fakeLatencyMs + 120_000),
     });
     const loaded = probes.map((probe) => startProbe(settings.probesPerSecond, probe));
     const samples: Sample[] = [];
