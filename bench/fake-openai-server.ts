@@ -34,16 +34,21 @@ function behaviours(fake: FakeOpenAI, noise: Buffer): Record<Mode, FakeOpenAIBeh
 }
 
 /**
- * A second listener for the bench: PUT /mode/<mode>, and GET /stats: the generations waiting out their latency (each
+ * A second listener for the bench: PUT /mode/<mode>, PUT /latency/<ms>, and GET /stats: the generations waiting out their latency (each
  * holds one timer) and the open sockets, from Node's own list of what keeps the process alive.
  */
-async function startControl(onMode: (mode: Mode) => void): Promise<string> {
+async function startControl(onMode: (mode: Mode) => void, onLatency: (ms: number) => void): Promise<string> {
   const server = http.createServer((req, res) => {
     if (req.method === "GET" && req.url === "/stats") {
       const resources = process.getActiveResourcesInfo();
       const count = (kind: string) => resources.filter((resource) => resource === kind).length;
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify({ timers: count("Timeout"), sockets: count("TCPSocketWrap") }));
+    }
+    const latency = /^\/latency\/(\d+)$/.exec(req.url ?? "")?.[1];
+    if (req.method === "PUT" && latency !== undefined) {
+      onLatency(Number(latency));
+      return res.writeHead(204).end();
     }
     const mode = /^\/mode\/([a-z0-9-]+)$/.exec(req.url ?? "")?.[1] as Mode | undefined;
     const known = req.method === "PUT" && mode !== undefined && MODES.includes(mode);
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
     if (mode !== "noise-url") fake.expireFiles();
   };
   setMode(initial);
-  const controlOrigin = await startControl(setMode);
+  const controlOrigin = await startControl(setMode, (ms) => fake.setLatencyMs(ms));
   const announced = { origin: fake.origin, apiKey: fake.apiKey, controlOrigin, imageBytes: noise.length };
   process.stdout.write(`${JSON.stringify(announced)}\n`);
   process.on("SIGTERM", () => void fake.close().then(() => process.exit(0)));

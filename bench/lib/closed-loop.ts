@@ -93,12 +93,14 @@ export interface ClosedLoop {
 
 /**
  * `slots` clients, each running `exchange` back to back until `stopAfterMs` (ms since the start), then finishing the one
- * it has in flight. Slot i starts at i * rampMs / slots, so that a slow upstream's answers come spread out, not in waves.
+ * it has in flight; with `once`, each runs exactly one. Slot i starts at i * rampMs / slots, so that a slow upstream's
+ * answers come spread out, not in waves.
  */
 export function runClosedLoop(options: {
   slots: number;
   rampMs: number;
   stopAfterMs: number;
+  once?: boolean;
   exchange: (slot: number) => Promise<Outcome>;
 }): ClosedLoop {
   const started = process.hrtime.bigint();
@@ -108,7 +110,7 @@ export function runClosedLoop(options: {
   const runSlot = async (slot: number) => {
     const delay = (slot * options.rampMs) / options.slots;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    while (now() < options.stopAfterMs) {
+    for (let sent = 0; options.once === true ? sent < 1 : now() < options.stopAfterMs; sent++) {
       const startMs = now();
       inFlight++;
       const outcome = await options.exchange(slot);

@@ -32,7 +32,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --in-flight <list>    calls held open at once, one run each         (default 1000,5000,10000)
   --in-flight-targets <list>  of imagegate,portkey                    (default both)
   --in-flight-latency-ms <ms>  the fake's latency in this phase       (default 20000)
-  --in-flight-seconds <s>  measured seconds once all N are in flight  (default 30)
+  --in-flight-modes <list>  of steady,hold (default both). steady: each call sent again when answered, the calls
+                        started spread over the latency, so N stay in flight and N/latency arrive every second;
+                        measured for --in-flight-seconds once all are in flight. hold: each call sent once, at the
+                        same pace, and answered after twice the latency; measured in between, when none arrive or end
+  --in-flight-seconds <s>  measured seconds of the steady mode       (default 30)
   --in-flight-users <n> imagegate users the calls are spread over     (default 100)
   --probe-rate <n>      cheap requests per second beside the load (imagegate: me { balance }; Portkey: GET /)
                         (default 20)
@@ -45,6 +49,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --payload-duration <s>    measured seconds per target and format    (default 30)
   --payload-rounds <n>      in that many slices, the targets in turn  (default 3)
   --payload-concurrency <c> connections                              (default 32)
+  --payload-profile     imagegate of this phase under --cpu-prof, the profile summarized (bench/profiles/)
 
  Hostile answers and queries in a loop (bench/phases/hostile.ts): imagegate's peak RSS
   --no-hostile          skip it
@@ -97,8 +102,11 @@ export interface QuietPolicy {
   quietWaitSeconds: number;
 }
 
+export type InFlightMode = "steady" | "hold";
+
 export interface InFlightOptions {
   counts: number[];
+  modes: InFlightMode[];
   targets: ("imagegate" | "portkey")[];
   latencyMs: number;
   measuredSeconds: number;
@@ -111,6 +119,7 @@ export interface PayloadOptions {
   targets: TargetName[];
   durationSeconds: number;
   rounds: number;
+  profile: boolean;
   concurrency: number;
 }
 
@@ -168,6 +177,7 @@ const FLAGS = {
   "in-flight-targets": { type: "string" },
   "in-flight-latency-ms": { type: "string" },
   "in-flight-seconds": { type: "string" },
+  "in-flight-modes": { type: "string" },
   "in-flight-users": { type: "string" },
   "probe-rate": { type: "string" },
   nofile: { type: "string" },
@@ -177,6 +187,7 @@ const FLAGS = {
   "payload-duration": { type: "string" },
   "payload-rounds": { type: "string" },
   "payload-concurrency": { type: "string" },
+  "payload-profile": { type: "boolean" },
   "no-hostile": { type: "boolean" },
   "hostile-seconds": { type: "string" },
   "hostile-concurrency": { type: "string" },
@@ -270,6 +281,7 @@ function inFlightOptions(values: Values, quick: boolean): InFlightOptions {
   return {
     counts: numbers(values["in-flight"] ?? (quick ? "200" : "1000,5000,10000"), "in-flight").filter((n) => n > 0),
     targets: names(values["in-flight-targets"], ["imagegate", "portkey"] as const, "in-flight-targets"),
+    modes: names(values["in-flight-modes"], ["steady", "hold"] as const, "in-flight-modes"),
     latencyMs: number(values["in-flight-latency-ms"], quick ? 3000 : 20000, "in-flight-latency-ms"),
     measuredSeconds: number(values["in-flight-seconds"], quick ? 3 : 30, "in-flight-seconds"),
     users: Math.max(1, number(values["in-flight-users"], quick ? 10 : 100, "in-flight-users")),
@@ -283,6 +295,7 @@ function payloadOptions(values: Values, quick: boolean): PayloadOptions {
     targets: names(values["payload-targets"], TARGET_NAMES, "payload-targets"),
     durationSeconds: number(values["payload-duration"], quick ? 3 : 30, "payload-duration"),
     rounds: Math.max(1, Math.round(number(values["payload-rounds"], quick ? 1 : 3, "payload-rounds"))),
+    profile: values["payload-profile"] === true,
     concurrency: Math.max(1, number(values["payload-concurrency"], 32, "payload-concurrency")),
   };
 }

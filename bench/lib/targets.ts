@@ -41,36 +41,55 @@ export async function setFakeMode(fake: Fake, mode: FakeMode): Promise<void> {
   if (response.status !== 204) throw new Error(`the fake refused mode ${mode}: ${response.status}`);
 }
 
+/** Node flags and environment added to a process's own (e.g. memoryProbeArgs). */
+export interface ExtraArgs {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export async function setFakeLatency(fake: Fake, latencyMs: number): Promise<void> {
+  const response = await fetch(`${fake.controlOrigin}/latency/${Math.round(latencyMs)}`, { method: "PUT" });
+  if (response.status !== 204) throw new Error(`the fake refused latency ${latencyMs}: ${response.status}`);
+}
+
 /** bench/bare-proxy.ts transpiled to plain JS first, so that its memory is the proxy's, not a compiler's. */
-export async function startBareProxy(upstream: string, workDir: string): Promise<{ child: Child; url: string }> {
+export async function startBareProxy(
+  upstream: string,
+  workDir: string,
+  extra: ExtraArgs = {},
+): Promise<{ child: Child; url: string }> {
   const source = await readFile(path.join(ROOT, "bench/bare-proxy.ts"), "utf8");
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
   const file = path.join(workDir, "bare-proxy.js");
   await writeFile(file, outputText);
-  const { child, announced } = await startJsonAnnouncingChild<{ url: string }>("bare proxy", process.execPath, [file], {
-    PATH: process.env.PATH,
-    NODE_ENV: "production",
-    UPSTREAM_URL: upstream,
-    PORT: "0",
-  });
+  const { child, announced } = await startJsonAnnouncingChild<{ url: string }>(
+    "bare proxy",
+    process.execPath,
+    [...(extra.nodeArgs ?? []), file],
+    { PATH: process.env.PATH, NODE_ENV: "production", UPSTREAM_URL: upstream, PORT: "0", ...extra.env },
+  );
   return { child, url: announced.url };
 }
 
-export async function startPortkey(name = "Portkey"): Promise<{ child: Child; url: string; addresses: string[] }> {
+export async function startPortkey(
+  name = "Portkey",
+  extra: ExtraArgs = {},
+): Promise<{ child: Child; url: string; addresses: string[] }> {
   const port = await freePort();
   const child = startChild(
     name,
     process.execPath,
     [
+      ...(extra.nodeArgs ?? []),
       "-r",
       path.join(ROOT, "bench/loopback-only.cjs"),
       path.join(ROOT, "node_modules/@portkey-ai/gateway/build/start-server.js"),
       "--headless",
       `--port=${port}`,
     ],
-    { env: { PATH: process.env.PATH, NODE_ENV: "production" } },
+    { env: { PATH: process.env.PATH, NODE_ENV: "production", ...extra.env } },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(name, child, `${url}/`);
@@ -160,5 +179,48 @@ export async function createManyUsers(databaseUrl: string, prefix: string, count
     return users;
   } finally {
     await db.$disconnect();
+  }
+}
+
+/** process.memoryUsage() figures, in bytes. */
+export interface MemoryFigures {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** What bench/lib/process-probe.cjs reports, for the time since its last report. */
+export interface ProcessProbeReport {
+  now: MemoryFigures;
+  peak: MemoryFigures;
+  /** After a full garbage collection: what is alive. */
+  live: MemoryFigures | undefined;
+  loopDelayMs: { p50: number; p99: number; max: number };
+  /** Garbage collections (pauses of the main thread): all, and the major ones (mark-compact). */
+  gcPauses: { count: number; totalMs: number; maxMs: number; major: number; majorMs: number; majorMaxMs: number };
+}
+
+/** Node flags and environment that load bench/lib/process-probe.cjs into a process, reporting to `file`. */
+export function processProbeArgs(file: string): { nodeArgs: string[]; env: Record<string, string> } {
+  return {
+    nodeArgs: ["--expose-gc", "-r", path.join(ROOT, "bench/lib/process-probe.cjs")],
+    env: { PROCESS_PROBE_FILE: file },
+  };
+}
+
+/** Asks a process started with processProbeArgs for its figures (and starts its next period). */
+export async function probeProcess(pid: number, file: string, timeoutMs = 30_000): Promise<ProcessProbeReport> {
+  const lines = async () =>
+    (await readFile(file, "utf8").catch(() => "")).split("\n").filter((line) => line.startsWith("{"));
+  const before = (await lines()).length;
+  process.kill(pid, "SIGUSR2");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await lines();
+    if (all.length > before) return JSON.parse(all[all.length - 1]!) as ProcessProbeReport;
+    if (Date.now() > deadline) throw new Error(`no figures from pid ${pid}'s probe in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,4 +1,5 @@
 import type http from "node:http";
+import path from "node:path";
 import { holdingAgent, runClosedLoop, send, type Outcome } from "../lib/closed-loop";
 import type { BenchContext } from "../lib/context";
 import { coresLine, leastDisturbed, othersCores } from "../lib/measure";
@@ -8,11 +9,14 @@ import { memory, PhaseMeter, type PhaseUsage } from "../lib/proc-stats";
 import { PROMPT } from "../lib/requests";
 import {
   createManyUsers,
+  probeProcess,
+  processProbeArgs,
   setFakeMode,
   startFake,
   startImagegateProcess,
   type Fake,
   type FakeMode,
+  type ProcessProbeReport,
 } from "../lib/targets";
 
 // The review's hostile cases, in a loop, against one imagegate process: a provider whose image URL never ends (no
@@ -38,6 +42,8 @@ export interface HostileSlice {
   peakRssMB: number;
   usage: PhaseUsage;
   attempts: number;
+  /** imagegate's own figures over the slice (bench/lib/process-probe.cjs). */
+  memory: ProcessProbeReport;
 }
 
 export interface HostileReport {
@@ -54,11 +60,13 @@ export async function runHostile(context: BenchContext): Promise<void> {
       `${settings.concurrency} at a time, the query one at a time`,
   );
   const fake = await startFake(0, "noise-b64", "fake OpenAI (hostile)");
+  const memoryFile = path.join(context.workDir, "memory-hostile.jsonl");
   const imagegate = await startImagegateProcess({
     name: "imagegate-hostile",
     databaseUrl: context.databaseUrl,
     fake,
     workDir: context.workDir,
+    ...processProbeArgs(memoryFile),
   });
   const users = await createManyUsers(context.databaseUrl, "hostile", settings.concurrency + 1);
   const reader = users.pop()!;
@@ -88,6 +96,7 @@ export async function runHostile(context: BenchContext): Promise<void> {
       seconds: settings.seconds,
       concurrency: settings.concurrency,
       databaseName: context.databaseName,
+      memoryFile,
     });
     for (const cases of [...CASES.map((c) => [c]), CASES]) {
       const { result, attempts } = await leastDisturbed(
@@ -142,6 +151,7 @@ interface CaseRun {
   seconds: number;
   concurrency: number;
   databaseName: string;
+  memoryFile: string;
 }
 
 async function runCases(run: CaseRun): Promise<HostileSlice> {
@@ -155,6 +165,8 @@ async function runCases(run: CaseRun): Promise<HostileSlice> {
     providerCases.length > 1
       ? setInterval(() => void setFakeMode(run.fake, FAKE_MODES[providerCases[++turn % providerCases.length]!]!), 1_000)
       : undefined;
+  // From a collected heap, with the probe's peaks reset.
+  await probeProcess(run.pid, run.memoryFile);
   const meter = new PhaseMeter(
     [
       { name: "imagegate", pid: run.pid },
@@ -184,6 +196,7 @@ async function runCases(run: CaseRun): Promise<HostileSlice> {
   );
   clearInterval(alternate);
   const usage = meter.stop();
+  const memory = await probeProcess(run.pid, run.memoryFile);
   const slice: HostileSlice = {
     cases: run.cases,
     seconds: run.seconds,
@@ -191,6 +204,7 @@ async function runCases(run: CaseRun): Promise<HostileSlice> {
     peakRssMB: MB(usage.processes[0]!.peakRssBytes),
     usage,
     attempts: 1,
+    memory,
   };
   for (const o of outcomes) {
     out(
@@ -199,7 +213,12 @@ async function runCases(run: CaseRun): Promise<HostileSlice> {
         (o.first === undefined ? "" : `; otherwise: ${o.first}`),
     );
   }
-  out(`    peak RSS ${fixed(slice.peakRssMB, 0)} MB; ${coresLine(usage)}`);
+  const mb = (bytes: number) => fixed(MB(bytes), 0);
+  out(
+    `    peak RSS ${fixed(slice.peakRssMB, 0)} MB; inside: heap used ${mb(memory.peak.heapUsed)} of ` +
+      `${mb(memory.peak.heapTotal)}, external ${mb(memory.peak.external)} MB (50 ms samples)`,
+  );
+  out(`    ${coresLine(usage)}`);
   return slice;
 }
 
@@ -258,6 +277,8 @@ function printHostile(report: HostileReport, context: BenchContext): void {
         "largest answer MB",
         "peak RSS MB",
         "peak / at rest",
+        "heap peak MB",
+        "external peak MB",
         "others' cores",
       ],
       report.slices.map((slice) => [
@@ -268,6 +289,8 @@ function printHostile(report: HostileReport, context: BenchContext): void {
         fixed(MB(Math.max(...slice.outcomes.map((o) => o.bytes))), 1),
         fixed(slice.peakRssMB, 0),
         fixed(slice.peakRssMB / report.restRssMB),
+        fixed(MB(slice.memory.peak.heapUsed), 0),
+        fixed(MB(slice.memory.peak.external), 0),
         fixed(othersCores(slice.usage)),
       ]),
     ),

@@ -9,13 +9,21 @@ import { payloadExchange, type PayloadFormat, type PayloadTarget } from "../lib/
 import { portkeyRequest } from "../lib/requests";
 import {
   createManyUsers,
+  processProbeArgs,
+  probeProcess,
   setFakeMode,
   startBareProxy,
   startFake,
   startImagegateProcess,
   startPortkey,
   type Fake,
+  type ProcessProbeReport,
 } from "../lib/targets";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { summarizeProfile } from "../lib/cpu-profile";
+import { ROOT } from "../lib/processes";
+import { printProfileSummary } from "./profile";
 
 // Realistic payloads: gpt-image-2 at 1536x1024, a 3.5 MB PNG of noise (as large as real ones, and incompressible),
 // answered in base64 or as a URL on the provider's host, at c=32 through each target in alternating slices. Fresh
@@ -35,6 +43,8 @@ export interface PayloadSlice {
   cpuMsPerRequest: number;
   usage: PhaseUsage;
   attempts: number;
+  /** The target's own memory figures over the slice (bench/lib/process-probe.cjs); not for the fake. */
+  memory: ProcessProbeReport | undefined;
 }
 
 export interface PayloadReport {
@@ -48,7 +58,8 @@ export interface PayloadReport {
 
 interface Processes {
   fake: Fake;
-  targets: Record<TargetName, { target: PayloadTarget; measured: Measured[] }>;
+  /** memoryFile: where the target's memory probe writes (none for the fake). */
+  targets: Record<TargetName, { target: PayloadTarget; measured: Measured[]; memoryFile?: string }>;
   stop(): Promise<void>;
 }
 
@@ -108,17 +119,37 @@ export async function runPayloads(context: BenchContext): Promise<void> {
     await processes.stop();
   }
   printPayloads(report);
+  if (settings.profile) await summarizePayloadProfile(context);
+}
+
+const profileDir = (context: BenchContext) => path.join(context.workDir, "payloads-cpu-profile");
+
+/** --payload-profile: imagegate's profile over its whole life in this phase (the slices are most of it). */
+async function summarizePayloadProfile(context: BenchContext): Promise<void> {
+  const written = (await readdir(profileDir(context))).filter((f) => f.endsWith(".cpuprofile"));
+  if (written.length === 0) return out("  no .cpuprofile written");
+  const keptDir = path.join(ROOT, "bench/profiles");
+  await mkdir(keptDir, { recursive: true });
+  const file = path.join(keptDir, `imagegate-payloads-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
+  await writeFile(file, await readFile(path.join(profileDir(context), written[0]!)));
+  out(`\n[payloads: profile] imagegate's CPU profile over the phase: ${path.relative(ROOT, file)}`);
+  printProfileSummary(summarizeProfile(file));
 }
 
 async function startProcesses(context: BenchContext): Promise<Processes> {
   const fake = await startFake(0, "noise-b64", "fake OpenAI (payloads)");
-  const bare = await startBareProxy(fake.origin, context.workDir);
-  const portkey = await startPortkey("Portkey (payloads)");
+  const memoryFile = (name: TargetName) => path.join(context.workDir, `memory-payloads-${name}.jsonl`);
+  const bare = await startBareProxy(fake.origin, context.workDir, processProbeArgs(memoryFile("bare")));
+  const portkey = await startPortkey("Portkey (payloads)", processProbeArgs(memoryFile("portkey")));
+  const probe = processProbeArgs(memoryFile("imagegate"));
+  const profiling = context.options.payloads.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(context)}`] : [];
   const imagegate = await startImagegateProcess({
     name: "imagegate-payloads",
     databaseUrl: context.databaseUrl,
     fake,
     workDir: context.workDir,
+    nodeArgs: [...profiling, ...probe.nodeArgs],
+    env: probe.env,
   });
   const users = await createManyUsers(context.databaseUrl, "payloads", 32);
   out(
@@ -135,6 +166,7 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
       bare: {
         target: { kind: "openai", origin: bare.url, headers: openAI },
         measured: [{ name: "bare", pid: bare.child.pid }, fakeProcess],
+        memoryFile: memoryFile("bare"),
       },
       portkey: {
         target: {
@@ -143,10 +175,12 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
           headers: portkeyRequest(portkey.url, fake.apiKey, `${fake.origin}/v1`).headers,
         },
         measured: [{ name: "portkey", pid: portkey.child.pid }, fakeProcess],
+        memoryFile: memoryFile("portkey"),
       },
       imagegate: {
         target: { kind: "imagegate", origin: imagegate.url, headers: json, keys: users.map((u) => u.apiKey) },
         measured: [{ name: "imagegate", pid: imagegate.child.pid }, fakeProcess],
+        memoryFile: memoryFile("imagegate"),
       },
     },
     stop: async () => {
@@ -163,9 +197,11 @@ async function runSlice(
   format: PayloadFormat,
   seconds: number,
 ): Promise<PayloadSlice> {
-  const { target, measured } = processes.targets[name];
+  const { target, measured, memoryFile } = processes.targets[name];
   const c = context.options.payloads.concurrency;
   const agents = { api: holdingAgent(c), download: holdingAgent(c) };
+  // Each slice starts from a collected heap and its own peaks.
+  if (memoryFile !== undefined) await probeProcess(measured[0]!.pid, memoryFile);
   const meter = new PhaseMeter(measured, name === "imagegate" ? context.databaseName : undefined);
   meter.start();
   const loop = runClosedLoop({
@@ -178,7 +214,10 @@ async function runSlice(
   const usage = meter.stop();
   agents.api.destroy();
   agents.download.destroy();
-  return sliceOf(name, format, seconds, exchanges, usage, processes.fake.imageBytes);
+  const memory = memoryFile === undefined ? undefined : await probeProcess(measured[0]!.pid, memoryFile);
+  const slice = sliceOf(name, format, seconds, exchanges, usage, processes.fake.imageBytes);
+  slice.memory = memory;
+  return slice;
 }
 
 function sliceOf(
@@ -206,6 +245,7 @@ function sliceOf(
     cpuMsPerRequest: (own.cpuSeconds * 1000) / Math.max(1, ok),
     usage,
     attempts: 1,
+    memory: undefined,
   };
   latenciesOf.set(slice, latencies(exchanges, seconds * 1000));
   return slice;
@@ -239,7 +279,19 @@ function combine(slices: PayloadSlice[]): PayloadSlice {
     cpuMsPerRequest: slices.reduce((sum, s) => sum + s.cpuMsPerRequest * s.ok, 0) / Math.max(1, ok),
     usage: slices[0]!.usage,
     attempts: slices.reduce((sum, s) => sum + s.attempts, 0),
+    memory: highestPeaks(slices.map((s) => s.memory)),
   };
+}
+
+/** Each memory figure's highest peak over the rounds. */
+function highestPeaks(reports: (ProcessProbeReport | undefined)[]): ProcessProbeReport | undefined {
+  const present = reports.filter((r): r is ProcessProbeReport => r !== undefined);
+  if (present.length === 0) return undefined;
+  const peak = { ...present[0]!.peak };
+  for (const report of present) {
+    for (const key of Object.keys(peak) as (keyof typeof peak)[]) peak[key] = Math.max(peak[key], report.peak[key]);
+  }
+  return { ...present[present.length - 1]!, peak };
 }
 
 function printSlice(slice: PayloadSlice, round: string): void {
@@ -249,14 +301,38 @@ function printSlice(slice: PayloadSlice, round: string): void {
       `${slice.ok} ok ${slice.failed} failed, cpu ${fixed(slice.cpuMsPerRequest, 2)} ms/req, peak RSS ${fixed(slice.peakRssMB, 0)} MB`,
   );
   out(`      ${coresLine(slice.usage)}`);
+  if (slice.memory !== undefined) out(`      ${peaksLine(slice.memory)}`);
   if (slice.firstFailure !== undefined) out(`      FAILURE: ${slice.firstFailure}`);
+}
+
+/** The slice's peaks by kind: V8's heap, Buffers (external), and RSS. */
+function peaksLine(memory: ProcessProbeReport): string {
+  const mb = (bytes: number) => fixed(MB(bytes), 0);
+  const { peak } = memory;
+  return (
+    `memory peaks (inside the process, 50 ms samples): RSS ${mb(peak.rss)}, heap used ${mb(peak.heapUsed)} of ` +
+    `${mb(peak.heapTotal)}, external ${mb(peak.external)} (ArrayBuffers ${mb(peak.arrayBuffers)}) MB`
+  );
 }
 
 function printPayloads(report: PayloadReport): void {
   out(`\n[payloads: summary] ${report.imageBytes} bytes per image, c=${report.concurrency}`);
   out(
     table(
-      ["target", "format", "req/s", "MB/s", "p50 ms", "p99 ms", "failed", "CPU ms/req", "peak RSS MB", "others' cores"],
+      [
+        "target",
+        "format",
+        "req/s",
+        "MB/s",
+        "p50 ms",
+        "p99 ms",
+        "failed",
+        "CPU ms/req",
+        "peak RSS MB",
+        "heap peak MB",
+        "external peak MB",
+        "others' cores",
+      ],
       report.results.map((s) => [
         TARGET_LABELS[s.target],
         s.format,
@@ -267,6 +343,8 @@ function printPayloads(report: PayloadReport): void {
         String(s.failed),
         fixed(s.cpuMsPerRequest, 2),
         fixed(s.peakRssMB, 0),
+        s.memory === undefined ? "" : fixed(MB(s.memory.peak.heapUsed), 0),
+        s.memory === undefined ? "" : fixed(MB(s.memory.peak.external), 0),
         fixed(othersCores(s.usage)),
       ]),
     ),

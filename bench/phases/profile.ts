@@ -70,11 +70,11 @@ export async function runProfile(context: BenchContext): Promise<void> {
       `${phase.load.ok} requests: ${fixed(summary.busyMs / Math.max(1, phase.load.ok), 2)} ms sampled per request ` +
       `(the kernel counted ${fixed(phase.cpuMsPerRequest, 2)} ms of CPU; samples include time preempted by other processes)`,
   );
-  printSummary(summary);
+  printProfileSummary(summary);
   context.report.profile = { ...summary, file: path.relative(ROOT, file), phase, threads };
 }
 
-function printSummary(summary: Omit<NonNullable<Report["profile"]>, "file" | "phase" | "threads">): void {
+export function printProfileSummary(summary: Omit<NonNullable<Report["profile"]>, "file" | "phase" | "threads">): void {
   const share = (entry: SelfTime) => `${fixed(entry.share * 100, 1)} %`;
   out("  self time by package:");
   out(
