@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
 import { Authenticator } from "./domain/accounts/authenticator";
+import { KeyUsageRecorder, writeKeyUses } from "./domain/accounts/key-usage";
 import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
 import { poolOf } from "./db/prepared-statements";
@@ -30,6 +31,8 @@ export interface Imagegate extends RunningServer {
   services: Services;
   /** Releases expired holds, and retries releases that failed while the database was away. */
   sweeper: HoldSweeper;
+  /** API keys' last use, written in the background: flush() waits for what was noted so far. */
+  keyUsage: KeyUsageRecorder;
   /** Where Prometheus scrapes, when METRICS_PORT is set. */
   metricsUrl: string | undefined;
 }
@@ -68,7 +71,13 @@ export async function startImagegate(args: {
     defaultPerMinute: settings.rateLimitImagesPerMinute,
     logger,
   });
-  const authenticator = new Authenticator(db, { ttlMs: PRINCIPAL_TTL_MS, maxEntries: 10_000 });
+  const keyUsage = new KeyUsageRecorder((uses) => writeKeyUses(db, uses), logger);
+  const authenticator = new Authenticator(db, {
+    ttlMs: PRINCIPAL_TTL_MS,
+    maxEntries: 10_000,
+    now,
+    recordUse: (apiKeyId, at) => keyUsage.touch(apiKeyId, at),
+  });
   const principalChanges = listenForNotifications({
     databaseUrl: args.databaseUrl,
     channel: "imagegate_principals",
@@ -170,12 +179,13 @@ export async function startImagegate(args: {
     await alertDelivery?.stop();
     await modelListWatch?.stop();
     await sweeper.stop();
+    await keyUsage.flush();
     await rateLimiter.close();
     await principalChanges.stop();
     await modelChanges.stop();
     await metricsServer?.close();
   };
-  return { ...server, services, sweeper, close, metricsUrl: metricsServer?.url };
+  return { ...server, services, sweeper, keyUsage, close, metricsUrl: metricsServer?.url };
 }
 
 /**

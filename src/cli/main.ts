@@ -6,7 +6,7 @@ import { openDatabase } from "../db/database";
 import { DomainError } from "../domain/errors";
 import { describeError } from "../domain/logger";
 import { MoneyFormatError } from "../domain/money";
-import { createUserWithKey } from "./create-user";
+import { createKeyForEmail, createUserWithKey } from "./create-user";
 import { verifyLedger } from "../domain/ledger/verify-ledger";
 import { checkMigrations, createMigrationCommand, emitFunctions, migrate } from "./migrations-commands";
 
@@ -14,7 +14,10 @@ const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
   create-user --email <email> --role <MEMBER|FINANCE|ADMIN> [--credits <usd>]
-      creates a user and its first API key; prints {"userId": "...", "apiKey": "..."}
+      creates a user and its first API key; prints {"userId": "...", "apiKeyId": "...", "apiKey": "..."}
+  create-api-key --email <email> [--name <name>] [--expires-at <ISO 8601 instant>]
+      another key for an existing user (one whose key was lost); prints {"userId", "apiKeyId", "apiKey",
+      "expiresAt"}: the secret is shown once
   migrate                       applies pending migrations
   create-migration --name <n>   writes a migration from changes to prisma/schema.prisma
   check-migrations              fails when prisma/schema.prisma and the migrations disagree
@@ -46,6 +49,7 @@ async function run(argv: string[]): Promise<number> {
       role: { type: "string" },
       credits: { type: "string" },
       name: { type: "string" },
+      "expires-at": { type: "string" },
     },
     strict: true,
   });
@@ -55,6 +59,13 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError("--email and --role are required");
       const { email, role, credits } = values;
       const created = await withDatabase((db) => createUserWithKey(db, { email, role, credits }));
+      process.stdout.write(`${JSON.stringify(created)}\n`);
+      return 0;
+    }
+    case "create-api-key": {
+      if (values.email === undefined) throw new UsageError("--email is required");
+      const options = { email: values.email, name: values.name, expiresAt: values["expires-at"] };
+      const created = await withDatabase((db) => createKeyForEmail(db, options));
       process.stdout.write(`${JSON.stringify(created)}\n`);
       return 0;
     }

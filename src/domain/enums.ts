@@ -66,6 +66,10 @@ export type GenerationStatus = (typeof GenerationStatus)[keyof typeof Generation
 export const Role = { MEMBER: "MEMBER", FINANCE: "FINANCE", ADMIN: "ADMIN" } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
+/** STANDARD: a long-lived key. SESSION: short-lived, capped and narrowed, for one browser session. */
+export const ApiKeyKind = { STANDARD: "STANDARD", SESSION: "SESSION" } as const;
+export type ApiKeyKind = (typeof ApiKeyKind)[keyof typeof ApiKeyKind];
+
 export const LedgerEntryKind = {
   GRANT: "GRANT",
   CHARGE: "CHARGE",

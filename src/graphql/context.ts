@@ -15,6 +15,7 @@ import type { OwnerWindow } from "../domain/reports/owner-spend";
 import { unauthenticated } from "../domain/errors";
 import type { RequestRecord } from "../observability/request-record";
 import type { CallerConcurrency } from "./caller-concurrency";
+import type { ApiKeyRow } from "../domain/accounts/api-key.queries";
 
 /** What every resolver can reach: built once at start-up. */
 export interface Services {
@@ -61,6 +62,8 @@ export interface Loaders {
   /** A user's own budgets, or a team's, in their current periods. */
   userBudgets: DataLoader<string, BudgetUsage[]>;
   teamBudgets: DataLoader<string, BudgetUsage[]>;
+  /** A user's keys, newest first: the newest `first`, of those usable now (active), unusable, or all (null). */
+  apiKeys: DataLoader<{ userId: string; first: number; active: boolean | null }, ApiKeyRow[], string>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

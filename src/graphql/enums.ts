@@ -1,6 +1,7 @@
 import { registerEnumType } from "type-graphql";
 import { CATALOG } from "../domain/catalog";
 import {
+  ApiKeyKind,
   GenerationStatus,
   ImageBackground,
   ImageModel,
@@ -39,9 +40,14 @@ registerEnumType(ModelStatus, { name: "ModelStatus" });
 registerEnumType(ModerationLevel, { name: "ModerationLevel" });
 registerEnumType(GenerationStatus, { name: "GenerationStatus" });
 registerEnumType(Role, { name: "Role" });
+registerEnumType(ApiKeyKind, {
+  name: "ApiKeyKind",
+  valuesConfig: { SESSION: { description: "Minted by createSessionKey: expires, capped, can create no keys." } },
+});
 registerEnumType(LedgerEntryKind, { name: "LedgerEntryKind" });
 
 export {
+  ApiKeyKind,
   GenerationStatus,
   ImageBackground,
   ImageModel,

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import { budgetUsagesOfOwners, type BudgetUsage } from "../domain/budgets/budget-usage";
 import type { Db } from "../domain/db";
+import { apiKeysOfUsers, type ApiKeyRow } from "../domain/accounts/api-key.queries";
 import { WITH_IMAGES } from "../domain/generation/generation.queries";
 import { spendMicrosOfTeams, spendMicrosOfUsers, type OwnerWindow } from "../domain/reports/owner-spend";
 import type { Loaders, Services } from "./context";
@@ -29,6 +30,29 @@ function budgetsLoader(db: Db, periods: Periods, scope: "USER" | "TEAM") {
   );
 }
 
+type KeysAsked = { userId: string; first: number; active: boolean | null };
+
+/** Keys of many users: one statement per distinct listing (first, active) asked for in a tick, usually one. */
+function apiKeysLoader(db: Db, periods: Periods) {
+  return new DataLoader(
+    async (asked: readonly KeysAsked[]): Promise<ApiKeyRow[][]> => {
+      const now = periods.now();
+      const answers = new Map<string, ApiKeyRow[]>();
+      const listings = new Map<string, KeysAsked[]>();
+      for (const key of asked) listings.set(listingOf(key), [...(listings.get(listingOf(key)) ?? []), key]);
+      for (const group of listings.values()) {
+        const { first, active } = group[0]!;
+        const userIds = group.map((key) => key.userId);
+        const keys = await apiKeysOfUsers(db, userIds, { first, active, now });
+        userIds.forEach((userId, index) => answers.set(`${userId}|${listingOf(group[0]!)}`, keys[index]!));
+      }
+      return asked.map((key) => answers.get(`${key.userId}|${listingOf(key)}`)!);
+    },
+    { cacheKeyFn: (key: KeysAsked) => `${key.userId}|${listingOf(key)}` },
+  );
+}
+const listingOf = (key: KeysAsked) => `${key.first}|${key.active}`;
+
 const UTC_NOW: Periods = { now: () => new Date(), timeZone: "UTC" };
 
 /**
@@ -52,5 +76,6 @@ export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
     teamSpend: spendLoader((windows) => spendMicrosOfTeams(db, windows)),
     userBudgets: budgetsLoader(db, periods, "USER"),
     teamBudgets: budgetsLoader(db, periods, "TEAM"),
+    apiKeys: apiKeysLoader(db, periods),
   };
 }

@@ -6,6 +6,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AccountResolver } from "./account/account.resolver";
 import { RateLimitResolver } from "./account/rate-limit.resolver";
+import { SessionKeyResolver } from "./account/session-key.resolver";
 import { UserResolver } from "./account/user.resolver";
 import { BudgetAlertsResolver } from "./alerts/budget-alerts.resolver";
 import { AuditResolver } from "./audit/audit.resolver";
@@ -23,6 +24,7 @@ export const RESOLVERS = [
   AccountResolver,
   UserResolver,
   RateLimitResolver,
+  SessionKeyResolver,
   GenerationResolver,
   ImageResolver,
   LedgerResolver,

@@ -20,6 +20,9 @@ const FINANCE: Principal = {
   role: "FINANCE",
   apiKeyId: "k",
   rateLimitPerMinute: null,
+  apiKeyKind: "STANDARD",
+  apiKeyExpiresAt: null,
+  apiKeyModels: null,
 };
 
 beforeAll(async () => {

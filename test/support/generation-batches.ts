@@ -20,6 +20,7 @@ export function openArgs(userId: string, input: { prompt?: string; idempotencyKe
     now: NOW,
     holdTtlMs: 600_000,
     timeZone: "UTC",
+    sessionKeyId: null,
   };
 }
 

@@ -1,12 +1,14 @@
 import type { Db } from "../db";
-import { hashSecret, principalOfKey } from "./api-keys";
+import { hashSecret, keyExpired, principalOfKey } from "./api-keys";
 import type { Principal } from "./principal";
 
 /**
  * Authentication with the principals of recently used keys kept in memory: one round trip fewer on every request.
  * What is kept is only trusted while the database's change notifications are being received (`trust`, `distrust`:
  * see migration principal_notifications); any change announced forgets everything (`forget`), and entries expire
- * after `ttlMs` regardless. Unknown keys are never kept, so a new key works at once.
+ * after `ttlMs` regardless. Unknown keys are never kept, so a new key works at once. A key's expiry is compared with
+ * the clock at every request, kept or looked up: an expired key is refused at its instant, in every process, with no
+ * notification needed. Each accepted use is told to `recordUse` (lastUsedAt, written in the background).
  */
 export class Authenticator {
   private readonly principals = new Map<string, { principal: Principal; expiresAtMs: number }>();
@@ -16,11 +18,25 @@ export class Authenticator {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { ttlMs: number; maxEntries: number },
+    private readonly options: {
+      ttlMs: number;
+      maxEntries: number;
+      /** The clock keys expire by (tests move it); the system clock by default. */
+      now?: () => Date;
+      recordUse?: (apiKeyId: string, at: Date) => void;
+    },
   ) {}
 
   async authenticate(secret: string): Promise<Principal | null> {
-    const hash = hashSecret(secret);
+    const principal = await this.principalOf(hashSecret(secret));
+    if (principal === null) return null;
+    const now = this.options.now?.() ?? new Date();
+    if (keyExpired(principal, now)) return null;
+    this.options.recordUse?.(principal.apiKeyId, now);
+    return principal;
+  }
+
+  private async principalOf(hash: string): Promise<Principal | null> {
     const nowMs = Date.now();
     const kept = this.trusted ? this.principals.get(hash) : undefined;
     if (kept !== undefined && kept.expiresAtMs > nowMs) return kept.principal;

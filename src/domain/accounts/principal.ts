@@ -1,13 +1,19 @@
-import type { Role } from "../enums";
+import type { ApiKeyKind, ImageModel, Role } from "../enums";
 import { forbidden } from "../errors";
 
 /** Who is calling: resolved from an API key at the edge, passed to every service that needs to know. */
 export interface Principal {
   userId: string;
+  /** The user's role; MEMBER for a session key, whatever its user's (see session-keys.ts). */
   role: Role;
   apiKeyId: string;
   /** The user's own images-per-minute limit, when an admin set one. */
   rateLimitPerMinute: number | null;
+  apiKeyKind: ApiKeyKind;
+  /** From this instant the key is refused, checked at every request (kept principals too); null: never. */
+  apiKeyExpiresAt: Date | null;
+  /** The models a session key may ask for; null: any. */
+  apiKeyModels: ImageModel[] | null;
 }
 
 export const canReadOthers = (principal: Principal): boolean =>

@@ -9,6 +9,7 @@ import {
 } from "./image-provider";
 import type { ImageStorage } from "../../storage/image-storage";
 import type { Principal } from "../accounts/principal";
+import { assertKeyAllowsModel } from "../accounts/session-keys";
 import type { Db } from "../db";
 import type { ImageModel } from "../enums";
 import { isDatabaseUnavailable } from "../database-unavailable";
@@ -135,6 +136,7 @@ export class GenerationService {
     state: CallState,
   ): Promise<GenerationRecord> {
     const requested = input.model ?? this.deps.defaultModel;
+    assertKeyAllowsModel(principal, requested);
     // The caller's request, checked as the model it named (and with that model's defaults) before anything else.
     const asRequested = resolveRequest(input, requested);
     if (asRequested.idempotencyKey !== null) {
@@ -265,6 +267,7 @@ export class GenerationService {
       now: this.now(),
       holdTtlMs: this.deps.holdTtlMs,
       timeZone: this.deps.timeZone,
+      sessionKeyId: principal.apiKeyKind === "SESSION" ? principal.apiKeyId : null,
     };
     try {
       return openedOrError(args, await this.opens.submit(args));

@@ -42,6 +42,8 @@ export interface OpenGenerationArgs {
   now: Date;
   holdTtlMs: number;
   timeZone: string;
+  /** The session key asking, if one is: its total spend limit is checked with the hold. */
+  sessionKeyId: string | null;
 }
 
 const OPEN_GENERATIONS: PreparedStatement = {
@@ -55,7 +57,8 @@ const OPEN_GENERATIONS: PreparedStatement = {
              $1::uuid[], $2::uuid[], $3::text[], $4::"ImageModel"[], $5::"ImageModel"[], $6::"ImageSize"[],
              $7::integer[], $8::integer[], $9::"ImageQuality"[], $10::"ImageStyle"[], $11::integer[], $12::text[],
              $13::text[], $14::text[], $15::text[], $16::integer[], $17::text[], $18::text[], $19::timestamptz[],
-             $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[])`,
+             $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[],
+             $27::uuid[])`,
 };
 
 /**
@@ -91,6 +94,7 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => args.now),
     column((args) => new Date(args.now.getTime() + args.holdTtlMs)),
     ...[0, 1, 2, 3, 4, 5].map((index) => bounds.map((days) => days[index])),
+    column((args) => args.sessionKeyId),
   ]);
   const byItem = new Map(rows.map((row) => [row.item, row]));
   return batch.map((_, index) => byItem.get(index + 1)!);
@@ -132,9 +136,10 @@ export function openedOrError(args: OpenGenerationArgs, row: OpenRow): OpenedGen
       );
     case "BUDGET_EXCEEDED": {
       const scope = row.budgetScope!;
+      const owner = scope === "SESSION_KEY" ? "session key" : scope.toLowerCase();
       throw new DomainError(
         "BUDGET_EXCEEDED",
-        `This request (${formatMoney(row.holdMicros!)}) would pass the ${scope.toLowerCase()}'s ${row.budgetPeriod} ` +
+        `This request (${formatMoney(row.holdMicros!)}) would pass the ${owner}'s ${row.budgetPeriod} ` +
           `budget of ${formatMoney(row.budgetLimit!)}; ${formatMoney(row.budgetRemaining!)} remains`,
         {
           period: row.budgetPeriod!,

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { createApiKey, revokeApiKey } from "../../domain/accounts/api-keys";
+import { assertMayCreateKeys } from "../../domain/accounts/session-keys";
 import { createUser } from "../../domain/accounts/users";
 import { roleRequired } from "../../domain/errors";
 import { isUuid } from "../../domain/ids";
@@ -30,13 +31,25 @@ export class AccountResolver {
   }
 
   @Authorized()
-  @Mutation(() => CreatedApiKeyType, { description: "ADMIN, or a user for itself. The secret is shown once." })
-  async createApiKey(@Arg("userId", () => ID) userId: string, @Arg("name") name: string, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => CreatedApiKeyType, {
+    description:
+      "ADMIN, or a user for itself; never a session key. The secret is shown once. Past expiresAt the key is refused.",
+  })
+  async createApiKey(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("name") name: string,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("expiresAt", () => Date, { nullable: true }) expiresAt?: Date | null,
+  ) {
     const principal = principalOf(ctx);
+    assertMayCreateKeys(principal);
     if (userId !== principal.userId && principal.role !== "ADMIN") {
       throw roleRequired(["ADMIN"], "An API key for another user");
     }
-    return ctx.services.db.$transaction((tx) => createApiKey(tx, { actorId: principal.userId, userId, name }));
+    const now = ctx.services.now();
+    return ctx.services.db.$transaction((tx) =>
+      createApiKey(tx, { actorId: principal.userId, userId, name, expiresAt, now }),
+    );
   }
 
   @Authorized()

@@ -10,4 +10,7 @@ export class CreatedApiKeyType {
 
   @Field()
   secret!: string;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt!: Date | null;
 }

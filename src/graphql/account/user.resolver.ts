@@ -1,6 +1,10 @@
-import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import { API_KEYS_FIRST_DEFAULT, API_KEYS_FIRST_MAX } from "../../domain/accounts/api-key.queries";
+import { assertCanRead } from "../../domain/accounts/principal";
+import { badInput } from "../../domain/errors";
+import { ApiKeyType } from "./api-key.type";
 import { spendWindow } from "../../domain/ledger/ledger.queries";
-import type { GraphQLContext } from "../context";
+import { principalOf, type GraphQLContext } from "../context";
 import { MoneyScalar } from "../scalars/money.scalar";
 import { TeamType } from "../teams/team.type";
 import { BudgetType, toBudgetType } from "./budget.type";
@@ -37,6 +41,24 @@ export class UserResolver {
   @FieldResolver(() => [BudgetType], { description: "The user's own budgets (its team's are on Team)." })
   async budgets(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<BudgetType[]> {
     return (await ctx.loaders.userBudgets.load(user.id)).map(toBudgetType);
+  }
+
+  @FieldResolver(() => [ApiKeyType], {
+    description:
+      "The user's keys, session keys included, newest first: to the user itself, FINANCE and ADMIN. " +
+      "active: true for those usable now (neither revoked nor expired), false for the others; all by default.",
+  })
+  apiKeys(
+    @Root() user: UserType,
+    @Ctx() ctx: GraphQLContext,
+    @Arg("first", () => Int, { defaultValue: API_KEYS_FIRST_DEFAULT }) first: number,
+    @Arg("active", () => Boolean, { nullable: true }) active?: boolean | null,
+  ): Promise<ApiKeyType[]> {
+    assertCanRead(principalOf(ctx), user.id);
+    if (!Number.isInteger(first) || first < 1 || first > API_KEYS_FIRST_MAX) {
+      throw badInput("first", `first must be 1 to ${API_KEYS_FIRST_MAX}`);
+    }
+    return ctx.loaders.apiKeys.load({ userId: user.id, first, active: active ?? null });
   }
 
   @FieldResolver(() => TeamType, { nullable: true })
