@@ -27,6 +27,7 @@ const LIST_LENGTHS: Record<string, number> = {
   "ImageGeneration.images": 10, // n is at most 10
   "User.budgets": 4, // one per period
   "Team.budgets": 4,
+  "User.apiKeys": 100, // its most: API_KEYS_FIRST_MAX
 };
 
 /** Fields that do more than read a loaded row: what they weigh instead of 1. */

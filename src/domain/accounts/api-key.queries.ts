@@ -17,7 +17,8 @@ export interface ApiKeyRow {
 }
 
 export const API_KEYS_FIRST_DEFAULT = 100;
-export const API_KEYS_FIRST_MAX = 1_000;
+/** Also the length the operation cost counts for User.apiKeys (src/graphql/query-cost.ts). */
+export const API_KEYS_FIRST_MAX = 100;
 
 /** Which of a user's keys to list: the newest `first`; only usable ones (active), only unusable ones, or all (null). */
 export interface ApiKeyListing {
