@@ -39,7 +39,11 @@ function apiKeysLoader(db: Db, periods: Periods) {
       const now = periods.now();
       const answers = new Map<string, ApiKeyRow[]>();
       const listings = new Map<string, KeysAsked[]>();
-      for (const key of asked) listings.set(listingOf(key), [...(listings.get(listingOf(key)) ?? []), key]);
+      for (const key of asked) {
+        const group = listings.get(listingOf(key));
+        if (group === undefined) listings.set(listingOf(key), [key]);
+        else group.push(key);
+      }
       for (const group of listings.values()) {
         const { first, active } = group[0]!;
         const userIds = group.map((key) => key.userId);
