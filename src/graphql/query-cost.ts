@@ -27,6 +27,8 @@ const LIST_LENGTHS: Record<string, number> = {
   "ImageGeneration.images": 10, // n is at most 10
   "User.budgets": 4, // one per period
   "Team.budgets": 4,
+  "User.allowedModels": 10, // one per model at most
+  "Team.allowedModels": 10,
 };
 
 /** Fields that do more than read a loaded row: what they weigh instead of 1. */

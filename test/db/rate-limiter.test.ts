@@ -16,7 +16,14 @@ const REDIS_URL = "redis://127.0.0.1:6379";
 const KEY_PREFIX = `imagegate-test:${randomBytes(6).toString("hex")}`;
 
 function principal(rateLimitPerMinute: number | null = null): Principal {
-  return { userId: randomUUID(), role: "MEMBER", apiKeyId: randomUUID(), rateLimitPerMinute };
+  return {
+    userId: randomUUID(),
+    role: "MEMBER",
+    apiKeyId: randomUUID(),
+    rateLimitPerMinute,
+    userAllowedModels: null,
+    teamAllowedModels: null,
+  };
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {

@@ -20,6 +20,8 @@ const FINANCE: Principal = {
   role: "FINANCE",
   apiKeyId: "k",
   rateLimitPerMinute: null,
+  userAllowedModels: null,
+  teamAllowedModels: null,
 };
 
 beforeAll(async () => {

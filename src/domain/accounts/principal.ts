@@ -1,5 +1,5 @@
-import type { Role } from "../enums";
-import { forbidden } from "../errors";
+import type { ImageModel, Role } from "../enums";
+import { roleRequired } from "../errors";
 
 /** Who is calling: resolved from an API key at the edge, passed to every service that needs to know. */
 export interface Principal {
@@ -8,6 +8,9 @@ export interface Principal {
   apiKeyId: string;
   /** The user's own images-per-minute limit, when an admin set one. */
   rateLimitPerMinute: number | null;
+  /** The models the user, and its team, may ask for; null: no restriction (models/allowed-models.ts). */
+  userAllowedModels: ImageModel[] | null;
+  teamAllowedModels: ImageModel[] | null;
 }
 
 export const canReadOthers = (principal: Principal): boolean =>
@@ -15,5 +18,7 @@ export const canReadOthers = (principal: Principal): boolean =>
 
 /** Members see only their own data; FINANCE and ADMIN see everyone's. */
 export function assertCanRead(principal: Principal, ownerId: string): void {
-  if (ownerId !== principal.userId && !canReadOthers(principal)) throw forbidden();
+  if (ownerId !== principal.userId && !canReadOthers(principal)) {
+    throw roleRequired(["FINANCE", "ADMIN"], "Another user's data");
+  }
 }

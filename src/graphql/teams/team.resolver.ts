@@ -11,9 +11,9 @@ import { TeamType } from "./team.type";
 @Resolver(() => TeamType)
 export class TeamResolver {
   @Authorized("FINANCE", "ADMIN")
-  @Query(() => [TeamType])
+  @Query(() => [TeamType], { description: "Teams not deleted; team(id) finds a deleted one too." })
   teams(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.db.team.findMany({ orderBy: { name: "asc" } });
+    return ctx.services.db.team.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" } });
   }
 
   @Authorized("FINANCE", "ADMIN")
