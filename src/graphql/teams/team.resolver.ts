@@ -30,12 +30,18 @@ export class TeamResolver {
 
   @Authorized("ADMIN")
   @Mutation(() => UserType, { description: "Moves a user into a team, or out of any with teamId null." })
-  setUserTeam(
+  async setUserTeam(
     @Arg("userId", () => ID) userId: string,
     @Arg("teamId", () => ID, { nullable: true }) teamId: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return setUserTeam(ctx.services.db, { actorId: principalOf(ctx).userId, userId, teamId: teamId ?? null });
+    const user = await setUserTeam(ctx.services.db, {
+      actorId: principalOf(ctx).userId,
+      userId,
+      teamId: teamId ?? null,
+    });
+    ctx.services.authenticator.forget(); // the principal carries its team's model allowlist
+    return user;
   }
 
   @Authorized("FINANCE", "ADMIN")
