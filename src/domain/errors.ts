@@ -15,7 +15,8 @@ export type ErrorCode =
   | "MODEL_NOT_ALLOWED"
   | "CONFLICT"
   | "SERVICE_UNAVAILABLE"
-  | "RESPONSE_TOO_LARGE";
+  | "RESPONSE_TOO_LARGE"
+  | "MODEL_NOT_ALLOWED";
 
 export class DomainError extends Error {
   constructor(

@@ -28,6 +28,8 @@ const LIST_LENGTHS: Record<string, number> = {
   "User.budgets": 4, // one per period
   "Team.budgets": 4,
   "User.apiKeys": 100, // its most: API_KEYS_FIRST_MAX
+  "User.allowedModels": 10, // one per model at most
+  "Team.allowedModels": 10,
 };
 
 /** Fields that do more than read a loaded row: what they weigh instead of 1. */

@@ -8,6 +8,9 @@ import { AccountResolver } from "./account/account.resolver";
 import { RateLimitResolver } from "./account/rate-limit.resolver";
 import { SessionKeyResolver } from "./account/session-key.resolver";
 import { UserResolver } from "./account/user.resolver";
+import { UserAdminResolver } from "./account/user-admin.resolver";
+import { AllowedModelsResolver } from "./account/allowed-models.resolver";
+import { TeamAdminResolver } from "./teams/team-admin.resolver";
 import { BudgetAlertsResolver } from "./alerts/budget-alerts.resolver";
 import { AuditResolver } from "./audit/audit.resolver";
 import { authChecker } from "./auth-checker";
@@ -35,6 +38,9 @@ export const RESOLVERS = [
   AuditResolver,
   BudgetAlertsResolver,
   SpendReportResolver,
+  UserAdminResolver,
+  TeamAdminResolver,
+  AllowedModelsResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, "../../schema.graphql");

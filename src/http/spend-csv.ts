@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import { DateTimeResolver } from "graphql-scalars";
 import { canReadOthers } from "../domain/accounts/principal";
-import { badInput, DomainError } from "../domain/errors";
+import { badInput, DomainError, roleRequired } from "../domain/errors";
 import { describeError } from "../domain/logger";
 import { formatMoney } from "../domain/money";
 import { isSpendDimension, type SpendDimension } from "../domain/reports/spend-dimension";
@@ -55,7 +55,7 @@ async function authorize(services: Services, req: Request): Promise<void> {
   if (principal === null) throw new DomainError("UNAUTHENTICATED", "A valid API key is required");
   const record = recordOf(req);
   if (record !== undefined) record.principalId = principal.userId;
-  if (!canReadOthers(principal)) throw new DomainError("FORBIDDEN", "Spend reports are for FINANCE and ADMIN");
+  if (!canReadOthers(principal)) throw roleRequired(["FINANCE", "ADMIN"], "A spend report");
 }
 
 function parseQuery(query: Request["query"]): { from: Date; to: Date; groupBy: SpendDimension[] } {

@@ -94,6 +94,30 @@ it("forgets at once, in every process, a key revoked, a role or a rate limit cha
   }
 });
 
+it("forgets, in every process, a user deactivated, moved to a team, or its team's allowlist changed", async () => {
+  const [a, b] = [await startProcess(), await startProcess()];
+  const db = clients[0]!;
+  const { apiKey, userId } = await newUser(db);
+  const team = await db.team.create({ data: { name: `auth-team-${process.pid}` } });
+  const heard = async (
+    what: string,
+    check: (principal: Awaited<ReturnType<Authenticator["authenticate"]>>) => boolean,
+  ) => {
+    for (const one of [a, b])
+      await eventually(async () => check(await one.authenticator.authenticate(apiKey)), 10_000, what);
+  };
+  await a.authenticator.authenticate(apiKey);
+  await b.authenticator.authenticate(apiKey);
+
+  await db.team.update({ where: { id: team.id }, data: { modelsRestricted: true, allowedModels: ["DALL_E_3"] } });
+  await db.user.update({ where: { id: userId }, data: { teamId: team.id } });
+  await heard("the move to the team", (principal) => principal?.teamAllowedModels?.join() === "DALL_E_3");
+  await db.team.update({ where: { id: team.id }, data: { allowedModels: ["DALL_E_3", "GPT_IMAGE_2"] } });
+  await heard("the team's new list", (principal) => principal?.teamAllowedModels?.length === 2);
+  await db.user.update({ where: { id: userId }, data: { active: false } });
+  await heard("the deactivation", (principal) => principal === null);
+});
+
 it("keeps a user's balance changes silent: the per-request updates never make it forget", async () => {
   const one = await startProcess();
   const db = clients.at(-1)!;

@@ -24,6 +24,8 @@ function principal(rateLimitPerMinute: number | null = null): Principal {
     apiKeyKind: "STANDARD",
     apiKeyExpiresAt: null,
     apiKeyModels: null,
+    userAllowedModels: null,
+    teamAllowedModels: null,
   };
 }
 

@@ -23,6 +23,8 @@ const FINANCE: Principal = {
   apiKeyKind: "STANDARD",
   apiKeyExpiresAt: null,
   apiKeyModels: null,
+  userAllowedModels: null,
+  teamAllowedModels: null,
 };
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit-log";
 import { queryPrepared, type Db, type PreparedStatement, type Tx } from "../db";
-import { badInput, forbidden, notFound } from "../errors";
+import { badInput, forbidden, notFound, roleRequired } from "../errors";
 import type { ApiKeyKind, ImageModel } from "../enums";
 import { isUuid } from "../ids";
 import type { Principal } from "./principal";
@@ -81,12 +81,15 @@ const AUTHENTICATE: PreparedStatement = {
   name: "imagegate_authenticate",
   // The key and its user in one join (Prisma would issue two queries): one round trip on every request. A key's
   // expiry is returned, not compared here: the authenticator checks it at every request against the server's clock,
-  // kept principals included.
+  // kept principals included. An inactive user's keys are refused like revoked ones. The allowlists come as text[]
+  // (node-postgres parses those; not arrays of our enum type), null when none applies.
   text: `SELECT u.id AS "userId", u.role::text AS role, k.id AS "apiKeyId",
                 u.rate_limit_per_minute AS "rateLimitPerMinute",
-                k.kind::text AS "apiKeyKind", k.expires_at AS "apiKeyExpiresAt", k.models::text[] AS "apiKeyModels"
-           FROM api_keys k JOIN users u ON u.id = k.user_id
-          WHERE k.secret_hash = $1 AND k.revoked_at IS NULL`,
+                k.kind::text AS "apiKeyKind", k.expires_at AS "apiKeyExpiresAt", k.models::text[] AS "apiKeyModels",
+                CASE WHEN u.models_restricted THEN coalesce(u.allowed_models, '{}')::text[] END AS "userAllowedModels",
+                CASE WHEN t.models_restricted THEN coalesce(t.allowed_models, '{}')::text[] END AS "teamAllowedModels"
+           FROM api_keys k JOIN users u ON u.id = k.user_id LEFT JOIN teams t ON t.id = u.team_id
+          WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND u.active`,
 };
 
 /** The principal behind a key, by its secret's hash (`hashSecret`); null when the key is unknown or revoked. */
@@ -107,7 +110,9 @@ export const keyExpired = (principal: Principal, now: Date): boolean =>
 export async function revokeApiKey(tx: Tx, principal: Principal, keyId: string) {
   const key = isUuid(keyId) ? await tx.apiKey.findUnique({ where: { id: keyId } }) : null;
   if (key === null) throw notFound("API key");
-  if (key.userId !== principal.userId && principal.role !== "ADMIN") throw forbidden();
+  if (key.userId !== principal.userId && principal.role !== "ADMIN") {
+    throw roleRequired(["ADMIN"], "Revoking another user's key");
+  }
   // A browser's key may end its own session, never cut its backend off by revoking the user's other keys.
   if (principal.apiKeyKind === "SESSION" && key.id !== principal.apiKeyId) {
     throw forbidden("A session key can revoke only itself");

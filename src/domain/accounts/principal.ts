@@ -1,5 +1,5 @@
 import type { ApiKeyKind, ImageModel, Role } from "../enums";
-import { forbidden } from "../errors";
+import { roleRequired } from "../errors";
 
 /** Who is calling: resolved from an API key at the edge, passed to every service that needs to know. */
 export interface Principal {
@@ -14,6 +14,9 @@ export interface Principal {
   apiKeyExpiresAt: Date | null;
   /** The models a session key may ask for; null: any. */
   apiKeyModels: ImageModel[] | null;
+  /** The models the user, and its team, may ask for; null: no restriction (models/allowed-models.ts). */
+  userAllowedModels: ImageModel[] | null;
+  teamAllowedModels: ImageModel[] | null;
 }
 
 export const canReadOthers = (principal: Principal): boolean =>
@@ -21,5 +24,7 @@ export const canReadOthers = (principal: Principal): boolean =>
 
 /** Members see only their own data; FINANCE and ADMIN see everyone's. */
 export function assertCanRead(principal: Principal, ownerId: string): void {
-  if (ownerId !== principal.userId && !canReadOthers(principal)) throw forbidden();
+  if (ownerId !== principal.userId && !canReadOthers(principal)) {
+    throw roleRequired(["FINANCE", "ADMIN"], "Another user's data");
+  }
 }

@@ -1,6 +1,6 @@
 import { canReadOthers, type Principal } from "../accounts/principal";
 import type { Db } from "../db";
-import { badInput, forbidden } from "../errors";
+import { badInput, roleRequired } from "../errors";
 import { isUuid } from "../ids";
 import { afterCursor, NEWEST_FIRST, pageSize, toPage, type Page, type PageRequest } from "../pagination";
 
@@ -32,7 +32,9 @@ function budgetFilter(principal: Principal, filter: BudgetAlertFilter) {
   }
   if (!canReadOthers(principal)) {
     // A member sees the alerts of its own user budgets only, not its team's.
-    if (teamId !== undefined || (userId !== undefined && userId !== principal.userId)) throw forbidden();
+    if (teamId !== undefined || (userId !== undefined && userId !== principal.userId)) {
+      throw roleRequired(["FINANCE", "ADMIN"], "Alerts of a team's or another user's budgets");
+    }
     return { userId: principal.userId };
   }
   if (userId !== undefined) return isUuid(userId) ? { userId } : null;

@@ -46,7 +46,10 @@ export async function setBudget(db: Db, input: SetBudgetInput): Promise<BudgetUs
     // The owner's row lock, not a plain read: concurrent first budgets for one owner and period would otherwise
     // both find none and race to create it, and the loser would hit the unique index.
     const table = Prisma.raw(scope === "USER" ? "users" : "teams");
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM ${table} WHERE id = ${ownerId}::uuid FOR UPDATE`;
+    // A deleted team (deleteTeam) keeps its row for reports, but takes no budget.
+    const live = Prisma.raw(scope === "USER" ? "" : "AND deleted_at IS NULL");
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM ${table} WHERE id = ${ownerId}::uuid ${live} FOR UPDATE`;
     if (locked.length === 0) throw notFound(what);
     const before = await tx.budget.findFirst({ where: { ...owner, period: input.period } });
     const data = { limitMicros: input.limitMicros, alertThresholds: thresholds };

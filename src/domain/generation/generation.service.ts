@@ -17,6 +17,7 @@ import { DomainError } from "../errors";
 import { releaseGenerations } from "../ledger/sweeper";
 import { describeError, type Logger } from "../logger";
 import { settledCharge } from "../pricing/cost";
+import { assertModelAllowed } from "../models/allowed-models";
 import { mapToServingModel } from "../models/route-mapping";
 import type { ImageRateLimiter } from "../rate-limit/rate-limiter";
 import type { RequestScope } from "../request-scope";
@@ -137,6 +138,7 @@ export class GenerationService {
   ): Promise<GenerationRecord> {
     const requested = input.model ?? this.deps.defaultModel;
     assertKeyAllowsModel(principal, requested);
+    assertModelAllowed(principal, requested);
     // The caller's request, checked as the model it named (and with that model's defaults) before anything else.
     const asRequested = resolveRequest(input, requested);
     if (asRequested.idempotencyKey !== null) {

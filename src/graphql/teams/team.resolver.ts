@@ -11,9 +11,9 @@ import { TeamType } from "./team.type";
 @Resolver(() => TeamType)
 export class TeamResolver {
   @Authorized("FINANCE", "ADMIN")
-  @Query(() => [TeamType])
+  @Query(() => [TeamType], { description: "Teams not deleted; team(id) finds a deleted one too." })
   teams(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.db.team.findMany({ orderBy: { name: "asc" } });
+    return ctx.services.db.team.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" } });
   }
 
   @Authorized("FINANCE", "ADMIN")
@@ -30,12 +30,18 @@ export class TeamResolver {
 
   @Authorized("ADMIN")
   @Mutation(() => UserType, { description: "Moves a user into a team, or out of any with teamId null." })
-  setUserTeam(
+  async setUserTeam(
     @Arg("userId", () => ID) userId: string,
     @Arg("teamId", () => ID, { nullable: true }) teamId: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return setUserTeam(ctx.services.db, { actorId: principalOf(ctx).userId, userId, teamId: teamId ?? null });
+    const user = await setUserTeam(ctx.services.db, {
+      actorId: principalOf(ctx).userId,
+      userId,
+      teamId: teamId ?? null,
+    });
+    ctx.services.authenticator.forget(); // the principal carries its team's model allowlist
+    return user;
   }
 
   @Authorized("FINANCE", "ADMIN")
