@@ -223,19 +223,18 @@ describe("price history", () => {
     ).auditLog.edges[0]!.node;
     expect(audit.after).toMatchObject({ backdated: true, perImageMicros: "7000" });
 
-    // Token prices: the same rule per kind, and the history shows each change with every kind in force.
+    // Token prices: the same rule per kind (an hour ago is accepted, two hours ago is then overridden by it), and
+    // the history shows each change with every kind in force.
+    const tokens1 = {
+      model: "GPT_IMAGE_1",
+      textInputPerMillion: "1",
+      imageInputPerMillion: "1",
+      imageOutputPerMillion: "1",
+    } as const;
+    dataOf(await env.server.graphql(SetTokenPriceDocument, { ...tokens1, effectiveFrom: anHourAgo }, admin.apiKey));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const tokenRefused = errorOf(
-      await env.server.graphql(
-        SetTokenPriceDocument,
-        {
-          model: "GPT_IMAGE_1",
-          textInputPerMillion: "1",
-          imageInputPerMillion: "1",
-          imageOutputPerMillion: "1",
-          effectiveFrom: longAgo,
-        },
-        admin.apiKey,
-      ),
+      await env.server.graphql(SetTokenPriceDocument, { ...tokens1, effectiveFrom: twoHoursAgo }, admin.apiKey),
     );
     expect({ code: tokenRefused.code, field: tokenRefused.extensions?.field }).toEqual({
       code: "BAD_USER_INPUT",
