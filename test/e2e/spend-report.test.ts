@@ -380,7 +380,7 @@ describe("validation", () => {
     } finally {
       await db.$executeRaw`DELETE FROM spend_daily WHERE user_id::text LIKE '00000000-0000-4000-8000-00000000000_'`;
     }
-  }, 60_000);
+  }, 180_000);
 
   it("rejects an unknown dimension and malformed dates: GraphQL before resolving, CSV with a 400", async () => {
     const unknown = await env.server.graphql(

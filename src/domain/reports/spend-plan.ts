@@ -6,6 +6,8 @@ import { localDay, splitRange, type RangeSplit, type SpendRange } from "./spend-
 import { planSegments } from "./spend-sources";
 
 // Which part of a report's range is read from where, so that any range costs about what a calendar month does:
+//   - a range of whole local days, without API_KEY or TAG: as below, from the daily aggregates, which serve whole
+//     calendar months fastest;
 //   - grouped by USER, TEAM, API_KEY, MODEL and TAG only (any subset, none included): the whole UTC hours of the
 //     range from the running totals (two index probes per spend key, whatever the range's length), the partial
 //     hours at its edges (under an hour each) from the ledger;
@@ -23,11 +25,12 @@ type Plan = Pick<SpendQuery, "segments" | "running" | "edges">;
 export function planSpendQuery(groupBy: readonly SpendDimension[], range: SpendRange): Plan {
   const byDay = groupBy.includes("DAY");
   const runnable = groupBy.every((dimension) => dimension === "DAY" || RUNNING_DIMENSIONS.includes(dimension));
-  if (!byDay && runnable) return byHours([{ from: range.from, to: range.to }]);
-  if (groupBy.includes("API_KEY") || groupBy.includes("TAG")) {
-    return { segments: [], running: [], edges: [{ from: range.from, to: range.to }] };
-  }
+  const byKeyOrTag = groupBy.includes("API_KEY") || groupBy.includes("TAG");
   const { days, edges } = splitRange(range);
+  // Whole days (calendar months above all) are cheaper from the daily aggregates, when they have the dimensions.
+  const wholeDays = edges.length === 0 && !byKeyOrTag;
+  if (!byDay && runnable && !wholeDays) return byHours([{ from: range.from, to: range.to }]);
+  if (byKeyOrTag) return { segments: [], running: [], edges: [{ from: range.from, to: range.to }] };
   const segments = planSegments(groupBy, days);
   if (!runnable) return { segments, running: [], edges };
   const partialDays = days === null ? splitAtMidnight(edges[0]!, range.timeZone) : edges;
