@@ -12,8 +12,12 @@
 --   start, days      the period: days from start (UTC calendar days)           (defaults 2025-01-01, 365)
 --   combos_per_user  how many (model, size, quality) combinations each user draws from: 28 is every valid one,
 --                    the worst case for the aggregates; 3 is closer to real use (default 28)
---   ledger           1: insert image_generations and CHARGE ledger rows too and derive spend_daily from them,
---                    as the settle path would (slower: for reports over partial days); 0: spend_daily only (default 0)
+--   ledger           1: insert image_generations and CHARGE ledger rows too and derive spend_daily and the
+--                    running totals (spend_running) from them, as the settle path would (slower: for reports over
+--                    partial days and rolling windows); 0: spend_daily only (default 0)
+--
+-- With ledger=1 each user has one API key id and draws its tags from a few sets that user uses (none, one or two
+-- of ten project tags): spend keys grow with the tag sets a user uses, as they would with real project tags.
 
 \set ON_ERROR_STOP on
 \if :{?generations} \else \set generations 1000000 \endif
@@ -68,15 +72,27 @@ DROP TABLE bench_draws;
 \if :ledger
 INSERT INTO image_generations (id, user_id, status, provider, model, requested_model, size, width, height, quality,
                                n, prompt, response_format, price_id, per_image_micros, hold_micros, cost_micros,
-                               team_id, created_at, completed_at)
+                               team_id, created_at, completed_at, api_key_id, tags)
 SELECT gen_random_uuid(), user_id, 'SUCCEEDED', 'local', model, model, size,
        split_part(substr(size::text, 6), 'X', 1)::int, split_part(substr(size::text, 6), 'X', 2)::int, quality, n,
-       'bench', 'URL', price_id, per_image_micros, per_image_micros * n, per_image_micros * n, team_id, at, at
+       'bench', 'URL', price_id, per_image_micros, per_image_micros * n, per_image_micros * n, team_id, at, at,
+       -- One key per user (its id derived from the user's), and one of three tag sets the user uses.
+       overlay(user_id::text placing 'bbbb' from 1 for 4)::uuid,
+       CASE seq % 3 WHEN 0 THEN ARRAY[]::text[]
+                    WHEN 1 THEN ARRAY['project-' || get_byte(uuid_send(user_id), 14) % 10]
+                    ELSE ARRAY['project-' || get_byte(uuid_send(user_id), 14) % 10,
+                               'team-' || get_byte(uuid_send(user_id), 13) % 5] END
   FROM bench_generations;
+
+-- The running totals are rebuilt set-based below: the trigger's per-statement upkeep is for the settle path's
+-- small batches, not ten million rows at once.
+ALTER TABLE ledger_entries DISABLE TRIGGER spend_running_add;
 
 INSERT INTO ledger_entries (id, user_id, kind, amount_micros, balance_after_micros, generation_id, created_at)
 SELECT gen_random_uuid(), user_id, 'CHARGE', -cost_micros, 0, id, completed_at
   FROM image_generations WHERE prompt = 'bench';
+ALTER TABLE ledger_entries ENABLE TRIGGER spend_running_add;
+SELECT spend_running_rebuild();
 
 -- The settle path's aggregate, derived from the ledger rows just written (days in UTC).
 INSERT INTO spend_daily AS s (day, user_id, team_key, model, size, quality, requests, images, cost_micros)
@@ -103,4 +119,5 @@ DROP TABLE bench_generations;
 VACUUM ANALYZE spend_daily;
 VACUUM ANALYZE ledger_entries;
 VACUUM ANALYZE image_generations;
+VACUUM ANALYZE spend_monthly, spend_daily_shards, spend_running, spend_running_keys;
 SELECT count(*) AS spend_daily_rows, sum(requests) AS requests, sum(cost_micros) AS cost_micros FROM spend_daily;

@@ -2,13 +2,24 @@
 // year, over a month and over all time, 20 runs each after a warm-up, p50 and p99; with --explain, the plans.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imagegate_bench \
-//     node -r @swc-node/register bench/spend-report.ts [--from 2025-01-01] [--runs 20] [--time-zone UTC] [--explain]
+//     node -r @swc-node/register bench/spend-report.ts [--from 2025-01-01] [--days 365] [--runs 20] [--time-zone UTC]
+//     [--ranges year,month,"month+partial","rolling 30 d","all time"] [--explain]
 import { createPrismaClient, Prisma } from "../src/db/client";
 import type { SpendDimension } from "../src/domain/reports/spend-dimension";
 import { spendReportSql } from "../src/domain/reports/spend-query";
 import { prepareSpendReport, spendReport } from "../src/domain/reports/spend-report";
 
-const GROUPINGS: SpendDimension[][] = [["USER"], ["MODEL"], ["DAY"], ["USER", "MODEL"], ["TEAM", "MODEL"], []];
+const GROUPINGS: SpendDimension[][] = [
+  ["USER"],
+  ["MODEL"],
+  ["DAY"],
+  ["USER", "MODEL"],
+  ["TEAM", "MODEL"],
+  ["API_KEY"],
+  ["TAG"],
+  ["DAY", "MODEL"],
+  [],
+];
 
 function arg(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -25,6 +36,8 @@ async function main(): Promise<void> {
   const start = new Date(`${arg("from") ?? "2025-01-01"}T00:00:00Z`);
   const timeZone = arg("time-zone") ?? "UTC";
   const runs = Number(arg("runs") ?? 20);
+  const days = Number(arg("days") ?? 365);
+  const only = arg("ranges")?.split(",");
   const ranges = {
     year: { from: start, to: new Date(Date.UTC(start.getUTCFullYear() + 1, start.getUTCMonth(), start.getUTCDate())) },
     month: { from: start, to: new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate())) },
@@ -32,11 +45,16 @@ async function main(): Promise<void> {
       from: new Date(start.getTime() + 9.5 * 3600_000),
       to: new Date(start.getTime() + 30.25 * 86_400_000),
     },
+    // A dashboard's "last 30 days" from now: starts and ends inside hours (the seed's last day at 17:23).
+    "rolling 30 d": {
+      from: new Date(start.getTime() + (days - 31) * 86_400_000 + 17.39 * 3600_000),
+      to: new Date(start.getTime() + (days - 1) * 86_400_000 + 17.39 * 3600_000),
+    },
     // Every date the API accepts: a report reads the spend in its range, whatever the range's length.
     "all time": { from: new Date("1970-01-01T00:00:00Z"), to: new Date("9999-12-31T00:00:00Z") },
   };
   try {
-    for (const [label, range] of Object.entries(ranges)) {
+    for (const [label, range] of Object.entries(ranges).filter(([name]) => only === undefined || only.includes(name))) {
       for (const groupBy of GROUPINGS) {
         const input = { ...range, groupBy, timeZone };
         if (process.argv.includes("--explain")) await explain(db, input);

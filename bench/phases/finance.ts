@@ -17,7 +17,9 @@ export async function runFinance(options: Options): Promise<void> {
       await runCommand(process.execPath, ["dist/cli/main.js", "migrate"], { env });
       const seedStarted = Date.now();
       out(`  seeding ${generations.toLocaleString("en-US")} generations...`);
-      await runCommand("psql", [url, "-q", "-v", `generations=${generations}`, "-f", "bench/seed-spend.sql"], {
+      // With the ledger (ledger=1): partial days and hours, rolling windows, API_KEY and TAG read real rows.
+      const seedArgs = [url, "-q", "-v", `generations=${generations}`, "-v", "ledger=1", "-f", "bench/seed-spend.sql"];
+      await runCommand("psql", seedArgs, {
         env,
         onLine: (line) => out(`    psql: ${line}`),
       });
@@ -38,6 +40,6 @@ export function printFinanceSkipped(): void {
   out(
     "  createdb -h 127.0.0.1 -U postgres imagegate_spend && export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imagegate_spend",
   );
-  out("  npm run migrate && psql $DATABASE_URL -v generations=10000000 -f bench/seed-spend.sql");
+  out("  npm run migrate && psql $DATABASE_URL -v generations=10000000 -v ledger=1 -f bench/seed-spend.sql");
   out("  node -r @swc-node/register bench/spend-report.ts");
 }

@@ -141,9 +141,12 @@ const DIMENSION_COLUMNS: Record<SpendDimension, Column[]> = {
     { header: "team_id", value: (row) => text(row.teamId) },
     { header: "team_name", value: (row) => text(row.teamName) },
   ],
+  API_KEY: [{ header: "api_key_id", value: (row) => text(row.apiKeyId) }],
   MODEL: [{ header: "model", value: (row) => text(row.model) }],
   SIZE: [{ header: "size", value: (row) => text(row.size) }],
   QUALITY: [{ header: "quality", value: (row) => text(row.quality) }],
+  // Empty: untagged spend.
+  TAG: [{ header: "tag", value: (row) => text(row.tag) }],
   DAY: [{ header: "day", value: (row) => row.day?.toISOString() ?? "" }],
 };
 

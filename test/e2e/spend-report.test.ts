@@ -36,6 +36,9 @@ beforeAll(async () => {
   for (const name of ["alice", "bob", "carol"] as const) users[name] = await env.server.createUser("MEMBER", "100");
   teams = { red: await insertTeam(db, "Red"), blue: await insertTeam(db, "Blue") };
   const { alice, bob, carol } = users;
+  // API keys of the fixtures' charges (spend by API_KEY reads the generation's key id, not the key row).
+  const keyA = "0000000a-0000-4000-8000-00000000000a";
+  const keyB = "0000000b-0000-4000-8000-00000000000b";
 
   const charge = (
     userId: string,
@@ -63,14 +66,17 @@ beforeAll(async () => {
   } as const;
 
   await charge(carol.userId, null, "2024-03-09T08:00:00Z", { ...d2, size: "SIZE_512X512", n: 2, costMicros: 36_000n });
-  await charge(alice.userId, teams.red, "2024-03-10T23:30:00Z", d3);
-  await charge(alice.userId, teams.red, "2024-03-11T00:30:00Z", d2);
+  await charge(alice.userId, teams.red, "2024-03-10T23:30:00Z", { ...d3, apiKeyId: keyA, tags: ["launch", "web"] });
+  await charge(alice.userId, teams.red, "2024-03-11T00:30:00Z", { ...d2, apiKeyId: keyA, tags: ["web"] });
   const refundedNextDay = await charge(bob.userId, teams.blue, "2024-03-11T12:00:00Z", gpt);
   const refundedSameDay = await charge(carol.userId, null, "2024-03-11T23:59:59.999Z", sdxl);
-  await charge(bob.userId, teams.blue, "2024-03-12T06:00:00Z", hd);
+  await charge(bob.userId, teams.blue, "2024-03-12T06:00:00Z", { ...hd, apiKeyId: keyB, tags: ["launch"] });
   // alice moved to Blue: her spend stays with the team she was in when charged.
   await charge(alice.userId, teams.blue, "2024-03-12T09:00:00Z", d3);
-  await charge(alice.userId, teams.blue, "2024-03-13T00:00:00Z", mini);
+  await charge(alice.userId, teams.blue, "2024-03-13T00:00:00Z", { ...mini, apiKeyId: keyB });
+  // Partial hours: minutes apart around an hour's start, for windows that start and end inside hours.
+  await charge(bob.userId, teams.blue, "2024-03-11T14:05:00Z", { ...sdxl, tags: ["web"] });
+  await charge(bob.userId, teams.blue, "2024-03-11T14:55:00Z", { ...d2, apiKeyId: keyA, tags: ["launch", "web"] });
   await charge(bob.userId, teams.blue, "2024-03-13T00:00:00.001Z", d2);
   // Around whole months, for the monthly rollup: a partial day, days before and after March and April, and outside.
   await charge(carol.userId, null, "2024-02-15T10:00:00Z", d3);
@@ -86,12 +92,18 @@ beforeAll(async () => {
   // And now, through the API: the settle path fills spend_daily itself.
   await db.user.update({ where: { id: alice.userId }, data: { teamId: teams.red } });
   for (const [user, input] of [
-    [alice, { prompt: "a red kite", model: "DALL_E_2", size: "SIZE_256X256", n: 2 }],
+    [alice, { prompt: "a red kite", model: "DALL_E_2", size: "SIZE_256X256", n: 2, tags: [" Web ", "LAUNCH", "web"] }],
     [bob, { prompt: "a blue whale", model: "DALL_E_3", quality: "HD" }],
     [carol, { prompt: "a green hill", model: "STABLE_DIFFUSION_XL" }],
     [alice, { prompt: "a red barn", model: "GPT_IMAGE_1", quality: "LOW" }],
   ] as const) {
-    dataOf(await env.server.graphql(GenerateImageDocument, { input }, user.apiKey));
+    dataOf(
+      await env.server.graphql(
+        GenerateImageDocument,
+        { input: { ...input, tags: "tags" in input ? [...input.tags] : null } },
+        user.apiKey,
+      ),
+    );
   }
 });
 afterAll(() => env.close());
@@ -121,6 +133,9 @@ const RANGES: Record<string, () => [Date, Date]> = {
   "whole UTC days": () => [at("2024-03-09T00:00:00Z"), at("2024-03-14T00:00:00Z")],
   "partial days at both edges": () => [at("2024-03-10T12:00:00Z"), at("2024-03-13T00:00:00.001Z")],
   "within one day": () => [at("2024-03-11T00:15:00Z"), at("2024-03-11T23:59:59.999Z")],
+  "rolling, partial hours at both edges": () => [at("2024-03-10T23:15:00Z"), at("2024-03-11T14:30:00Z")],
+  "within one hour": () => [at("2024-03-11T14:00:00Z"), at("2024-03-11T14:56:00Z")],
+  "rolling, across a midnight, no whole day": () => [at("2024-03-10T23:45:00Z"), at("2024-03-11T14:54:59.999Z")],
   "whole months between whole and partial days": () => [at("2024-02-15T06:00:00Z"), at("2024-05-03T00:00:00Z")],
   "the last two days, up to now": () => [new Date(Date.now() - 2 * 86_400_000 + 1234), new Date(Date.now() + 60_000)],
   "all time, 1970 to 9999": () => [at("1970-01-01T00:00:00Z"), at("9999-12-31T00:00:00Z")],
@@ -135,7 +150,8 @@ describe("spendReport agrees with the ledger", () => {
       const ledger = await ledgerTotals(env.server.db, from, to);
       const entries = await ledgerSpendEntries(env.server.db, from, to, UTC);
       expect(entries.length).toBeGreaterThanOrEqual(2);
-      for (const groupBy of allGroupings(SPEND_DIMENSIONS)) {
+      // Every grouping of up to three of the eight dimensions (93 of the 256): every pair and triple meets.
+      for (const groupBy of allGroupings(SPEND_DIMENSIONS).filter((groupBy) => groupBy.length <= 3)) {
         const result = await report(from, to, groupBy);
         expect({ groupBy, total: micros(result.total), requests: result.requests, images: result.images }).toEqual({
           groupBy,
@@ -143,7 +159,10 @@ describe("spendReport agrees with the ledger", () => {
           requests: ledger.requests,
           images: ledger.images,
         });
-        expect(result.rows.reduce((sum, row) => sum + micros(row.cost), 0n)).toBe(ledger.costMicros);
+        // By TAG a generation counts toward each of its tags: the rows then add up to more than the total.
+        if (!groupBy.includes("TAG")) {
+          expect(result.rows.reduce((sum, row) => sum + micros(row.cost), 0n)).toBe(ledger.costMicros);
+        }
         expect({ groupBy, rows: comparableRows(result.rows, groupBy) }).toEqual({
           groupBy,
           rows: expectedRows(entries, groupBy),
@@ -151,7 +170,7 @@ describe("spendReport agrees with the ledger", () => {
         expect(isInReportOrder(result.rows, groupBy)).toBe(true);
       }
     },
-    60_000,
+    180_000,
   );
 
   it("is exact at the edges: partial days from the ledger, whole days from the aggregates", async () => {
@@ -160,14 +179,14 @@ describe("spendReport agrees with the ledger", () => {
     const result = await report(at("2024-03-10T12:00:00Z"), at("2024-03-13T00:00:00.001Z"), ["DAY"]);
     expect(result.rows.map((row) => [row.day, row.requests, row.images, row.cost])).toEqual([
       ["2024-03-10T00:00:00.000Z", 1, 1, "0.040000"],
-      // alice 48000 + bob 21347 + carol 6000 - carol's same-day refund 6000
-      ["2024-03-11T00:00:00.000Z", 3, 6, "0.069347"],
+      // alice 48000 + bob 21347 + bob 6000 + bob 48000 + carol 6000 - carol's same-day refund 6000
+      ["2024-03-11T00:00:00.000Z", 5, 10, "0.123347"],
       // bob 120000 + alice 40000 - bob's refund of the 11th's 21347
       ["2024-03-12T00:00:00.000Z", 2, 2, "0.138653"],
       ["2024-03-13T00:00:00.000Z", 1, 4, "0.199999"],
     ]);
     const justBefore = await report(at("2024-03-10T12:00:00Z"), at("2024-03-13T00:00:00Z"), []);
-    expect(justBefore.rows).toEqual([expect.objectContaining({ requests: 6, images: 9, cost: "0.248000" })]);
+    expect(justBefore.rows).toEqual([expect.objectContaining({ requests: 8, images: 13, cost: "0.302000" })]);
   });
 
   it("groups by team as charged, with no team as a null team", async () => {
@@ -180,7 +199,7 @@ describe("spendReport agrees with the ledger", () => {
     expect(byKey).toEqual({
       [`Red/${await email(users.alice.userId)}`]: "0.088000",
       [`Blue/${await email(users.alice.userId)}`]: "0.239999",
-      [`Blue/${await email(users.bob.userId)}`]: "0.168000",
+      [`Blue/${await email(users.bob.userId)}`]: "0.222000",
       [`none/${await email(users.carol.userId)}`]: "0.036000",
     });
   });
@@ -192,6 +211,8 @@ describe("spendReport agrees with the ledger", () => {
       {
         user: null,
         team: null,
+        apiKeyId: null,
+        tag: null,
         model: null,
         size: null,
         quality: null,
@@ -250,7 +271,9 @@ describe("the CSV export", () => {
     // The spend tables locked: both exports wait in their query, each holding its place, until the commit.
     const [running, third] = await db.$transaction(
       async (tx) => {
-        await tx.$executeRaw`LOCK TABLE spend_daily, spend_monthly, spend_daily_shards IN ACCESS EXCLUSIVE MODE`;
+        await tx.$executeRaw`
+          LOCK TABLE spend_daily, spend_monthly, spend_daily_shards, spend_running, spend_running_keys
+            IN ACCESS EXCLUSIVE MODE`;
         const running = [csv(query), csv(query)];
         await eventually(async () => (await waitingOnLock()) === 2n, 10_000, "two exports waiting on the lock");
         return [running, await csv(query)] as const;
@@ -275,7 +298,8 @@ function csvRecord(row: ReportRow, groupBy: SpendDimension[]): Record<string, st
   const record: Record<string, string> = {};
   if (groupBy.includes("USER")) Object.assign(record, { user_id: row.user!.id, user_email: row.user!.email });
   if (groupBy.includes("TEAM")) Object.assign(record, { team_id: row.team?.id ?? "", team_name: row.team?.name ?? "" });
-  for (const dimension of ["MODEL", "SIZE", "QUALITY"] as const) {
+  if (groupBy.includes("API_KEY")) record.api_key_id = row.apiKeyId ?? "";
+  for (const dimension of ["MODEL", "SIZE", "QUALITY", "TAG"] as const) {
     if (groupBy.includes(dimension)) record[dimension.toLowerCase()] = row[dimension.toLowerCase() as "model"] ?? "";
   }
   if (groupBy.includes("DAY")) record.day = new Date(row.day!).toISOString();
@@ -356,7 +380,7 @@ describe("validation", () => {
     } finally {
       await db.$executeRaw`DELETE FROM spend_daily WHERE user_id::text LIKE '00000000-0000-4000-8000-00000000000_'`;
     }
-  }, 60_000);
+  }, 180_000);
 
   it("rejects an unknown dimension and malformed dates: GraphQL before resolving, CSV with a 400", async () => {
     const unknown = await env.server.graphql(
@@ -396,15 +420,18 @@ describe("validation", () => {
         FROM generate_series(1, 2500) g`;
     try {
       const range = { from: "2010-06-01T00:00:00Z", to: "2010-06-02T00:00:00Z" };
-      const total = dataOf(await env.server.graphql(SpendReportDocument, { ...range, groupBy: [] }, finance.apiKey));
+      // Grouped by DAY, whole days come from these aggregates (without DAY, from the running totals).
+      const total = dataOf(
+        await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["DAY"] }, finance.apiKey),
+      );
       expect(total.spendReport).toMatchObject({ requests: 2500, total: "43.126250" });
-      const response = await csv({ ...range, groupBy: "USER" });
+      const response = await csv({ ...range, groupBy: "USER,DAY" });
       expect(response.status).toBe(200);
       const [header, ...lines] = parseCsv(response.body);
-      expect(header).toEqual(["user_id", "user_email", "requests", "images", "cost_usd"]);
+      expect(header).toEqual(["user_id", "user_email", "day", "requests", "images", "cost_usd"]);
       expect(lines).toHaveLength(2500);
-      expect(lines[0]![4]).toBe("0.018500");
-      expect(lines.reduce((sum, cells) => sum + micros(cells[4]!), 0n)).toBe(micros("43.126250"));
+      expect(lines[0]![5]).toBe("0.018500");
+      expect(lines.reduce((sum, cells) => sum + micros(cells[5]!), 0n)).toBe(micros("43.126250"));
     } finally {
       await env.server.db.$executeRaw`DELETE FROM spend_daily WHERE day = '2010-06-01'`;
     }

@@ -17,6 +17,9 @@ export interface FixtureCharge {
   n: number;
   costMicros: bigint;
   at: Date;
+  apiKeyId?: string | null;
+  /** Stored as given: normalise them first (normalizeTags) as the API would. */
+  tags?: string[];
 }
 
 /** A SUCCEEDED generation charged at `at`; returns its id. The user needs the credit (CHECK balance >= reserved). */
@@ -30,12 +33,12 @@ export async function insertCharge(db: Db, charge: FixtureCharge, timeZone: stri
     generation AS (
       INSERT INTO image_generations (id, user_id, status, provider, model, requested_model, size, width, height,
                                      quality, n, prompt, response_format, price_id, per_image_micros, hold_micros,
-                                     cost_micros, team_id, created_at, completed_at)
+                                     cost_micros, team_id, created_at, completed_at, api_key_id, tags)
       SELECT ${id}::uuid, ${charge.userId}::uuid, 'SUCCEEDED', 'local', p.model, p.model, p.size,
              split_part(substr(p.size::text, 6), 'X', 1)::int, split_part(substr(p.size::text, 6), 'X', 2)::int,
              p.quality, ${charge.n},
              'fixture', 'URL', p.id, p.per_image_micros, ${charge.costMicros}, ${charge.costMicros}, ${teamId}::uuid,
-             ${charge.at}, ${charge.at}
+             ${charge.at}, ${charge.at}, ${charge.apiKeyId ?? null}::uuid, ${charge.tags ?? []}::text[]
         FROM prices p
        WHERE p.model = ${charge.model}::"ImageModel" AND p.size = ${charge.size}::"ImageSize"
          AND p.quality = ${charge.quality}::"ImageQuality"
@@ -105,6 +108,8 @@ export interface LedgerSpendEntry {
   size: ImageSize;
   quality: ImageQuality;
   n: number;
+  apiKeyId: string | null;
+  tags: string[];
   /** The first instant of the entry's local day in the zone asked for. */
   day: Date;
 }
@@ -114,7 +119,7 @@ export function ledgerSpendEntries(db: Db, from: Date, to: Date, timeZone: strin
   return db.$queryRaw<LedgerSpendEntry[]>`
     SELECT l.kind::text AS kind, l.amount_micros AS "amountMicros", l.created_at AS "createdAt",
            l.user_id::text AS "userId", g.team_id::text AS "teamId", g.model::text AS model, g.size::text AS size,
-           g.quality::text AS quality, g.n,
+           g.quality::text AS quality, g.n, g.api_key_id::text AS "apiKeyId", COALESCE(g.tags, '{}') AS tags,
            ((l.created_at AT TIME ZONE ${timeZone}::text)::date::timestamp AT TIME ZONE ${timeZone}::text) AS day
       FROM ledger_entries l JOIN image_generations g ON g.id = l.generation_id
      WHERE l.kind IN ('CHARGE', 'REFUND') AND l.created_at >= ${from} AND l.created_at < ${to}`;

@@ -16,24 +16,30 @@ export interface ComparableRow {
 const ENTRY_KEY: Record<SpendDimension, (entry: LedgerSpendEntry) => string> = {
   USER: (entry) => entry.userId,
   TEAM: (entry) => entry.teamId ?? "-",
+  API_KEY: (entry) => entry.apiKeyId ?? "-",
   MODEL: (entry) => entry.model,
   SIZE: (entry) => entry.size,
   QUALITY: (entry) => entry.quality,
+  // One entry per tag (expandTags): a generation counts toward each of its tags.
+  TAG: (entry) => entry.tags[0] ?? "-",
   DAY: (entry) => entry.day.toISOString(),
 };
 
 const ROW_KEY: Record<SpendDimension, (row: ReportRow) => string> = {
   USER: (row) => row.user?.id ?? "?",
   TEAM: (row) => row.team?.id ?? "-",
+  API_KEY: (row) => row.apiKeyId ?? "-",
   MODEL: (row) => row.model ?? "?",
   SIZE: (row) => row.size ?? "?",
   QUALITY: (row) => row.quality ?? "?",
+  TAG: (row) => row.tag ?? "-",
   DAY: (row) => (row.day === null || row.day === undefined ? "?" : new Date(row.day).toISOString()),
 };
 
 export function expectedRows(entries: LedgerSpendEntry[], groupBy: SpendDimension[]): ComparableRow[] {
   const groups = new Map<string, ComparableRow>();
-  for (const entry of entries) {
+  const counted = groupBy.includes("TAG") ? entries.flatMap(expandTags) : entries;
+  for (const entry of counted) {
     const key = groupBy.map((dimension) => ENTRY_KEY[dimension](entry)).join("|");
     const group = groups.get(key) ?? { key, requests: 0, images: 0, costMicros: 0n };
     if (entry.kind === "CHARGE") {
@@ -45,6 +51,11 @@ export function expectedRows(entries: LedgerSpendEntry[], groupBy: SpendDimensio
   }
   if (groupBy.length === 0 && groups.size === 0) groups.set("", { key: "", requests: 0, images: 0, costMicros: 0n });
   return sortByKey([...groups.values()]);
+}
+
+/** An entry once per tag, each holding that tag alone (or none). */
+function expandTags(entry: LedgerSpendEntry): LedgerSpendEntry[] {
+  return entry.tags.length === 0 ? [entry] : entry.tags.map((tag) => ({ ...entry, tags: [tag] }));
 }
 
 export function comparableRows(rows: ReportRow[], groupBy: SpendDimension[]): ComparableRow[] {

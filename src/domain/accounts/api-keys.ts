@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { recordAudit } from "../audit/audit-log";
+import type { AuditAction } from "../audit/audit-actions";
 import { queryPrepared, type Db, type PreparedStatement, type Tx } from "../db";
 import { badInput, forbidden, notFound, roleRequired } from "../errors";
 import type { ApiKeyKind, ImageModel } from "../enums";
@@ -35,7 +36,7 @@ export interface NewApiKey {
  * Writes a key and its audit entry (`action`) in the caller's transaction; returns the secret, which exists nowhere
  * else. The secret itself is never recorded: only the key's id, owner, display prefix and limits.
  */
-export async function insertApiKey(tx: Tx, actorId: string | null, action: string, key: NewApiKey) {
+export async function insertApiKey(tx: Tx, actorId: string | null, action: AuditAction, key: NewApiKey) {
   const secret = SECRET_PREFIX + randomBytes(32).toString("base64url");
   const row = await tx.apiKey.create({
     data: { ...key, secretHash: hashSecret(secret), prefix: secret.slice(0, SECRET_PREFIX.length + 6) },

@@ -264,6 +264,7 @@ export class GenerationService {
     const args: OpenGenerationArgs = {
       id: randomUUID(),
       userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
       provider,
       request,
       now: this.now(),

@@ -37,6 +37,8 @@ export interface OpenRow {
 export interface OpenGenerationArgs {
   id: string;
   userId: string;
+  /** The API key the request came with: spend by API_KEY. */
+  apiKeyId?: string;
   provider: string;
   request: GenerationRequest;
   now: Date;
@@ -58,7 +60,7 @@ const OPEN_GENERATIONS: PreparedStatement = {
              $7::integer[], $8::integer[], $9::"ImageQuality"[], $10::"ImageStyle"[], $11::integer[], $12::text[],
              $13::text[], $14::text[], $15::text[], $16::integer[], $17::text[], $18::text[], $19::timestamptz[],
              $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[],
-             $27::uuid[])`,
+             $27::uuid[], $28::uuid[], $29::jsonb[])`,
 };
 
 /**
@@ -95,6 +97,8 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => new Date(args.now.getTime() + args.holdTtlMs)),
     ...[0, 1, 2, 3, 4, 5].map((index) => bounds.map((days) => days[index])),
     column((args) => args.sessionKeyId),
+    column((args) => args.apiKeyId ?? null),
+    column((args) => JSON.stringify(args.request.tags)),
   ]);
   const byItem = new Map(rows.map((row) => [row.item, row]));
   return batch.map((_, index) => byItem.get(index + 1)!);

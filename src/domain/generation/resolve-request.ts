@@ -10,6 +10,7 @@ import {
   type ModerationLevel,
 } from "../enums";
 import { badInput } from "../errors";
+import { normalizeTags } from "./generation-tags";
 
 export interface GenerationRequestInput {
   prompt: string;
@@ -26,6 +27,7 @@ export interface GenerationRequestInput {
   outputCompression?: number | null;
   background?: ImageBackground | null;
   idempotencyKey?: string | null;
+  tags?: readonly string[] | null;
 }
 
 /** A request that satisfies its serving model's rules, with every default filled in. */
@@ -49,6 +51,8 @@ export interface GenerationRequest {
   outputCompression: number | null;
   background: ImageBackground | null;
   idempotencyKey: string | null;
+  /** Normalised, distinct, sorted (generation-tags.ts); empty when none. */
+  tags: string[];
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -95,6 +99,7 @@ export function resolveRequest(
     moderation,
     ...resolveOutput(spec, input),
     idempotencyKey,
+    tags: normalizeTags(field("tags"), input.tags),
   };
 }
 

@@ -27,6 +27,7 @@ export function mapToServingModel(request: GenerationRequest, servedBy: ImageMod
     background: target.supportsBackground ? request.background : null,
     responseFormat: request.responseFormat,
     idempotencyKey: request.idempotencyKey,
+    tags: request.tags,
   };
 }
 

@@ -52,7 +52,7 @@ export async function setAllowedModels(db: Db, input: SetAllowedModelsInput): Pr
 
 const audit = (actorId: string, targetType: "User" | "Team", targetId: string) => ({
   actorId,
-  action: "setAllowedModels",
+  action: "setAllowedModels" as const,
   targetType,
   targetId,
 });

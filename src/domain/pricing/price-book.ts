@@ -15,6 +15,11 @@ export interface PriceRecord {
   effectiveFrom: Date;
 }
 
+/** A row of the price history: in force over [effectiveFrom, effectiveTo); effectiveTo null while no later one. */
+export interface PriceHistoryRecord extends PriceRecord {
+  effectiveTo: Date | null;
+}
+
 // The pricing matrix is append-only: a change is a new row with an effective time, so that every generation
 // keeps pointing at the row it was charged at.
 
@@ -27,6 +32,15 @@ export async function pricesInForce(db: Db, at: Date): Promise<PriceRecord[]> {
      ORDER BY model, size, quality, effective_from DESC`;
 }
 
+/** Every price, past, in force and scheduled, oldest first per model, size and quality. */
+export async function priceHistory(db: Db): Promise<PriceHistoryRecord[]> {
+  return db.$queryRaw<PriceHistoryRecord[]>`
+    SELECT id, model, size, quality, per_image_micros AS "perImageMicros", effective_from AS "effectiveFrom",
+           lead(effective_from) OVER (PARTITION BY model, size, quality ORDER BY effective_from) AS "effectiveTo"
+      FROM prices
+     ORDER BY model, size, quality, effective_from`;
+}
+
 export interface SetPriceInput {
   model: ImageModel;
   size: ImageSize;
@@ -34,6 +48,8 @@ export interface SetPriceInput {
   perImageMicros: bigint;
   effectiveFrom: Date;
   actorId: string;
+  /** The server's clock: an effectiveFrom before it is a backdated price. */
+  now: Date;
 }
 
 export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecord> {
@@ -44,6 +60,20 @@ export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecor
   }
   if (input.perImageMicros <= 0n) throw badInput("perImage", "perImage must be positive");
   checkDate("effectiveFrom", input.effectiveFrom);
+  const backdated = input.effectiveFrom.getTime() < input.now.getTime();
+  if (backdated) {
+    await lockPrices(tx);
+    const later = await tx.price.findFirst({
+      where: {
+        model: input.model,
+        size: input.size,
+        quality: input.quality,
+        effectiveFrom: { gt: input.effectiveFrom },
+      },
+      orderBy: { effectiveFrom: "asc" },
+    });
+    if (later !== null) throw overriddenBackdate(later.effectiveFrom);
+  }
   try {
     const price = await tx.price.create({
       data: {
@@ -60,7 +90,7 @@ export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecor
       action: "setPrice",
       targetType: "Price",
       targetId: price.id,
-      after: price,
+      after: backdated ? { ...price, backdated: true, recordedAt: input.now } : price,
     });
     return price;
   } catch (error) {
@@ -69,4 +99,22 @@ export async function addPrice(tx: Tx, input: SetPriceInput): Promise<PriceRecor
     }
     throw error;
   }
+}
+
+/** Backdated prices are checked against the later ones under one lock, so two cannot slip past each other. */
+export async function lockPrices(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('imagegate.prices'))`;
+}
+
+/**
+ * A backdated price that a later existing one overrides would only rewrite the past: generations keep the price
+ * they were charged at, so it would change no charge while making the history say otherwise.
+ */
+export function overriddenBackdate(laterFrom: Date) {
+  return badInput(
+    "effectiveFrom",
+    `effectiveFrom is in the past and a later price (from ${laterFrom.toISOString()}) already overrides it: it ` +
+      "would change no charge (generations keep the price they were charged at) and only rewrite the history; " +
+      "set the price from now, or from a future time",
+  );
 }

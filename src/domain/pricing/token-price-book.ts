@@ -5,6 +5,7 @@ import type { Db, Tx } from "../db";
 import { isUniqueViolation } from "../db";
 import type { ImageModel } from "../enums";
 import { badInput } from "../errors";
+import { lockPrices, overriddenBackdate } from "./price-book";
 
 // Token prices are versioned rows like per-image prices: one row per model, kind and effective time, append-only,
 // so a price change needs no migration and every generation keeps the rates it was charged at.
@@ -55,7 +56,46 @@ export interface SetTokenPriceInput {
   perMillionMicros: Partial<Record<TokenKind, bigint>>;
   effectiveFrom: Date;
   actorId: string;
+  /** The server's clock: an effectiveFrom before it is a backdated price. */
+  now: Date;
 }
+
+/** A model's token prices from one time on: the kinds in force over [effectiveFrom, effectiveTo). */
+export interface TokenPriceHistoryRecord extends TokenPriceRecord {
+  /** When the model's next token price starts; null while none is set. */
+  effectiveTo: Date | null;
+}
+
+/**
+ * Every token price, past, in force and scheduled: one record per model and time any of its kinds changed, with
+ * every kind in force from then (a kind not changed keeps its earlier row), oldest first.
+ */
+export async function tokenPriceHistory(db: Db): Promise<TokenPriceHistoryRecord[]> {
+  const rows = await db.$queryRaw<{ model: ImageModel; kind: TokenKind; micros: bigint; effectiveFrom: Date }[]>`
+    SELECT model::text AS model, kind::text AS kind, per_million_tokens_micros AS micros,
+           effective_from AS "effectiveFrom"
+      FROM token_prices
+     ORDER BY model, effective_from, kind`;
+  const records: TokenPriceHistoryRecord[] = [];
+  for (const row of rows) {
+    const last = records.at(-1);
+    if (last?.model === row.model && last.effectiveFrom.getTime() === row.effectiveFrom.getTime()) {
+      last.perMillionMicros[row.kind] = row.micros;
+      continue;
+    }
+    const carried = last?.model === row.model ? { ...last.perMillionMicros } : emptyKinds();
+    if (last?.model === row.model) last.effectiveTo = row.effectiveFrom;
+    records.push({
+      model: row.model,
+      perMillionMicros: { ...carried, [row.kind]: row.micros },
+      effectiveFrom: row.effectiveFrom,
+      effectiveTo: null,
+    });
+  }
+  return records;
+}
+
+const emptyKinds = () => Object.fromEntries(KINDS.map((kind) => [kind, null])) as TokenPriceRecord["perMillionMicros"];
 
 /** setTokenPrice: one row per kind given, all from `effectiveFrom`; audited in the same transaction. */
 export async function addTokenPrice(tx: Tx, input: SetTokenPriceInput): Promise<TokenPriceRecord> {
@@ -66,6 +106,15 @@ export async function addTokenPrice(tx: Tx, input: SetTokenPriceInput): Promise<
   const given = KINDS.filter((kind) => input.perMillionMicros[kind] !== undefined);
   for (const kind of given) {
     if (input.perMillionMicros[kind]! < 0n) throw badInput(fieldOf(kind), "a token price must not be negative");
+  }
+  const backdated = input.effectiveFrom.getTime() < input.now.getTime();
+  if (backdated) {
+    await lockPrices(tx);
+    const later = await tx.tokenPrice.findFirst({
+      where: { model: input.model, kind: { in: given }, effectiveFrom: { gt: input.effectiveFrom } },
+      orderBy: { effectiveFrom: "asc" },
+    });
+    if (later !== null) throw overriddenBackdate(later.effectiveFrom);
   }
   try {
     await tx.tokenPrice.createMany({
@@ -83,7 +132,12 @@ export async function addTokenPrice(tx: Tx, input: SetTokenPriceInput): Promise<
     }
     throw error;
   }
-  const after = { model: input.model, perMillionMicros: input.perMillionMicros, effectiveFrom: input.effectiveFrom };
+  const after = {
+    model: input.model,
+    perMillionMicros: input.perMillionMicros,
+    effectiveFrom: input.effectiveFrom,
+    ...(backdated ? { backdated: true, recordedAt: input.now } : {}),
+  };
   await recordAudit(tx, {
     actorId: input.actorId,
     action: "setTokenPrice",

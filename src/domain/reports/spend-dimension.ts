@@ -4,9 +4,13 @@
 export const SpendDimension = {
   USER: "USER",
   TEAM: "TEAM",
+  /** The API key the request came with; null for generations recorded before keys were. */
+  API_KEY: "API_KEY",
   MODEL: "MODEL",
   SIZE: "SIZE",
   QUALITY: "QUALITY",
+  /** A generation with several tags counts toward each; untagged spend is one group whose tag is null. */
+  TAG: "TAG",
   DAY: "DAY",
 } as const;
 export type SpendDimension = (typeof SpendDimension)[keyof typeof SpendDimension];

@@ -3,11 +3,12 @@ import { badInput } from "../errors";
 import type { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { normalizeGroupBy, type SpendDimension } from "./spend-dimension";
 import { spendReportSql, type SpendSqlRow } from "./spend-query";
-import { planSegments } from "./spend-sources";
-import { splitRange, validateRange, type SpendRange } from "./spend-range";
+import { planSpendQuery } from "./spend-plan";
+import { validateRange, type SpendRange } from "./spend-range";
 
 // Net spend (charges less refunds) in [from, to), grouped by any subset of the dimensions. Totals equal the sum of
-// -amount over the CHARGE and REFUND ledger entries of the range. With no dimension, the report has exactly one row:
+// -amount over the CHARGE and REFUND ledger entries of the range; grouped by TAG, a generation with several tags
+// counts toward each, so the rows then add up to more than the spend. With no dimension, the report has exactly one row:
 // the total (zeros when nothing was spent).
 
 /**
@@ -25,9 +26,13 @@ export interface SpendRow {
   userId?: string;
   /** null: spent while in no team. */
   teamId?: string | null;
+  /** null: a generation recorded before API keys were. */
+  apiKeyId?: string | null;
   model?: ImageModel;
   size?: ImageSize;
   quality?: ImageQuality;
+  /** null: untagged spend. A generation with several tags counts toward each. */
+  tag?: string | null;
   /** The local day's first instant in the report's time zone. */
   day?: Date;
   requests: number;
@@ -53,10 +58,9 @@ export interface PreparedSpendReport {
 export function prepareSpendReport(input: SpendReportInput, options: { limit?: number; withNames?: boolean } = {}) {
   validateRange(input);
   const groupBy = normalizeGroupBy(input.groupBy);
-  const { days, edges } = splitRange(input);
   return {
     groupBy,
-    query: { groupBy, segments: planSegments(groupBy, days), edges, timeZone: input.timeZone, ...options },
+    query: { groupBy, ...planSpendQuery(groupBy, input), timeZone: input.timeZone, ...options },
   } satisfies PreparedSpendReport;
 }
 
@@ -66,7 +70,7 @@ export async function spendReport(
   options: { maxRows?: number } = {},
 ): Promise<SpendReport> {
   const maxRows = options.maxRows ?? MAX_REPORT_ROWS;
-  const { query } = prepareSpendReport(input, { limit: maxRows + 1 });
+  const { groupBy, query } = prepareSpendReport(input, { limit: maxRows + 1 });
   const rows = (await db.$queryRaw<SpendSqlRow[]>(spendReportSql(query))).map(toSpendRow);
   if (rows.length > maxRows) {
     throw badInput(
@@ -76,18 +80,27 @@ export async function spendReport(
         "(GET /reports/spend.csv, any number of rows)",
     );
   }
-  return { from: input.from, to: input.to, ...totalsOf(rows), rows };
+  // Grouped by TAG, a generation counts once per tag: the total is then asked for on its own.
+  const totals = groupBy.includes("TAG") ? await totalOf(db, input) : totalsOf(rows);
+  return { from: input.from, to: input.to, ...totals, rows };
 }
 
 export function toSpendRow(row: SpendSqlRow): SpendRow {
   const out: SpendRow = { requests: Number(row.requests), images: Number(row.images), costMicros: row.cost_micros };
   if (row.user_id !== undefined) out.userId = row.user_id;
   if (row.team_id !== undefined) out.teamId = row.team_id;
+  if (row.api_key_id !== undefined) out.apiKeyId = row.api_key_id;
+  if (row.tag !== undefined) out.tag = row.tag;
   if (row.model !== undefined) out.model = row.model as ImageModel;
   if (row.size !== undefined) out.size = row.size as ImageSize;
   if (row.quality !== undefined) out.quality = row.quality as ImageQuality;
   if (row.day !== undefined) out.day = row.day;
   return out;
+}
+
+async function totalOf(db: Db, input: SpendReportInput) {
+  const { query } = prepareSpendReport({ ...input, groupBy: [] });
+  return totalsOf((await db.$queryRaw<SpendSqlRow[]>(spendReportSql(query))).map(toSpendRow));
 }
 
 function totalsOf(rows: SpendRow[]) {

@@ -65,4 +65,12 @@ export class GenerateImageInput {
     description: "The same key from the same user returns the first result again, charged once.",
   })
   idempotencyKey?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Project tags for spend reports (spendReport groupBy TAG): at most 10, each 1-64 characters without control " +
+      "characters; trimmed, inner white space collapsed, lower-cased and deduplicated.",
+  })
+  tags?: string[] | null;
 }

@@ -18,6 +18,9 @@ export class PriceType {
 
   @Field()
   effectiveFrom!: Date;
+
+  @Field(() => Date, { nullable: true, description: "When the next price starts; null while none is set." })
+  effectiveTo!: Date | null;
 }
 
 @ObjectType("ModelInfo")
@@ -90,4 +93,7 @@ export class TokenPriceType {
 
   @Field()
   effectiveFrom!: Date;
+
+  @Field(() => Date, { nullable: true, description: "When the model's next token price starts; null while none." })
+  effectiveTo!: Date | null;
 }

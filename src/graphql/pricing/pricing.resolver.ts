@@ -1,20 +1,37 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { addPrice, pricesInForce, type PriceRecord } from "../../domain/pricing/price-book";
+import { addPrice, priceHistory, type PriceHistoryRecord, type PriceRecord } from "../../domain/pricing/price-book";
 import { principalOf, type GraphQLContext } from "../context";
 import { ImageModel, ImageQuality, ImageSize } from "../enums";
 import { MoneyScalar } from "../scalars/money.scalar";
 import { PriceType, TokenPriceType } from "./price.type";
-import { addTokenPrice, tokenPricesInForce, type TokenPriceRecord } from "../../domain/pricing/token-price-book";
+import {
+  addTokenPrice,
+  tokenPriceHistory,
+  type TokenPriceHistoryRecord,
+  type TokenPriceRecord,
+} from "../../domain/pricing/token-price-book";
 
-const toPriceType = (price: PriceRecord): PriceType => ({
+/** In force at `now`: started, and not yet followed by a later one. */
+const inForceAt =
+  (now: Date) =>
+  (row: { effectiveFrom: Date; effectiveTo: Date | null }): boolean =>
+    row.effectiveFrom.getTime() <= now.getTime() &&
+    (row.effectiveTo === null || row.effectiveTo.getTime() > now.getTime());
+
+const HISTORY_DESCRIPTION =
+  "true: every row, past, in force and scheduled (effectiveFrom in the future), oldest first per key; " +
+  "default false: the rows in force now.";
+
+const toPriceType = (price: PriceRecord & { effectiveTo?: Date | null }): PriceType => ({
   model: price.model,
   size: price.size,
   quality: price.quality,
   perImage: price.perImageMicros,
   effectiveFrom: price.effectiveFrom,
+  effectiveTo: price.effectiveTo ?? null,
 });
 
-const toTokenPriceType = (price: TokenPriceRecord): TokenPriceType => ({
+const toTokenPriceType = (price: TokenPriceRecord & { effectiveTo?: Date | null }): TokenPriceType => ({
   model: price.model,
   textInputPerMillion: price.perMillionMicros.TEXT_INPUT ?? 0n,
   cachedTextInputPerMillion: price.perMillionMicros.CACHED_TEXT_INPUT,
@@ -22,19 +39,27 @@ const toTokenPriceType = (price: TokenPriceRecord): TokenPriceType => ({
   cachedImageInputPerMillion: price.perMillionMicros.CACHED_IMAGE_INPUT,
   imageOutputPerMillion: price.perMillionMicros.IMAGE_OUTPUT ?? 0n,
   effectiveFrom: price.effectiveFrom,
+  effectiveTo: price.effectiveTo ?? null,
 });
 
 @Resolver()
 export class PricingResolver {
   @Authorized()
-  @Query(() => [PriceType], { description: "The prices in force now." })
-  async prices(@Ctx() ctx: GraphQLContext) {
-    return (await pricesInForce(ctx.services.db, ctx.services.now())).map(toPriceType);
+  @Query(() => [PriceType], { description: "The prices in force now, or with includeHistory every price." })
+  async prices(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("includeHistory", { defaultValue: false, description: HISTORY_DESCRIPTION }) includeHistory: boolean,
+  ) {
+    const rows: PriceHistoryRecord[] = await priceHistory(ctx.services.db);
+    return (includeHistory ? rows : rows.filter(inForceAt(ctx.services.now()))).map(toPriceType);
   }
 
   @Authorized("ADMIN")
   @Mutation(() => PriceType, {
-    description: "Adds a price from effectiveFrom (default now); earlier generations keep theirs.",
+    description:
+      "Adds a price from effectiveFrom (default now); earlier generations keep theirs. A backdated price " +
+      "(effectiveFrom in the past) that a later price overrides is BAD_USER_INPUT; any backdated price is audited " +
+      "as such (after.backdated).",
   })
   async setPrice(
     @Arg("model", () => ImageModel) model: ImageModel,
@@ -45,30 +70,39 @@ export class PricingResolver {
     @Ctx() ctx: GraphQLContext,
   ) {
     const actorId = principalOf(ctx).userId;
+    const now = ctx.services.now();
     const price = await ctx.services.db.$transaction((tx) =>
       addPrice(tx, {
         model,
         size,
         quality,
         perImageMicros: perImage,
-        effectiveFrom: effectiveFrom ?? ctx.services.now(),
+        effectiveFrom: effectiveFrom ?? now,
         actorId,
+        now,
       }),
     );
     return toPriceType(price);
   }
 
   @Authorized()
-  @Query(() => [TokenPriceType], { description: "The token prices in force now, per token-billed model." })
-  async tokenPrices(@Ctx() ctx: GraphQLContext) {
-    return (await tokenPricesInForce(ctx.services.db, ctx.services.now())).map(toTokenPriceType);
+  @Query(() => [TokenPriceType], {
+    description: "The token prices in force now, per token-billed model, or with includeHistory every change.",
+  })
+  async tokenPrices(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("includeHistory", { defaultValue: false, description: HISTORY_DESCRIPTION }) includeHistory: boolean,
+  ) {
+    const rows: TokenPriceHistoryRecord[] = await tokenPriceHistory(ctx.services.db);
+    return (includeHistory ? rows : rows.filter(inForceAt(ctx.services.now()))).map(toTokenPriceType);
   }
 
   @Authorized("ADMIN")
   @Mutation(() => TokenPriceType, {
     description:
       "Adds token prices from effectiveFrom (default now); earlier generations keep theirs. A cached price left out " +
-      "keeps the one in force. Audited.",
+      "keeps the one in force. Audited. A backdated one that a later price of the same kinds overrides is " +
+      "BAD_USER_INPUT.",
   })
   async setTokenPrice(
     @Arg("model", () => ImageModel) model: ImageModel,
@@ -80,6 +114,7 @@ export class PricingResolver {
     @Arg("effectiveFrom", () => Date, { nullable: true }) effectiveFrom: Date | null,
     @Ctx() ctx: GraphQLContext,
   ) {
+    const now = ctx.services.now();
     const price = await ctx.services.db.$transaction((tx) =>
       addTokenPrice(tx, {
         model,
@@ -90,8 +125,9 @@ export class PricingResolver {
           ...(cachedTextInputPerMillion === null ? {} : { CACHED_TEXT_INPUT: cachedTextInputPerMillion }),
           ...(cachedImageInputPerMillion === null ? {} : { CACHED_IMAGE_INPUT: cachedImageInputPerMillion }),
         },
-        effectiveFrom: effectiveFrom ?? ctx.services.now(),
+        effectiveFrom: effectiveFrom ?? now,
         actorId: principalOf(ctx).userId,
+        now,
       }),
     );
     return toTokenPriceType(price);

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { SpendRow } from "../../domain/reports/spend-report";
 import { UserType } from "../account/user.type";
 import { ImageModel, ImageQuality, ImageSize } from "../enums";
@@ -19,6 +19,12 @@ export class SpendRowType {
   @Field(() => TeamType, { nullable: true, description: "Null when not grouped by TEAM, or spent outside any team." })
   team?: TeamType | null;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: "The API key the spend came with, when grouped by API_KEY (null: before keys were recorded).",
+  })
+  apiKeyId!: string | null;
+
   @Field(() => ImageModel, { nullable: true })
   model!: ImageModel | null;
 
@@ -27,6 +33,13 @@ export class SpendRowType {
 
   @Field(() => ImageQuality, { nullable: true })
   quality!: ImageQuality | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "When grouped by TAG: the tag (a generation with several counts toward each), or null for untagged spend.",
+  })
+  tag!: string | null;
 
   @Field(() => Date, { nullable: true, description: "The day's first instant in the deployment's time zone." })
   day!: Date | null;
@@ -45,6 +58,8 @@ export function toSpendRowType(row: SpendRow): SpendRowType {
   return {
     userId: row.userId ?? null,
     teamId: row.teamId ?? null,
+    apiKeyId: row.apiKeyId ?? null,
+    tag: row.tag ?? null,
     model: row.model ?? null,
     size: row.size ?? null,
     quality: row.quality ?? null,
