@@ -15,6 +15,8 @@ import { buildImagegateSchema } from "./graphql/schema";
 import { defaultMaxConnections } from "./http/connection-limits";
 import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
+import type { LiveConnections } from "./http/subscriptions/live-connections";
+import { startLiveUpdates } from "./live/live-updates";
 import type { AppLogger } from "./logging";
 import { registerGauges } from "./observability/gauges";
 import { createPrometheusMetrics, NO_METRICS } from "./observability/metrics";
@@ -69,11 +71,19 @@ export async function startImagegate(args: {
     logger,
   });
   const authenticator = new Authenticator(db, { ttlMs: PRINCIPAL_TTL_MS, maxEntries: 10_000 });
+  // Open WebSockets keep their key's principal: re-checked whenever principals change, or changes may have been missed.
+  const sockets: { live?: LiveConnections } = {};
   const principalChanges = listenForNotifications({
     databaseUrl: args.databaseUrl,
     channel: "imagegate_principals",
-    onNotification: () => authenticator.forget(),
-    onListening: () => authenticator.trust(),
+    onNotification: () => {
+      authenticator.forget();
+      sockets.live?.recheck();
+    },
+    onListening: () => {
+      authenticator.trust();
+      sockets.live?.recheck();
+    },
     onLost: () => authenticator.distrust(),
     logger,
   });
@@ -86,6 +96,7 @@ export async function startImagegate(args: {
     onLost: () => models.distrust(),
     logger,
   });
+  const live = startLiveUpdates({ db, databaseUrl: args.databaseUrl, redisUrl: settings.redisUrl, logger });
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   const metrics = settings.metrics === undefined ? undefined : createPrometheusMetrics();
   let publicUrl = settings.publicUrl ?? "";
@@ -102,6 +113,7 @@ export async function startImagegate(args: {
     now,
     publicUrl: () => publicUrl,
     operations: new CallerConcurrency(),
+    generationFeed: live.feed,
     generation: new GenerationService({
       db,
       providers,
@@ -115,6 +127,7 @@ export async function startImagegate(args: {
       now,
       userTag: userTagger(settings.userTagSecret),
       events: metrics,
+      updates: live.updates,
       onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };
@@ -129,7 +142,9 @@ export async function startImagegate(args: {
     logger,
     metrics: metrics ?? NO_METRICS,
     maxConnections,
+    subscriptions: settings.subscriptions,
   });
+  sockets.live = server.liveConnections;
   let metricsServer: RunningMetricsServer | undefined;
   if (metrics !== undefined && settings.metrics !== undefined) {
     registerGauges(metrics.registry, {
@@ -173,6 +188,7 @@ export async function startImagegate(args: {
     await rateLimiter.close();
     await principalChanges.stop();
     await modelChanges.stop();
+    await live.stop();
     await metricsServer?.close();
   };
   return { ...server, services, sweeper, close, metricsUrl: metricsServer?.url };

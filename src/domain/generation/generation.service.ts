@@ -23,6 +23,7 @@ import { recordCrossedThresholds } from "../budgets/alert-recording";
 import { budgetUsages } from "../budgets/budget-usage";
 import { NO_GENERATION_EVENTS, type GenerationEvents, type GenerationOutcome } from "./generation-events";
 import type { GenerationRecord } from "./generation-record";
+import type { GenerationUpdates } from "./generation-updates";
 import { WITH_IMAGES } from "./generation.queries";
 import { GroupCommit } from "./group-commit";
 import {
@@ -49,6 +50,8 @@ export interface GenerationDeps {
   timeZone: string;
   userTag(userId: string): string;
   logger: Logger;
+  /** Told of each change and partial image, for live watchers in any process (src/live); nothing by default. */
+  updates?: GenerationUpdates;
   /** Told how each generation ended and how each provider call went (metrics); nothing by default. */
   events?: GenerationEvents;
   now?: () => Date;
