@@ -24,6 +24,7 @@ import { healthz, images, readyz } from "./routes";
 import { spendCsv } from "./spend-csv";
 import type { LiveConnections } from "./subscriptions/live-connections";
 import { startSubscriptionServer } from "./subscriptions/subscription-server";
+import { refuseSubscriptionsOverHttp } from "./subscriptions/subscriptions-over-http";
 
 export interface RunningServer {
   url: string;
@@ -93,6 +94,7 @@ export async function startHttpServer(args: {
       ApolloServerPluginCacheControlDisabled(),
       rejectUnstorableCharacters,
       observeGraphQL,
+      refuseSubscriptionsOverHttp,
       limitOperationsPerCaller,
       hideSuggestionsInProduction(),
     ],

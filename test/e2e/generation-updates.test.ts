@@ -165,3 +165,16 @@ it("serves only subscriptions: a query over the socket is BAD_REQUEST, with the 
   );
   expect(outcome).toEqual([expect.objectContaining({ extensions: { code: "BAD_REQUEST", requestId: "ws-test-2" } })]);
 });
+
+it("over HTTP, the subscription is refused as BAD_REQUEST, pointing at graphql-ws", async () => {
+  const owner = await server.createUser("MEMBER", "1");
+  const id = await pendingGeneration(server.db, owner.userId);
+  const response = await server.graphql(GenerationUpdatedDocument, { id }, owner.apiKey);
+  expect(response.errors).toEqual([
+    expect.objectContaining({
+      message: expect.stringContaining("graphql-ws"),
+      extensions: expect.objectContaining({ code: "BAD_REQUEST" }),
+    }),
+  ]);
+  await fail(server.db, id);
+});

@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import { Arg, Authorized, Ctx, ID, Resolver, Root, Subscription } from "type-graphql";
 import type { SubscribeResolverData } from "type-graphql";
 import { watchGeneration, type GenerationWatchEvent } from "../../domain/generation/watch-generation";
@@ -22,9 +23,15 @@ export class GenerationUpdatedResolver {
   })
   generationUpdated(
     @Arg("id", () => ID) _id: string,
-    @Root() event: GenerationWatchEvent,
+    @Root() event: GenerationWatchEvent | undefined,
     @Ctx() ctx: GraphQLContext,
   ): GenerationEventType {
+    // Sent over HTTP, a subscription is executed once as a query would be, with no event.
+    if (event === undefined) {
+      throw new GraphQLError("generationUpdated is a subscription: subscribe over graphql-ws on /graphql", {
+        extensions: { code: "BAD_REQUEST" },
+      });
+    }
     const { partialImage } = event;
     return {
       generation: toGenerationType(event.generation, ctx.services.publicUrl(), true),
