@@ -4,6 +4,7 @@ import type { Db } from "./domain/db";
 import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import type { GenerationUpdates } from "./domain/generation/generation-updates";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
@@ -52,6 +53,8 @@ export async function startImagegate(args: {
   storage?: ImageStorage;
   /** The clock (tests move it across budget periods); the system clock by default. */
   now?: () => Date;
+  /** Where the generation flow announces changes and partial images to live watchers; nobody by default. */
+  generationUpdates?: GenerationUpdates;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
   for (const { setting, message } of settings.warnings) logger.warn({ setting }, message);
@@ -127,7 +130,8 @@ export async function startImagegate(args: {
       now,
       userTag: userTagger(settings.userTagSecret),
       events: metrics,
-      updates: live.updates,
+      // Tests may listen in as well (a recording GenerationUpdates); watchers in every process hear it either way.
+      updates: args.generationUpdates === undefined ? live.updates : bothUpdates(live.updates, args.generationUpdates),
       onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };
@@ -192,6 +196,17 @@ export async function startImagegate(args: {
     await metricsServer?.close();
   };
   return { ...server, services, sweeper, close, metricsUrl: metricsServer?.url };
+}
+
+function bothUpdates(first: GenerationUpdates, second: GenerationUpdates): GenerationUpdates {
+  return {
+    changed: async (generationId) => {
+      await Promise.all([first.changed(generationId), second.changed(generationId)]);
+    },
+    partialImage: async (generationId, partial) => {
+      await Promise.all([first.partialImage(generationId, partial), second.partialImage(generationId, partial)]);
+    },
+  };
 }
 
 /**
