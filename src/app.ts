@@ -4,6 +4,7 @@ import type { Db } from "./domain/db";
 import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import type { GenerationUpdates } from "./domain/generation/generation-updates";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { KeyUsageRecorder, writeKeyUses } from "./domain/accounts/key-usage";
 import { ModelDirectory } from "./domain/models/model-directory";
@@ -16,6 +17,8 @@ import { buildImagegateSchema } from "./graphql/schema";
 import { defaultMaxConnections } from "./http/connection-limits";
 import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
+import type { LiveConnections } from "./http/subscriptions/live-connections";
+import { startLiveUpdates } from "./live/live-updates";
 import type { AppLogger } from "./logging";
 import { registerGauges } from "./observability/gauges";
 import { createPrometheusMetrics, NO_METRICS } from "./observability/metrics";
@@ -53,6 +56,8 @@ export async function startImagegate(args: {
   storage?: ImageStorage;
   /** The clock (tests move it across budget periods); the system clock by default. */
   now?: () => Date;
+  /** Where the generation flow announces changes and partial images to live watchers; nobody by default. */
+  generationUpdates?: GenerationUpdates;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
   for (const { setting, message } of settings.warnings) logger.warn({ setting }, message);
@@ -78,11 +83,19 @@ export async function startImagegate(args: {
     now,
     recordUse: (apiKeyId, at) => keyUsage.touch(apiKeyId, at),
   });
+  // Open WebSockets keep their key's principal: re-checked whenever principals change, or changes may have been missed.
+  const sockets: { live?: LiveConnections } = {};
   const principalChanges = listenForNotifications({
     databaseUrl: args.databaseUrl,
     channel: "imagegate_principals",
-    onNotification: () => authenticator.forget(),
-    onListening: () => authenticator.trust(),
+    onNotification: () => {
+      authenticator.forget();
+      sockets.live?.recheck();
+    },
+    onListening: () => {
+      authenticator.trust();
+      sockets.live?.recheck();
+    },
     onLost: () => authenticator.distrust(),
     logger,
   });
@@ -95,6 +108,7 @@ export async function startImagegate(args: {
     onLost: () => models.distrust(),
     logger,
   });
+  const live = startLiveUpdates({ db, databaseUrl: args.databaseUrl, redisUrl: settings.redisUrl, logger });
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   const metrics = settings.metrics === undefined ? undefined : createPrometheusMetrics();
   let publicUrl = settings.publicUrl ?? "";
@@ -111,6 +125,7 @@ export async function startImagegate(args: {
     now,
     publicUrl: () => publicUrl,
     operations: new CallerConcurrency(),
+    generationFeed: live.feed,
     generation: new GenerationService({
       db,
       providers,
@@ -124,6 +139,8 @@ export async function startImagegate(args: {
       now,
       userTag: userTagger(settings.userTagSecret),
       events: metrics,
+      // Tests may listen in as well (a recording GenerationUpdates); watchers in every process hear it either way.
+      updates: args.generationUpdates === undefined ? live.updates : bothUpdates(live.updates, args.generationUpdates),
       onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
     }),
   };
@@ -138,7 +155,9 @@ export async function startImagegate(args: {
     logger,
     metrics: metrics ?? NO_METRICS,
     maxConnections,
+    subscriptions: settings.subscriptions,
   });
+  sockets.live = server.liveConnections;
   let metricsServer: RunningMetricsServer | undefined;
   if (metrics !== undefined && settings.metrics !== undefined) {
     registerGauges(metrics.registry, {
@@ -183,9 +202,21 @@ export async function startImagegate(args: {
     await rateLimiter.close();
     await principalChanges.stop();
     await modelChanges.stop();
+    await live.stop();
     await metricsServer?.close();
   };
   return { ...server, services, sweeper, keyUsage, close, metricsUrl: metricsServer?.url };
+}
+
+function bothUpdates(first: GenerationUpdates, second: GenerationUpdates): GenerationUpdates {
+  return {
+    changed: async (generationId) => {
+      await Promise.all([first.changed(generationId), second.changed(generationId)]);
+    },
+    partialImage: async (generationId, partial) => {
+      await Promise.all([first.partialImage(generationId, partial), second.partialImage(generationId, partial)]);
+    },
+  };
 }
 
 /**

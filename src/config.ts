@@ -39,6 +39,9 @@ const EnvSchema = z
     METRICS_PORT: blankAsUnset(z.coerce.number().int().min(0).max(65_535).optional()),
     METRICS_HOST: optionalString,
     MAX_CONNECTIONS: blankAsUnset(z.coerce.number().int().positive().max(1_000_000).optional()),
+    // graphql-ws connections (generationUpdated), each also one of MAX_CONNECTIONS.
+    WS_MAX_CONNECTIONS: z.coerce.number().int().positive().max(1_000_000).default(1_000),
+    WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().positive().max(10_000).default(10),
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.string().default(".data"),
     OPENAI_API_KEY: optionalString,
@@ -107,6 +110,8 @@ export interface Settings {
   metrics: { host: string; port: number } | undefined;
   /** MAX_CONNECTIONS; undefined: derived from the limit on open files (src/http/connection-limits.ts). */
   maxConnections: number | undefined;
+  /** graphql-ws connections open at once: in all, and per API key (WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_KEY). */
+  subscriptions: { maxConnections: number; maxConnectionsPerKey: number };
   /** Base of the image URLs we hand out; undefined means "derive from the listening address". */
   publicUrl: string | undefined;
   dataDir: string;
@@ -159,6 +164,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     port: e.PORT,
     metrics: e.METRICS_PORT === undefined ? undefined : { host: e.METRICS_HOST ?? e.HOST, port: e.METRICS_PORT },
     maxConnections: e.MAX_CONNECTIONS,
+    subscriptions: { maxConnections: e.WS_MAX_CONNECTIONS, maxConnectionsPerKey: e.WS_MAX_CONNECTIONS_PER_KEY },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     dataDir: path.resolve(e.DATA_DIR),
     openai: e.OPENAI_API_KEY === undefined ? undefined : { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },

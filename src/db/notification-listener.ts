@@ -16,7 +16,8 @@ const MAX_RETRY_MS = 30_000;
 export function listenForNotifications(args: {
   databaseUrl: string;
   channel: string;
-  onNotification(): void;
+  /** Each notification's payload ('' when it has none), in the order PostgreSQL delivers them. */
+  onNotification(payload: string): void;
   onListening(): void;
   onLost(): void;
   logger: Logger;
@@ -49,7 +50,7 @@ export function listenForNotifications(args: {
     candidate.on("error", (error) => client === candidate && lost(error));
     candidate.on("end", () => client === candidate && lost(new Error("connection ended")));
     candidate.on("notification", (message) => {
-      if (message.channel === args.channel) args.onNotification();
+      if (message.channel === args.channel) args.onNotification(message.payload ?? "");
     });
     try {
       await candidate.connect();

@@ -49,6 +49,8 @@ export interface ModelSpec {
   maxN: number;
   maxPromptLength: number;
   supportsModeration: boolean;
+  /** The most partial images a streaming call may ask for (OpenAI's `partial_images`); 0: the model does not stream. */
+  maxPartialImages: number;
   billing: Billing;
   lifecycle: PublishedLifecycle;
 }
@@ -66,6 +68,7 @@ const GPT_IMAGE_1_RULES = {
   maxN: 10,
   maxPromptLength: 32_000,
   supportsModeration: true,
+  maxPartialImages: 3,
   billing: "TOKENS",
 } as const;
 
@@ -107,6 +110,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 10,
     maxPromptLength: 1_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     lifecycle: DALL_E_SHUTDOWN,
   },
@@ -123,6 +127,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 1,
     maxPromptLength: 4_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     lifecycle: DALL_E_SHUTDOWN,
   },
@@ -151,6 +156,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 10,
     maxPromptLength: 2_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     lifecycle: ACTIVE,
   },

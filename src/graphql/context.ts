@@ -3,6 +3,7 @@ import type { Authenticator } from "../domain/accounts/authenticator";
 import type { Principal } from "../domain/accounts/principal";
 import type { Db } from "../domain/db";
 import type { GenerationService } from "../domain/generation/generation.service";
+import type { GenerationFeed } from "../domain/generation/generation-feed";
 import type { Logger } from "../domain/logger";
 import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
@@ -23,6 +24,8 @@ export interface Services {
   /** API keys to principals, the recently used ones kept in memory. */
   authenticator: Authenticator;
   generation: GenerationService;
+  /** Generations' changes and partial images as this process hears them, from whichever process runs them. */
+  generationFeed: GenerationFeed;
   storage: ImageStorage;
   providers: ProviderRegistry;
   /** Routes and shutdowns: which model serves which, and which are refused. */

@@ -21,3 +21,8 @@ export function hideSuggestionsInProduction(nodeEnv = process.env.NODE_ENV): Apo
     },
   };
 }
+
+/** The message without its "Did you mean ...?" in production: for errors answered outside Apollo (graphql-ws). */
+export function hideSuggestion(message: string, nodeEnv = process.env.NODE_ENV): string {
+  return nodeEnv === "production" ? message.replace(SUGGESTION, "") : message;
+}

@@ -3,7 +3,7 @@ import "./enums";
 import path from "node:path";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GraphQLSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type PubSub } from "type-graphql";
 import { AccountResolver } from "./account/account.resolver";
 import { RateLimitResolver } from "./account/rate-limit.resolver";
 import { SessionKeyResolver } from "./account/session-key.resolver";
@@ -17,6 +17,7 @@ import { authChecker } from "./auth-checker";
 import { BudgetResolver } from "./budgets/budget.resolver";
 import { TeamResolver } from "./teams/team.resolver";
 import { GenerationResolver } from "./generation/generation.resolver";
+import { GenerationUpdatedResolver } from "./generation/generation-updated.resolver";
 import { ImageResolver } from "./generation/image.resolver";
 import { LedgerResolver } from "./ledger/ledger.resolver";
 import { PricingResolver } from "./pricing/pricing.resolver";
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   RateLimitResolver,
   SessionKeyResolver,
   GenerationResolver,
+  GenerationUpdatedResolver,
   ImageResolver,
   LedgerResolver,
   PricingResolver,
@@ -45,10 +47,24 @@ export const RESOLVERS = [
 
 export const SCHEMA_FILE = path.resolve(__dirname, "../../schema.graphql");
 
+/**
+ * type-graphql wants a PubSub once a schema has subscriptions, though ours subscribe through their own `subscribe`
+ * (across processes: src/live): an in-memory one would only reach this process, so none is ever used.
+ */
+const NO_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error("imagegate publishes generation updates through src/live, not type-graphql's PubSub");
+  },
+  subscribe: () => {
+    throw new Error("imagegate subscribes through src/live, not type-graphql's PubSub");
+  },
+};
+
 export function buildImagegateSchema(options: { emitSchemaFile?: string } = {}): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     authChecker,
+    pubSub: NO_PUBSUB,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
     emitSchemaFile:

@@ -22,6 +22,9 @@ import { observeGraphQL, requestOfError } from "./graphql-observer";
 import { beginRequest, loggerOf } from "./request-log";
 import { healthz, images, readyz } from "./routes";
 import { spendCsv } from "./spend-csv";
+import type { LiveConnections } from "./subscriptions/live-connections";
+import { startSubscriptionServer } from "./subscriptions/subscription-server";
+import { refuseSubscriptionsOverHttp } from "./subscriptions/subscriptions-over-http";
 
 export interface RunningServer {
   url: string;
@@ -34,6 +37,8 @@ export interface RunningServer {
   closeConnections(): void;
   /** How many connections are open (metrics read it when scraped). */
   openConnections(): Promise<number>;
+  /** The graphql-ws connections: app.ts has their keys re-checked when principals change. */
+  liveConnections: LiveConnections;
 }
 
 /**
@@ -52,6 +57,8 @@ export async function startHttpServer(args: {
   metrics: Metrics;
   /** Connections beyond this many are refused (MAX_CONNECTIONS). */
   maxConnections: number;
+  /** graphql-ws connections open at once, in all and per API key (WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_KEY). */
+  subscriptions: { maxConnections: number; maxConnectionsPerKey: number };
 }): Promise<RunningServer> {
   const { schema, services, host, port, metrics } = args;
   const app = express();
@@ -65,6 +72,13 @@ export async function startHttpServer(args: {
     onDrop: () => metrics.connectionDropped(),
   });
 
+  const subscriptions = startSubscriptionServer({
+    httpServer,
+    schema,
+    services,
+    logger: args.logger,
+    limits: args.subscriptions,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError: createErrorFormatter(services.logger, requestOfError),
@@ -74,10 +88,13 @@ export async function startHttpServer(args: {
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: args.drainGraceMs }),
+      // Sockets are told 1001 (going away) as the drain begins, not after it: their clients reconnect elsewhere.
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
       rejectUnstorableCharacters,
       observeGraphQL,
+      refuseSubscriptionsOverHttp,
       limitOperationsPerCaller,
       hideSuggestionsInProduction(),
     ],
@@ -122,6 +139,7 @@ export async function startHttpServer(args: {
     url: `http://${hostForUrl}:${address.port}`,
     close: () => apollo.stop(),
     closeConnections: () => httpServer.closeAllConnections(),
+    liveConnections: subscriptions.connections,
     openConnections: () =>
       new Promise((resolve) => httpServer.getConnections((error, count) => resolve(error ? 0 : count))),
   };

@@ -5,11 +5,13 @@ import { checkedImage, decodeBase64Image, maxAnswerBytes, maxImageBytes } from "
 import { downloadImage } from "./image-download";
 import { openAIImageSources, type ImageSources } from "./image-sources";
 import { toOpenAIGenerateParams } from "./openai-wire";
+import { generateStreaming } from "./openai-stream";
 import { identifierOf, MAX_REVISED_PROMPT_CHARS, storableText } from "./provider-text";
 import {
   ProviderError,
   type ImageProvider,
   type ProviderImage,
+  type ProviderCallOptions,
   type ProviderImageRequest,
   type ProviderResult,
   type ProviderUsage,
@@ -56,7 +58,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 
   return {
     name: "openai",
-    async generate(request: ProviderImageRequest): Promise<ProviderResult> {
+    async generate(request: ProviderImageRequest, callOptions: ProviderCallOptions = {}): Promise<ProviderResult> {
+      if ((request.partialImages ?? 0) > 0) {
+        return generateStreaming(client, request, callOptions, {
+          apiKey: options.apiKey,
+          timeoutMs: options.timeoutMs,
+        });
+      }
       const params = toOpenAIGenerateParams(request);
       // Read by our transport (./http-fetch.ts), which stops reading past it: room for n images of this size.
       const cap: HttpFetchOptions = { maxResponseBytes: maxAnswerBytes(request.n, request.width, request.height) };
@@ -77,7 +85,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 }
 
 /** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
-function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
+export function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
   return request.requestId === undefined ? undefined : { "X-Client-Request-Id": request.requestId };
 }
 
@@ -122,7 +130,7 @@ const MAX_TOKEN_COUNT = 2_147_483_647;
  * it is present it is what we charge, so counts that are not whole, are negative, or could not be stored (alone or
  * added up) are the provider's fault: a ProviderError naming the field, never echoing the provider's values.
  */
-function toProviderUsage(usage: unknown): ProviderUsage | undefined {
+export function toProviderUsage(usage: unknown): ProviderUsage | undefined {
   if (usage === undefined || usage === null) return undefined;
   if (typeof usage !== "object") throw unusableUsage("usage is not an object");
   const wire = usage as Record<string, unknown>;

@@ -10,23 +10,14 @@ import type { ImageRateLimiter } from "../../src/domain/rate-limit/rate-limiter"
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startTcpProxy } from "../support/tcp-proxy";
 import { runDbTool } from "./tools/run-db-tool";
+import { principalOf } from "../support/principal";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 /** Unique per run, so parallel runs on one Redis never share a counter. */
 const KEY_PREFIX = `imagegate-test:${randomBytes(6).toString("hex")}`;
 
 function principal(rateLimitPerMinute: number | null = null): Principal {
-  return {
-    userId: randomUUID(),
-    role: "MEMBER",
-    apiKeyId: randomUUID(),
-    rateLimitPerMinute,
-    apiKeyKind: "STANDARD",
-    apiKeyExpiresAt: null,
-    apiKeyModels: null,
-    userAllowedModels: null,
-    teamAllowedModels: null,
-  };
+  return principalOf({ userId: randomUUID(), role: "MEMBER", apiKeyId: randomUUID(), rateLimitPerMinute });
 }
 
 function recordingLogger(): Logger & { warnings: string[] } {

@@ -1,12 +1,12 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { graphql, print, type GraphQLSchema } from "graphql";
 import { PrismaClient } from "../../src/generated/prisma/client";
-import type { Principal } from "../../src/domain/accounts/principal";
 import type { GraphQLContext, Services } from "../../src/graphql/context";
 import { createLoaders } from "../../src/graphql/loaders";
 import { buildImagegateSchema } from "../../src/graphql/schema";
 import { SpendReportDocument } from "../generated/graphql";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { principalOf } from "../support/principal";
 
 // No N+1: one spendReport costs the same number of statements whatever its number of rows — the report itself,
 // then one batched lookup per kind of row it links to (users, teams), counted from Prisma's query events.
@@ -15,17 +15,7 @@ let database: TestDatabase;
 let db: PrismaClient<"query">;
 let schema: GraphQLSchema;
 const statements: string[] = [];
-const FINANCE: Principal = {
-  userId: "00000000-0000-4000-8000-000000000001",
-  role: "FINANCE",
-  apiKeyId: "k",
-  rateLimitPerMinute: null,
-  apiKeyKind: "STANDARD",
-  apiKeyExpiresAt: null,
-  apiKeyModels: null,
-  userAllowedModels: null,
-  teamAllowedModels: null,
-};
+const FINANCE = principalOf({ userId: "00000000-0000-4000-8000-000000000001", role: "FINANCE" });
 
 beforeAll(async () => {
   database = await createTestDatabase();

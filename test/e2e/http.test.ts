@@ -100,7 +100,10 @@ describe("nothing internal reaches a client", () => {
   });
 
   it.each([
-    ["a subscription, which this API has none of", { query: "subscription { me { id } }" }],
+    [
+      "a subscription, which is served over graphql-ws only",
+      { query: 'subscription { generationUpdated(id: "x") { generation { id } } }' },
+    ],
     [
       "a persisted query whose hash does not match its text",
       { query: "{ __typename }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },

@@ -72,6 +72,8 @@ export type FakeOpenAIBehaviour =
   /** Never answers: the client's timeout (or close()) ends it. */
   | { kind: "hang" }
   | { kind: "delay"; ms: number; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
+  /** Answers once `until` settles (a test's gate), then as `then` says: no timing involved. */
+  | { kind: "wait"; until: Promise<unknown>; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
   /** 200 with a body that is not JSON. */
   | { kind: "malformed" };
 
@@ -229,6 +231,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         if (wireError !== undefined) return sendError(res, 400, wireError);
         const answer = success(behaviour, body);
         const headers = { "x-request-id": randomId("req_") };
+        if (body.stream === true) return sendImageStream(res, answer, partialsOf(answer, body), headers);
         if (behaviour.padding !== undefined) return sendPaddedJson(res, 200, answer, behaviour.padding, headers);
         return sendJson(res, 200, answer, headers);
       }
@@ -279,6 +282,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return never();
       case "delay":
         await timers.delay(behaviour.ms);
+        return respond(normalize(behaviour.then ?? "ok"), body, res);
+      case "wait":
+        await behaviour.until.catch(() => undefined);
         return respond(normalize(behaviour.then ?? "ok"), body, res);
       case "malformed":
         return sendBytes(res, 200, "<html>502 Bad Gateway</html>", { "content-type": "application/json" });
@@ -344,6 +350,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       behaviour.rawUsage !== undefined ? behaviour.rawUsage : wireUsage(behaviour.usage, prompt, quality, size, count);
     if (usage !== undefined) response.usage = usage;
     return response;
+  };
+
+  /** The partial images OpenAI would stream before the final one: renders of the same size, one per index asked. */
+  const partialsOf = (answer: Record<string, unknown>, body: Record<string, unknown>): Buffer[] => {
+    const count = typeof body.partial_images === "number" ? body.partial_images : 0;
+    const format = requestedFormat(body);
+    const [width, height] = String(answer.size).split("x").map(Number) as [number, number];
+    const seed = `openai-fake-partial\u0000${String(body.prompt)}`;
+    return Array.from({ length: count }, (_, index) =>
+      renderPlaceholder(format, width, height, `${seed}\u0000${index}`),
+    );
   };
 
   return {
@@ -420,6 +437,42 @@ function wireUsage(
     output_tokens: outputTokens,
     input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
   };
+}
+
+/**
+ * A streaming answer, as OpenAI sends one for `stream: true`: Server-Sent Events, each with its `event:` name and the
+ * same name as `type` in its JSON `data:`; the partial images (`image_generation.partial_image`, with
+ * `partial_image_index`), then one `image_generation.completed` with the final image and the usage.
+ */
+function sendImageStream(
+  res: ServerResponse,
+  answer: Record<string, unknown>,
+  partials: Buffer[],
+  headers: Record<string, string>,
+): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
+  const common = {
+    created_at: answer.created,
+    size: answer.size,
+    quality: answer.quality,
+    background: answer.background,
+    output_format: answer.output_format,
+  };
+  const send = (type: string, fields: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
+  partials.forEach((bytes, index) =>
+    send("image_generation.partial_image", {
+      ...common,
+      b64_json: bytes.toString("base64"),
+      partial_image_index: index,
+    }),
+  );
+  const [image] = answer.data as Array<{ b64_json?: string }>;
+  const completed: Record<string, unknown> = { ...common, b64_json: image?.b64_json ?? "" };
+  if (answer.usage !== undefined) completed.usage = answer.usage;
+  send("image_generation.completed", completed);
+  res.end();
 }
 
 function checkAuthorization(header: string | undefined, apiKey: string): OpenAIWireError | undefined {

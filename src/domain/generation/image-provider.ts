@@ -26,6 +26,8 @@ export interface ProviderImageRequest {
   /** 0-100, with outputFormat JPEG or WEBP. */
   outputCompression?: number;
   background?: ImageBackground;
+  /** Partial images to stream (1-3, n = 1), reported through ProviderCallOptions.onPartialImage. */
+  partialImages?: number;
   /** A stable, non-reversible tag of the caller (OpenAI's `user` field), never the user id itself. */
   userTag: string;
   /** Our request's id (a sane token), sent to the provider so that both sides can find the call in their logs. */
@@ -51,9 +53,24 @@ export interface ProviderResult {
   usage?: ProviderUsage;
 }
 
+/** One partial image of a streaming call, as the provider sent it: for image `index`, the `partialIndex`th. */
+export interface ProviderPartialImage {
+  index: number;
+  partialIndex: number;
+  bytes: Buffer;
+}
+
+export interface ProviderCallOptions {
+  /**
+   * Called with each partial image, in order, when the request asks for them and the provider streams. Must not
+   * throw; a provider that cannot stream ignores it and answers with the final images only.
+   */
+  onPartialImage?(partial: ProviderPartialImage): void;
+}
+
 export interface ImageProvider {
   readonly name: ProviderName;
-  generate(request: ProviderImageRequest): Promise<ProviderResult>;
+  generate(request: ProviderImageRequest, options?: ProviderCallOptions): Promise<ProviderResult>;
 }
 
 export type ProviderFailureKind = "CONTENT_POLICY" | "UPSTREAM";

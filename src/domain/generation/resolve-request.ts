@@ -28,6 +28,8 @@ export interface GenerationRequestInput {
   background?: ImageBackground | null;
   idempotencyKey?: string | null;
   tags?: readonly string[] | null;
+  /** Partial images to stream while it runs (models that stream only). */
+  partialImages?: number | null;
 }
 
 /** A request that satisfies its serving model's rules, with every default filled in. */
@@ -53,6 +55,8 @@ export interface GenerationRequest {
   idempotencyKey: string | null;
   /** Normalised, distinct, sorted (generation-tags.ts); empty when none. */
   tags: string[];
+  /** 0: no streaming. */
+  partialImages: number;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -100,7 +104,20 @@ export function resolveRequest(
     ...resolveOutput(spec, input),
     idempotencyKey,
     tags: normalizeTags(field("tags"), input.tags),
+    partialImages: resolvePartialImages(spec, input.partialImages ?? 0, n),
   };
+}
+
+/** Streaming answers carry no image index: partial images are taken for one image at a time. */
+function resolvePartialImages(spec: ModelSpec, partialImages: number, n: number): number {
+  if (partialImages === 0) return 0;
+  if (spec.maxPartialImages === 0)
+    throw badInput(field("partialImages"), `${spec.model} does not stream partial images`);
+  if (!Number.isInteger(partialImages) || partialImages < 0 || partialImages > spec.maxPartialImages) {
+    throw badInput(field("partialImages"), `partialImages must be between 0 and ${spec.maxPartialImages}`);
+  }
+  if (n !== 1) throw badInput(field("partialImages"), "partialImages needs n = 1");
+  return partialImages;
 }
 
 function checkPrompt(spec: ModelSpec, prompt: string): void {

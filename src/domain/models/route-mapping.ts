@@ -28,6 +28,8 @@ export function mapToServingModel(request: GenerationRequest, servedBy: ImageMod
     responseFormat: request.responseFormat,
     idempotencyKey: request.idempotencyKey,
     tags: request.tags,
+    // Partial images are a preview: a route to a model that does not stream drops them rather than refusing.
+    partialImages: Math.min(request.partialImages, target.maxPartialImages),
   };
 }
 

@@ -73,4 +73,10 @@ export class GenerateImageInput {
       "characters; trimmed, inner white space collapsed, lower-cased and deduplicated.",
   })
   tags?: string[] | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "0-3, GPT_IMAGE_* models with n = 1: partial images streamed while it runs (startImageGeneration's watchers).",
+  })
+  partialImages?: number | null;
 }
