@@ -1,5 +1,11 @@
+import { createHash } from "node:crypto";
 import { renderPlaceholderPng } from "./placeholder-png";
-import type { ImageProvider, ProviderImageRequest, ProviderResult } from "../domain/generation/image-provider";
+import type {
+  ImageProvider,
+  ProviderEditRequest,
+  ProviderImageRequest,
+  ProviderResult,
+} from "../domain/generation/image-provider";
 
 /**
  * The built-in provider used when no provider key is configured: placeholder PNGs of exactly the requested
@@ -7,15 +13,29 @@ import type { ImageProvider, ProviderImageRequest, ProviderResult } from "../dom
  * It reports no usage, so GPT image models are charged the table price.
  */
 export function createLocalProvider(): ImageProvider {
+  const render = (request: ProviderImageRequest, seedOf: (index: number) => string): ProviderResult => {
+    const images = [];
+    for (let index = 0; index < request.n; index++) {
+      images.push({
+        bytes: renderPlaceholderPng(request.width, request.height, seedOf(index)),
+        contentType: "image/png",
+      });
+    }
+    return { images };
+  };
   return {
     name: "local",
     async generate(request: ProviderImageRequest): Promise<ProviderResult> {
-      const images = [];
-      for (let index = 0; index < request.n; index++) {
-        const seed = `${request.model}\u0000${request.prompt}\u0000${index}`;
-        images.push({ bytes: renderPlaceholderPng(request.width, request.height, seed), contentType: "image/png" });
+      return render(request, (index) => `${request.model}\u0000${request.prompt}\u0000${index}`);
+    },
+    // An edit is a placeholder too, seeded by its sources as well, so that editing another image renders another one.
+    async edit(request: ProviderEditRequest): Promise<ProviderResult> {
+      const sources = createHash("sha256");
+      for (const image of [...request.images, ...(request.mask === undefined ? [] : [request.mask])]) {
+        sources.update(image.bytes);
       }
-      return { images };
+      const digest = sources.digest("hex");
+      return render(request, (index) => `${request.model}\u0000${request.prompt}\u0000${digest}\u0000${index}`);
     },
   };
 }

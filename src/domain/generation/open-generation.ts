@@ -42,6 +42,8 @@ export interface OpenGenerationArgs {
   now: Date;
   holdTtlMs: number;
   timeZone: string;
+  /** An edit's source images: the most input image tokens they can cost, held at the model's image-input rate. */
+  imageInputTokens?: number | null;
 }
 
 const OPEN_GENERATIONS: PreparedStatement = {
@@ -55,7 +57,8 @@ const OPEN_GENERATIONS: PreparedStatement = {
              $1::uuid[], $2::uuid[], $3::text[], $4::"ImageModel"[], $5::"ImageModel"[], $6::"ImageSize"[],
              $7::integer[], $8::integer[], $9::"ImageQuality"[], $10::"ImageStyle"[], $11::integer[], $12::text[],
              $13::text[], $14::text[], $15::text[], $16::integer[], $17::text[], $18::text[], $19::timestamptz[],
-             $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[])`,
+             $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[],
+             $27::integer[])`,
 };
 
 /**
@@ -91,6 +94,7 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => args.now),
     column((args) => new Date(args.now.getTime() + args.holdTtlMs)),
     ...[0, 1, 2, 3, 4, 5].map((index) => bounds.map((days) => days[index])),
+    column((args) => args.imageInputTokens ?? null),
   ]);
   const byItem = new Map(rows.map((row) => [row.item, row]));
   return batch.map((_, index) => byItem.get(index + 1)!);
