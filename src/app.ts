@@ -15,6 +15,8 @@ import { buildImagegateSchema } from "./graphql/schema";
 import { defaultMaxConnections } from "./http/connection-limits";
 import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
+import type { UploadLimits } from "./http/multipart-body";
+import { CATALOG } from "./domain/catalog";
 import type { AppLogger } from "./logging";
 import { registerGauges } from "./observability/gauges";
 import { createPrometheusMetrics, NO_METRICS } from "./observability/metrics";
@@ -129,6 +131,7 @@ export async function startImagegate(args: {
     logger,
     metrics: metrics ?? NO_METRICS,
     maxConnections,
+    uploads: uploadLimits(settings.editMaxTotalBytes),
   });
   let metricsServer: RunningMetricsServer | undefined;
   if (metrics !== undefined && settings.metrics !== undefined) {
@@ -176,6 +179,17 @@ export async function startImagegate(args: {
     await metricsServer?.close();
   };
   return { ...server, services, sweeper, close, metricsUrl: metricsServer?.url };
+}
+
+/** What one multipart request may carry: the largest file and the most files any model's edits take, and the total. */
+function uploadLimits(editMaxTotalBytes: number): UploadLimits {
+  const edits = Object.values(CATALOG).flatMap((spec) => (spec.edits === null ? [] : [spec.edits]));
+  return {
+    maxFileBytes: Math.max(...edits.map((rules) => rules.maxImageBytes)),
+    maxFiles: Math.max(...edits.map((rules) => rules.maxImages)) + 1,
+    // The operations and map fields and the parts' headers beside the files.
+    maxBodyBytes: editMaxTotalBytes + 2 * 1024 * 1024,
+  };
 }
 
 /**

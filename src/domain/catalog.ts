@@ -74,8 +74,9 @@ const ACTIVE: PublishedLifecycle = { shutdownDate: null, replacement: null };
 
 const GPT_IMAGE_EDITS: EditRules = {
   maxImages: 16,
-  maxImageBytes: 50 * 1000 * 1000,
-  maxMaskBytes: 4 * 1000 * 1000,
+  // "Less than": one byte under.
+  maxImageBytes: 50 * 1000 * 1000 - 1,
+  maxMaskBytes: 4 * 1000 * 1000 - 1,
   inputFidelity: true,
   alwaysHighFidelity: false,
 };

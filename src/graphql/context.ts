@@ -8,7 +8,7 @@ import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
 import type { ModelDirectory } from "../domain/models/model-directory";
 import type { ProviderRegistry } from "../providers/registry";
-import type { Team, User } from "../generated/prisma/client";
+import type { GenerationSource, Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
 import type { BudgetUsage } from "../domain/budgets/budget-usage";
 import type { OwnerWindow } from "../domain/reports/owner-spend";
@@ -61,6 +61,8 @@ export interface Loaders {
   /** A user's own budgets, or a team's, in their current periods. */
   userBudgets: DataLoader<string, BudgetUsage[]>;
   teamBudgets: DataLoader<string, BudgetUsage[]>;
+  /** An edit's source images (none for other generations). */
+  sourcesByGenerationId: DataLoader<string, GenerationSource[]>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

@@ -9,6 +9,7 @@ import {
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
+  InputFidelity,
   LedgerEntryKind,
   ModelStatus,
   ModerationLevel,
@@ -40,6 +41,10 @@ registerEnumType(ModerationLevel, { name: "ModerationLevel" });
 registerEnumType(GenerationStatus, { name: "GenerationStatus" });
 registerEnumType(Role, { name: "Role" });
 registerEnumType(LedgerEntryKind, { name: "LedgerEntryKind" });
+registerEnumType(InputFidelity, {
+  name: "InputFidelity",
+  description: "How closely an edit keeps its input images' features (faces, logos); HIGH costs more input tokens.",
+});
 
 export {
   GenerationStatus,
@@ -50,6 +55,7 @@ export {
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
+  InputFidelity,
   LedgerEntryKind,
   ModelStatus,
   ModerationLevel,

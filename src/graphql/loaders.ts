@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { budgetUsagesOfOwners, type BudgetUsage } from "../domain/budgets/budget-usage";
 import type { Db } from "../domain/db";
 import { WITH_IMAGES } from "../domain/generation/generation.queries";
+import { sourcesOfGenerations } from "../domain/edits/edit-sources.queries";
 import { spendMicrosOfTeams, spendMicrosOfUsers, type OwnerWindow } from "../domain/reports/owner-spend";
 import type { Loaders, Services } from "./context";
 
@@ -52,5 +53,6 @@ export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
     teamSpend: spendLoader((windows) => spendMicrosOfTeams(db, windows)),
     userBudgets: budgetsLoader(db, periods, "USER"),
     teamBudgets: budgetsLoader(db, periods, "TEAM"),
+    sourcesByGenerationId: new DataLoader((ids: readonly string[]) => sourcesOfGenerations(db, ids)),
   };
 }

@@ -14,6 +14,7 @@ import { BudgetResolver } from "./budgets/budget.resolver";
 import { TeamResolver } from "./teams/team.resolver";
 import { GenerationResolver } from "./generation/generation.resolver";
 import { ImageResolver } from "./generation/image.resolver";
+import { GenerationSourceResolver, GenerationSourcesResolver } from "./generation/generation-sources.resolver";
 import { LedgerResolver } from "./ledger/ledger.resolver";
 import { PricingResolver } from "./pricing/pricing.resolver";
 import { ModelsResolver } from "./pricing/models.resolver";
@@ -25,6 +26,8 @@ export const RESOLVERS = [
   RateLimitResolver,
   GenerationResolver,
   ImageResolver,
+  GenerationSourcesResolver,
+  GenerationSourceResolver,
   LedgerResolver,
   PricingResolver,
   ModelsResolver,
