@@ -67,11 +67,26 @@ export interface ProviderResult {
   usage?: ProviderUsage;
 }
 
+/** One partial image of a streaming call, as the provider sent it: for image `index`, the `partialIndex`th. */
+export interface ProviderPartialImage {
+  index: number;
+  partialIndex: number;
+  bytes: Buffer;
+}
+
+export interface ProviderCallOptions {
+  /**
+   * Called with each partial image, in order, when the request asks for them and the provider streams. Must not
+   * throw; a provider that cannot stream ignores it and answers with the final images only.
+   */
+  onPartialImage?(partial: ProviderPartialImage): void;
+}
+
 export interface ImageProvider {
   readonly name: ProviderName;
-  generate(request: ProviderImageRequest): Promise<ProviderResult>;
+  generate(request: ProviderImageRequest, options?: ProviderCallOptions): Promise<ProviderResult>;
   /** Only for models whose catalog entry takes edits; others throw a ProviderError. */
-  edit(request: ProviderEditRequest): Promise<ProviderResult>;
+  edit(request: ProviderEditRequest, options?: ProviderCallOptions): Promise<ProviderResult>;
 }
 
 export type ProviderFailureKind = "CONTENT_POLICY" | "UPSTREAM";
