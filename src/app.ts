@@ -4,6 +4,7 @@ import type { Db } from "./domain/db";
 import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import { ImageEdits } from "./domain/edits/image-edits";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
@@ -91,6 +92,21 @@ export async function startImagegate(args: {
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   const metrics = settings.metrics === undefined ? undefined : createPrometheusMetrics();
   let publicUrl = settings.publicUrl ?? "";
+  const generation = new GenerationService({
+    db,
+    providers,
+    storage,
+    logger,
+    rateLimiter,
+    models,
+    defaultModel: settings.defaultImageModel,
+    holdTtlMs: settings.holdTtlMs,
+    timeZone: settings.timeZone,
+    now,
+    userTag: userTagger(settings.userTagSecret),
+    events: metrics,
+    onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
+  });
   const services: Services = {
     db,
     authenticator,
@@ -104,20 +120,13 @@ export async function startImagegate(args: {
     now,
     publicUrl: () => publicUrl,
     operations: new CallerConcurrency(),
-    generation: new GenerationService({
+    generation,
+    edits: new ImageEdits({
       db,
-      providers,
       storage,
-      logger,
-      rateLimiter,
-      models,
+      generation,
       defaultModel: settings.defaultImageModel,
-      holdTtlMs: settings.holdTtlMs,
-      timeZone: settings.timeZone,
-      now,
-      userTag: userTagger(settings.userTagSecret),
-      events: metrics,
-      onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
+      maxTotalBytes: settings.editMaxTotalBytes,
     }),
   };
   const maxConnections = settings.maxConnections ?? defaultMaxConnections();

@@ -3,6 +3,7 @@ import type { Authenticator } from "../domain/accounts/authenticator";
 import type { Principal } from "../domain/accounts/principal";
 import type { Db } from "../domain/db";
 import type { GenerationService } from "../domain/generation/generation.service";
+import type { ImageEdits } from "../domain/edits/image-edits";
 import type { Logger } from "../domain/logger";
 import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
@@ -22,6 +23,8 @@ export interface Services {
   /** API keys to principals, the recently used ones kept in memory. */
   authenticator: Authenticator;
   generation: GenerationService;
+  /** editImage and startImageEdit, on the generation flow. */
+  edits: ImageEdits;
   storage: ImageStorage;
   providers: ProviderRegistry;
   /** Routes and shutdowns: which model serves which, and which are refused. */

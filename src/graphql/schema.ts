@@ -14,6 +14,7 @@ import { BudgetResolver } from "./budgets/budget.resolver";
 import { TeamResolver } from "./teams/team.resolver";
 import { GenerationResolver } from "./generation/generation.resolver";
 import { ImageResolver } from "./generation/image.resolver";
+import { EditImageResolver } from "./generation/edit-image.resolver";
 import { GenerationSourceResolver, GenerationSourcesResolver } from "./generation/generation-sources.resolver";
 import { LedgerResolver } from "./ledger/ledger.resolver";
 import { PricingResolver } from "./pricing/pricing.resolver";
@@ -28,6 +29,7 @@ export const RESOLVERS = [
   ImageResolver,
   GenerationSourcesResolver,
   GenerationSourceResolver,
+  EditImageResolver,
   LedgerResolver,
   PricingResolver,
   ModelsResolver,

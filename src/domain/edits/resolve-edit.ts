@@ -45,7 +45,10 @@ export function sourceInputOf(given: GivenSource, field: string): EditSourceInpu
 }
 
 /** The rules that need no bytes: the model takes edits, the number of images, input fidelity. */
-export function checkEditShape(spec: ModelSpec, input: EditRequestInput): EditRules {
+export function checkEditShape(
+  spec: ModelSpec,
+  input: { images: readonly unknown[]; inputFidelity?: InputFidelity | null },
+): EditRules {
   const rules = spec.edits;
   if (rules === null) throw badInput("input.model", `${spec.model} takes no edits; use a GPT image model`);
   if (input.images.length === 0) throw badInput("input.images", "an edit needs at least one image");
@@ -62,8 +65,6 @@ export function checkEditShape(spec: ModelSpec, input: EditRequestInput): EditRu
 export interface EditSources {
   images: SourceImage[];
   mask: SourceImage | null;
-  /** The most input image tokens they can cost, for the hold. */
-  maxInputTokens: number;
 }
 
 /**
@@ -96,12 +97,14 @@ export async function loadEditSources(
   const images = loaded.filter((source) => source.role === "IMAGE");
   const mask = loaded.find((source) => source.role === "MASK") ?? null;
   if (mask !== null) checkMask(mask, images[0]!);
-  const highFidelity = rules.alwaysHighFidelity || input.inputFidelity === "HIGH";
-  const maxInputTokens = loaded.reduce(
-    (total, source) => total + maxImageInputTokens(source.width, source.height, highFidelity),
-    0,
-  );
-  return { images, mask, maxInputTokens };
+  return { images, mask };
+}
+
+/** The most input image tokens the sources can cost on a model with these rules (the hold's share for them). */
+export function maxInputTokensOf(sources: EditSources, rules: EditRules, fidelity: InputFidelity | null): number {
+  const highFidelity = rules.alwaysHighFidelity || fidelity === "HIGH";
+  const all = sources.mask === null ? sources.images : [...sources.images, sources.mask];
+  return all.reduce((total, source) => total + maxImageInputTokens(source.width, source.height, highFidelity), 0);
 }
 
 function checkMask(mask: SourceImage, first: SourceImage): void {

@@ -42,8 +42,6 @@ export interface OpenGenerationArgs {
   now: Date;
   holdTtlMs: number;
   timeZone: string;
-  /** An edit's source images: the most input image tokens they can cost, held at the model's image-input rate. */
-  imageInputTokens?: number | null;
 }
 
 const OPEN_GENERATIONS: PreparedStatement = {
@@ -94,7 +92,7 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => args.now),
     column((args) => new Date(args.now.getTime() + args.holdTtlMs)),
     ...[0, 1, 2, 3, 4, 5].map((index) => bounds.map((days) => days[index])),
-    column((args) => args.imageInputTokens ?? null),
+    column((args) => args.request.imageInputTokens ?? null),
   ]);
   const byItem = new Map(rows.map((row) => [row.item, row]));
   return batch.map((_, index) => byItem.get(index + 1)!);

@@ -49,6 +49,8 @@ export interface GenerationRequest {
   outputCompression: number | null;
   background: ImageBackground | null;
   idempotencyKey: string | null;
+  /** An edit's source images: the most input image tokens they can cost, held at the image-input rate. */
+  imageInputTokens?: number;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
