@@ -61,6 +61,11 @@ export type FakeOpenAIBehaviour =
       imageBytes?: Buffer;
       /** An ignored "padding" field making the (still valid) JSON answer this much larger. */
       padding?: JsonPadding;
+      /**
+       * With `stream: true`, a misbehaving stream: this many partial images whatever partial_images said, no completed
+       * event (the stream just ends), or no end at all after the partials.
+       */
+      stream?: { partials?: number; completed?: false; hang?: true };
     }
   | { kind: "contentPolicy"; message?: string }
   /** GPT image models' refusal: 400 image_generation_user_error / moderation_blocked. */
@@ -231,7 +236,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         if (wireError !== undefined) return sendError(res, 400, wireError);
         const answer = success(behaviour, body);
         const headers = { "x-request-id": randomId("req_") };
-        if (body.stream === true) return sendImageStream(res, answer, partialsOf(answer, body), headers);
+        if (body.stream === true) {
+          const partials = partialsOf(answer, body, behaviour.stream?.partials, behaviour.imageBytes);
+          return sendImageStream(res, answer, partials, headers, behaviour.stream);
+        }
         if (behaviour.padding !== undefined) return sendPaddedJson(res, 200, answer, behaviour.padding, headers);
         return sendJson(res, 200, answer, headers);
       }
@@ -353,8 +361,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 
   /** The partial images OpenAI would stream before the final one: renders of the same size, one per index asked. */
-  const partialsOf = (answer: Record<string, unknown>, body: Record<string, unknown>): Buffer[] => {
-    const count = typeof body.partial_images === "number" ? body.partial_images : 0;
+  const partialsOf = (
+    answer: Record<string, unknown>,
+    body: Record<string, unknown>,
+    forced: number | undefined,
+    bytes: Buffer | undefined,
+  ): Buffer[] => {
+    const count = forced ?? (typeof body.partial_images === "number" ? body.partial_images : 0);
+    if (bytes !== undefined) return Array.from({ length: count }, () => bytes);
     const format = requestedFormat(body);
     const [width, height] = String(answer.size).split("x").map(Number) as [number, number];
     const seed = `openai-fake-partial\u0000${String(body.prompt)}`;
@@ -449,7 +463,8 @@ function sendImageStream(
   answer: Record<string, unknown>,
   partials: Buffer[],
   headers: Record<string, string>,
-): void {
+  misbehave: { completed?: false; hang?: true } = {},
+): void | Promise<void> {
   if (res.destroyed || res.writableEnded) return;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
   const common = {
@@ -468,6 +483,8 @@ function sendImageStream(
       partial_image_index: index,
     }),
   );
+  if (misbehave.hang === true) return never();
+  if (misbehave.completed === false) return void res.end();
   const [image] = answer.data as Array<{ b64_json?: string }>;
   const completed: Record<string, unknown> = { ...common, b64_json: image?.b64_json ?? "" };
   if (answer.usage !== undefined) completed.usage = answer.usage;
