@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
 import { ImageEdits } from "./domain/edits/image-edits";
+import type { GenerationUpdates } from "./domain/generation/generation-updates";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { ModelDirectory } from "./domain/models/model-directory";
 import { listenForNotifications } from "./db/notification-listener";
@@ -53,6 +54,8 @@ export async function startImagegate(args: {
   storage?: ImageStorage;
   /** The clock (tests move it across budget periods); the system clock by default. */
   now?: () => Date;
+  /** Where the generation flow announces changes and partial images to live watchers; nobody by default. */
+  generationUpdates?: GenerationUpdates;
 }): Promise<Imagegate> {
   const { settings, db, logger } = args;
   for (const { setting, message } of settings.warnings) logger.warn({ setting }, message);
@@ -105,6 +108,7 @@ export async function startImagegate(args: {
     now,
     userTag: userTagger(settings.userTagSecret),
     events: metrics,
+    updates: args.generationUpdates,
     onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
   });
   const services: Services = {

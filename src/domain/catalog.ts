@@ -64,6 +64,8 @@ export interface ModelSpec {
   maxN: number;
   maxPromptLength: number;
   supportsModeration: boolean;
+  /** The most partial images a streaming call may ask for (OpenAI's `partial_images`); 0: the model does not stream. */
+  maxPartialImages: number;
   billing: Billing;
   /** null: the model takes no edits (imagegate sends edits only to the GPT image family). */
   edits: EditRules | null;
@@ -92,6 +94,7 @@ const GPT_IMAGE_1_RULES = {
   maxN: 10,
   maxPromptLength: 32_000,
   supportsModeration: true,
+  maxPartialImages: 3,
   billing: "TOKENS",
   edits: GPT_IMAGE_EDITS,
 } as const;
@@ -135,6 +138,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 10,
     maxPromptLength: 1_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     edits: null,
     lifecycle: DALL_E_SHUTDOWN,
@@ -152,6 +156,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 1,
     maxPromptLength: 4_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     edits: null,
     lifecycle: DALL_E_SHUTDOWN,
@@ -182,6 +187,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     maxN: 10,
     maxPromptLength: 2_000,
     supportsModeration: false,
+    maxPartialImages: 0,
     billing: "PER_IMAGE",
     edits: null,
     lifecycle: ACTIVE,

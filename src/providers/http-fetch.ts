@@ -26,6 +26,11 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Our cap, passed through the SDK's `fetchOptions` (which it spreads into the init it hands to fetch). */
 export interface HttpFetchOptions {
   maxResponseBytes?: number;
+  /**
+   * A streamed answer (Server-Sent Events): a success resolves at its headers with a Response whose body is read as
+   * it arrives, counted against the same cap (past it the body errors with ResponseTooLargeError).
+   */
+  stream?: boolean;
 }
 
 type HttpFetchInit = RequestInit & HttpFetchOptions;
@@ -92,6 +97,10 @@ function sendBuffered(input: string | URL | Request, init: HttpFetchInit): Promi
           resolve(new BufferedResponse(url.href, status, statusText, response.headers, body) as unknown as Response);
         };
         const limit = Math.min(init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, errorBodyCap(status));
+        if (init.stream === true && status >= 200 && status < 300) {
+          // The abort listener stays: aborting ends the body too.
+          return resolve(streamedResponse(response, limit));
+        }
         const tooLarge = () => {
           response.destroy();
           answer(new ResponseTooLargeError(limit));
@@ -122,6 +131,41 @@ function sendBuffered(input: string | URL | Request, init: HttpFetchInit): Promi
     request.on("error", fail);
     request.end(body ?? undefined);
   });
+}
+
+/** A fetch Response over a body still arriving, counted against `limit` bytes. */
+function streamedResponse(response: http.IncomingMessage, limit: number): Response {
+  let received = 0;
+  let finished = false;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const end = (error?: Error) => {
+        if (finished) return;
+        finished = true;
+        if (error === undefined) controller.close();
+        else controller.error(error);
+      };
+      response.on("data", (chunk: Buffer) => {
+        if (finished) return;
+        received += chunk.length;
+        if (received > limit) {
+          response.destroy();
+          return end(new ResponseTooLargeError(limit));
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      });
+      response.on("end", () => end());
+      response.on("error", (error) => end(new TypeError("fetch failed", { cause: error })));
+      response.on("close", () => end(new TypeError("fetch failed: the connection closed mid-answer")));
+    },
+    cancel() {
+      finished = true;
+      response.destroy();
+    },
+  });
+  const headers = new Headers();
+  for (const [name, value] of new ResponseHeaders(response.headers).entries()) headers.append(name, value);
+  return new Response(body, { status: response.statusCode, statusText: response.statusMessage ?? "", headers });
 }
 
 /** An error's body needs no more than a short JSON object. */

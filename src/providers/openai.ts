@@ -5,12 +5,14 @@ import { checkedImage, decodeBase64Image, maxAnswerBytes, maxImageBytes } from "
 import { downloadImage } from "./image-download";
 import { openAIImageSources, type ImageSources } from "./image-sources";
 import { toOpenAIEditParams, toOpenAIGenerateParams } from "./openai-wire";
+import { generateStreaming } from "./openai-stream";
 import { identifierOf, MAX_REVISED_PROMPT_CHARS, storableText } from "./provider-text";
 import {
   ProviderError,
   type ImageProvider,
   type ProviderEditRequest,
   type ProviderImage,
+  type ProviderCallOptions,
   type ProviderImageRequest,
   type ProviderResult,
   type ProviderUsage,
@@ -76,7 +78,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
 
   return {
     name: "openai",
-    generate(request: ProviderImageRequest): Promise<ProviderResult> {
+    async generate(request: ProviderImageRequest, callOptions: ProviderCallOptions = {}): Promise<ProviderResult> {
+      if ((request.partialImages ?? 0) > 0) {
+        return generateStreaming(client, request, callOptions, {
+          apiKey: options.apiKey,
+          timeoutMs: options.timeoutMs,
+        });
+      }
       const params = toOpenAIGenerateParams(request);
       return answer(request, "images.generate", (requestOptions) => client.images.generate(params, requestOptions));
     },
@@ -91,7 +99,7 @@ type Operation = "images.generate" | "images.edit";
 type RequestOptions = { fetchOptions: Record<never, never>; headers: Record<string, string> | undefined };
 
 /** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
-function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
+export function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
   return request.requestId === undefined ? undefined : { "X-Client-Request-Id": request.requestId };
 }
 
@@ -136,7 +144,7 @@ const MAX_TOKEN_COUNT = 2_147_483_647;
  * it is present it is what we charge, so counts that are not whole, are negative, or could not be stored (alone or
  * added up) are the provider's fault: a ProviderError naming the field, never echoing the provider's values.
  */
-function toProviderUsage(usage: unknown): ProviderUsage | undefined {
+export function toProviderUsage(usage: unknown): ProviderUsage | undefined {
   if (usage === undefined || usage === null) return undefined;
   if (typeof usage !== "object") throw unusableUsage("usage is not an object");
   const wire = usage as Record<string, unknown>;

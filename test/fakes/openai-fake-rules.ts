@@ -112,8 +112,29 @@ export function checkGenerateBody(body: Record<string, unknown>): OpenAIWireErro
     oneOf("quality", body.quality, rules.qualities) ??
     (rules.family === "gpt-image" ? checkGptImageParams(body) : checkDallEParams(rules, body)) ??
     checkOutputOptions(rules, model, body) ??
-    (body.stream === true ? invalid("stream", "Streaming is not supported by this fake.", null) : undefined)
+    checkStreaming(rules, body)
   );
+}
+
+/** Streaming (`stream: true`, `partial_images` 0-3) is for GPT image models only. */
+function checkStreaming(rules: ModelRules, body: Record<string, unknown>): OpenAIWireError | undefined {
+  if (present(body.stream) && typeof body.stream !== "boolean") {
+    return invalid("stream", `Invalid type for 'stream': expected a boolean, but got ${typeof body.stream} instead.`);
+  }
+  if (body.stream === true && rules.family !== "gpt-image") {
+    return invalid("stream", "Streaming is not supported for this model.");
+  }
+  const partials = body.partial_images;
+  if (!present(partials)) return undefined;
+  if (rules.family !== "gpt-image") return unknownParameter("partial_images");
+  if (typeof partials !== "number" || !Number.isInteger(partials) || partials < 0 || partials > 3) {
+    return invalid(
+      "partial_images",
+      "Invalid 'partial_images': integer must be between 0 and 3.",
+      "integer_out_of_range",
+    );
+  }
+  return undefined;
 }
 
 function checkPromptAndN(rules: ModelRules, body: Record<string, unknown>): OpenAIWireError | undefined {

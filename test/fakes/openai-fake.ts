@@ -63,6 +63,11 @@ export type FakeOpenAIBehaviour =
       imageBytes?: Buffer;
       /** An ignored "padding" field making the (still valid) JSON answer this much larger. */
       padding?: JsonPadding;
+      /**
+       * With `stream: true`, a misbehaving stream: this many partial images whatever partial_images said, no completed
+       * event (the stream just ends), or no end at all after the partials.
+       */
+      stream?: { partials?: number; completed?: false; hang?: true };
     }
   | { kind: "contentPolicy"; message?: string }
   /** GPT image models' refusal: 400 image_generation_user_error / moderation_blocked. */
@@ -74,6 +79,8 @@ export type FakeOpenAIBehaviour =
   /** Never answers: the client's timeout (or close()) ends it. */
   | { kind: "hang" }
   | { kind: "delay"; ms: number; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
+  /** Answers once `until` settles (a test's gate), then as `then` says: no timing involved. */
+  | { kind: "wait"; until: Promise<unknown>; then?: FakeOpenAIBehaviour | FakeOpenAIShorthand }
   /** 200 with a body that is not JSON. */
   | { kind: "malformed" };
 
@@ -247,6 +254,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         if (wireError !== undefined) return sendError(res, 400, wireError);
         const answer = success(behaviour, body, edit === undefined ? 0 : defaultImageTokens(edit));
         const headers = { "x-request-id": randomId("req_") };
+        if (body.stream === true) {
+          const partials = partialsOf(answer, body, behaviour.stream?.partials, behaviour.imageBytes);
+          return sendImageStream(res, answer, partials, headers, behaviour.stream);
+        }
         if (behaviour.padding !== undefined) return sendPaddedJson(res, 200, answer, behaviour.padding, headers);
         return sendJson(res, 200, answer, headers);
       }
@@ -297,6 +308,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return never();
       case "delay":
         await timers.delay(behaviour.ms);
+        return respond(normalize(behaviour.then ?? "ok"), body, res, edit);
+      case "wait":
+        await behaviour.until.catch(() => undefined);
         return respond(normalize(behaviour.then ?? "ok"), body, res, edit);
       case "malformed":
         return sendBytes(res, 200, "<html>502 Bad Gateway</html>", { "content-type": "application/json" });
@@ -365,6 +379,23 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         : wireUsage(behaviour.usage, prompt, quality, size, count, inputImageTokens);
     if (usage !== undefined) response.usage = usage;
     return response;
+  };
+
+  /** The partial images OpenAI would stream before the final one: renders of the same size, one per index asked. */
+  const partialsOf = (
+    answer: Record<string, unknown>,
+    body: Record<string, unknown>,
+    forced: number | undefined,
+    bytes: Buffer | undefined,
+  ): Buffer[] => {
+    const count = forced ?? (typeof body.partial_images === "number" ? body.partial_images : 0);
+    if (bytes !== undefined) return Array.from({ length: count }, () => bytes);
+    const format = requestedFormat(body);
+    const [width, height] = String(answer.size).split("x").map(Number) as [number, number];
+    const seed = `openai-fake-partial\u0000${String(body.prompt)}`;
+    return Array.from({ length: count }, (_, index) =>
+      renderPlaceholder(format, width, height, `${seed}\u0000${index}`),
+    );
   };
 
   return {
@@ -444,6 +475,45 @@ function wireUsage(
     output_tokens: outputTokens,
     input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
   };
+}
+
+/**
+ * A streaming answer, as OpenAI sends one for `stream: true`: Server-Sent Events, each with its `event:` name and the
+ * same name as `type` in its JSON `data:`; the partial images (`image_generation.partial_image`, with
+ * `partial_image_index`), then one `image_generation.completed` with the final image and the usage.
+ */
+function sendImageStream(
+  res: ServerResponse,
+  answer: Record<string, unknown>,
+  partials: Buffer[],
+  headers: Record<string, string>,
+  misbehave: { completed?: false; hang?: true } = {},
+): void | Promise<void> {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
+  const common = {
+    created_at: answer.created,
+    size: answer.size,
+    quality: answer.quality,
+    background: answer.background,
+    output_format: answer.output_format,
+  };
+  const send = (type: string, fields: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`);
+  partials.forEach((bytes, index) =>
+    send("image_generation.partial_image", {
+      ...common,
+      b64_json: bytes.toString("base64"),
+      partial_image_index: index,
+    }),
+  );
+  if (misbehave.hang === true) return never();
+  if (misbehave.completed === false) return void res.end();
+  const [image] = answer.data as Array<{ b64_json?: string }>;
+  const completed: Record<string, unknown> = { ...common, b64_json: image?.b64_json ?? "" };
+  if (answer.usage !== undefined) completed.usage = answer.usage;
+  send("image_generation.completed", completed);
+  res.end();
 }
 
 function checkAuthorization(header: string | undefined, apiKey: string): OpenAIWireError | undefined {

@@ -7,6 +7,7 @@ import { startImagegate, type Imagegate } from "../../src/app";
 import { createUserWithKey } from "../../src/cli/create-user";
 import type { ImageStorage } from "../../src/storage/image-storage";
 import type { AppLogger } from "../../src/logging";
+import type { GenerationUpdates } from "../../src/domain/generation/generation-updates";
 import { loadSettings } from "../../src/config";
 import { createPrismaClient } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
@@ -48,6 +49,8 @@ export interface TestServerOptions {
   storage?: (dataDir: string) => ImageStorage;
   /** The server's logger, for a test that reads the logs; by default pino at TEST_LOG_LEVEL (silent). */
   logger?: AppLogger;
+  /** Where the generation flow announces to live watchers (a recording one, say); nobody by default. */
+  generationUpdates?: GenerationUpdates;
 }
 
 /** Whether the report is ok once the ignored sections are set aside. */
@@ -98,6 +101,7 @@ export async function startTestServer(
     databaseUrl: serverDatabaseUrl,
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     storage: options.storage?.(dataDir),
+    generationUpdates: options.generationUpdates,
   }).catch(async (error: unknown) => {
     if (serverDb !== db) await serverDb.$disconnect();
     await db.$disconnect();

@@ -24,6 +24,7 @@ export const GENERATE_IMAGE: RequestKind<GenerationRequestInput, GenerationReque
         outputFormat: request.outputFormat ?? undefined,
         outputCompression: request.outputCompression ?? undefined,
         background: request.background ?? undefined,
+        ...(request.partialImages > 0 ? { partialImages: request.partialImages } : {}),
         userTag: context.userTag,
         requestId: context.requestId,
       },

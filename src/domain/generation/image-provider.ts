@@ -27,6 +27,8 @@ export interface ProviderImageRequest {
   /** 0-100, with outputFormat JPEG or WEBP. */
   outputCompression?: number;
   background?: ImageBackground;
+  /** Partial images to stream (1-3, n = 1), reported through ProviderCallOptions.onPartialImage. */
+  partialImages?: number;
   /** A stable, non-reversible tag of the caller (OpenAI's `user` field), never the user id itself. */
   userTag: string;
   /** Our request's id (a sane token), sent to the provider so that both sides can find the call in their logs. */

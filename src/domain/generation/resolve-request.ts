@@ -26,6 +26,8 @@ export interface GenerationRequestInput {
   outputCompression?: number | null;
   background?: ImageBackground | null;
   idempotencyKey?: string | null;
+  /** Partial images to stream while it runs (models that stream only). */
+  partialImages?: number | null;
 }
 
 /** A request that satisfies its serving model's rules, with every default filled in. */
@@ -49,6 +51,8 @@ export interface GenerationRequest {
   outputCompression: number | null;
   background: ImageBackground | null;
   idempotencyKey: string | null;
+  /** 0: no streaming. */
+  partialImages: number;
   /** An edit's source images: the most input image tokens they can cost, held at the image-input rate. */
   imageInputTokens?: number;
 }
@@ -97,7 +101,20 @@ export function resolveRequest(
     moderation,
     ...resolveOutput(spec, input),
     idempotencyKey,
+    partialImages: resolvePartialImages(spec, input.partialImages ?? 0, n),
   };
+}
+
+/** Streaming answers carry no image index: partial images are taken for one image at a time. */
+function resolvePartialImages(spec: ModelSpec, partialImages: number, n: number): number {
+  if (partialImages === 0) return 0;
+  if (spec.maxPartialImages === 0)
+    throw badInput(field("partialImages"), `${spec.model} does not stream partial images`);
+  if (!Number.isInteger(partialImages) || partialImages < 0 || partialImages > spec.maxPartialImages) {
+    throw badInput(field("partialImages"), `partialImages must be between 0 and ${spec.maxPartialImages}`);
+  }
+  if (n !== 1) throw badInput(field("partialImages"), "partialImages needs n = 1");
+  return partialImages;
 }
 
 function checkPrompt(spec: ModelSpec, prompt: string): void {

@@ -27,6 +27,8 @@ export function mapToServingModel(request: GenerationRequest, servedBy: ImageMod
     background: target.supportsBackground ? request.background : null,
     responseFormat: request.responseFormat,
     idempotencyKey: request.idempotencyKey,
+    // Partial images are a preview: a route to a model that does not stream drops them rather than refusing.
+    partialImages: Math.min(request.partialImages, target.maxPartialImages),
   };
 }
 

@@ -65,4 +65,11 @@ export class GenerateImageInput {
     description: "The same key from the same user returns the first result again, charged once.",
   })
   idempotencyKey?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "0-3, GPT_IMAGE_* models with n = 1: partial images streamed while it runs (startImageGeneration's watchers).",
+  })
+  partialImages?: number | null;
 }

@@ -47,6 +47,17 @@ export class GenerationResolver {
   }
 
   @Authorized()
+  @Mutation(() => ImageGenerationType, {
+    description:
+      "Answers the PENDING generation once its price is held; it runs on in the server whatever the client does. " +
+      "Poll generation(id). Refusals before the hold are answered here, as generateImage's are.",
+  })
+  async startImageGeneration(@Arg("input") input: GenerateImageInput, @Ctx() ctx: GraphQLContext) {
+    const record = await ctx.services.generation.start(principalOf(ctx), input, ctx.request);
+    return toGenerationType(record, ctx.services.publicUrl(), true);
+  }
+
+  @Authorized()
   @Query(() => ImageGenerationType, { nullable: true, description: "Its owner's, or anyone's for FINANCE and ADMIN." })
   async generation(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
     const record = await findGeneration(ctx.services.db, principalOf(ctx), id);
