@@ -4,6 +4,7 @@ import type { Db } from "./domain/db";
 import { isDatabaseUnavailable } from "./domain/database-unavailable";
 import { startConfiguredAlertDelivery } from "./domain/budgets/alert-delivery";
 import { GenerationService } from "./domain/generation/generation.service";
+import { ImageEdits } from "./domain/edits/image-edits";
 import type { GenerationUpdates } from "./domain/generation/generation-updates";
 import { Authenticator } from "./domain/accounts/authenticator";
 import { KeyUsageRecorder, writeKeyUses } from "./domain/accounts/key-usage";
@@ -19,6 +20,8 @@ import { CallerConcurrency } from "./graphql/caller-concurrency";
 import { startHttpServer, type RunningServer } from "./http/server";
 import type { LiveConnections } from "./http/subscriptions/live-connections";
 import { startLiveUpdates } from "./live/live-updates";
+import type { UploadLimits } from "./http/multipart-body";
+import { CATALOG } from "./domain/catalog";
 import type { AppLogger } from "./logging";
 import { registerGauges } from "./observability/gauges";
 import { createPrometheusMetrics, NO_METRICS } from "./observability/metrics";
@@ -112,6 +115,23 @@ export async function startImagegate(args: {
   const sweeper = startHoldSweeper({ db, intervalMs: settings.holdSweepIntervalMs, logger, now });
   const metrics = settings.metrics === undefined ? undefined : createPrometheusMetrics();
   let publicUrl = settings.publicUrl ?? "";
+  const generation = new GenerationService({
+    db,
+    providers,
+    storage,
+    logger,
+    rateLimiter,
+    models,
+    defaultModel: settings.defaultImageModel,
+    holdTtlMs: settings.holdTtlMs,
+    timeZone: settings.timeZone,
+    now,
+    userTag: userTagger(settings.userTagSecret),
+    events: metrics,
+    // Tests may listen in as well (a recording GenerationUpdates); watchers in every process hear it either way.
+    updates: args.generationUpdates === undefined ? live.updates : bothUpdates(live.updates, args.generationUpdates),
+    onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
+  });
   const services: Services = {
     db,
     authenticator,
@@ -126,22 +146,13 @@ export async function startImagegate(args: {
     publicUrl: () => publicUrl,
     operations: new CallerConcurrency(),
     generationFeed: live.feed,
-    generation: new GenerationService({
+    generation,
+    edits: new ImageEdits({
       db,
-      providers,
       storage,
-      logger,
-      rateLimiter,
-      models,
+      generation,
       defaultModel: settings.defaultImageModel,
-      holdTtlMs: settings.holdTtlMs,
-      timeZone: settings.timeZone,
-      now,
-      userTag: userTagger(settings.userTagSecret),
-      events: metrics,
-      // Tests may listen in as well (a recording GenerationUpdates); watchers in every process hear it either way.
-      updates: args.generationUpdates === undefined ? live.updates : bothUpdates(live.updates, args.generationUpdates),
-      onReleaseFailed: (generationId, errorCode) => sweeper.scheduleRelease(generationId, errorCode),
+      maxTotalBytes: settings.editMaxTotalBytes,
     }),
   };
   const maxConnections = settings.maxConnections ?? defaultMaxConnections();
@@ -156,6 +167,7 @@ export async function startImagegate(args: {
     metrics: metrics ?? NO_METRICS,
     maxConnections,
     subscriptions: settings.subscriptions,
+    uploads: uploadLimits(settings.editMaxTotalBytes),
   });
   sockets.live = server.liveConnections;
   let metricsServer: RunningMetricsServer | undefined;
@@ -216,6 +228,17 @@ function bothUpdates(first: GenerationUpdates, second: GenerationUpdates): Gener
     partialImage: async (generationId, partial) => {
       await Promise.all([first.partialImage(generationId, partial), second.partialImage(generationId, partial)]);
     },
+  };
+}
+
+/** What one multipart request may carry: the largest file and the most files any model's edits take, and the total. */
+function uploadLimits(editMaxTotalBytes: number): UploadLimits {
+  const edits = Object.values(CATALOG).flatMap((spec) => (spec.edits === null ? [] : [spec.edits]));
+  return {
+    maxFileBytes: Math.max(...edits.map((rules) => rules.maxImageBytes)),
+    maxFiles: Math.max(...edits.map((rules) => rules.maxImages)) + 1,
+    // The operations and map fields and the parts' headers beside the files.
+    maxBodyBytes: editMaxTotalBytes + 2 * 1024 * 1024,
   };
 }
 

@@ -66,6 +66,13 @@ const EnvSchema = z
     HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
     SHUTDOWN_GRACE_SECONDS: seconds(25),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // The most bytes of images one edit may upload or reference, together: they are held in memory. At most 1 GiB.
+    EDIT_MAX_TOTAL_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
   })
   // A provider's URL without its key would quietly fall back to the local provider, which charges list prices for
   // placeholder images: refused, so that a forgotten key is found at start and not on the invoices.
@@ -134,6 +141,8 @@ export interface Settings {
   modelListCheckIntervalMs: number;
   holdSweepIntervalMs: number;
   shutdownGraceMs: number;
+  /** EDIT_MAX_TOTAL_BYTES: an edit's source images together, uploaded or stored, are read into memory up to this. */
+  editMaxTotalBytes: number;
   /** Settings that are allowed but probably wrong, logged at start. */
   warnings: Array<{ setting: string; message: string }>;
 }
@@ -186,6 +195,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     modelListCheckIntervalMs: e.MODEL_LIST_CHECK_HOURS * 3_600_000,
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    editMaxTotalBytes: e.EDIT_MAX_TOTAL_BYTES,
     warnings: holdTtlWarnings(e.HOLD_TTL_SECONDS, holdTtlFloorMs),
   };
 }

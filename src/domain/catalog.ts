@@ -22,6 +22,21 @@ export interface CustomSizeRules {
   maxPixels: number;
 }
 
+/**
+ * What a model accepts on the provider's edits endpoint (OpenAI's /v1/images/edits), as the openai SDK's
+ * ImageEditParams documents it: for GPT image models each image a png, webp or jpg under 50MB, up to 16 of them, and a
+ * mask that is a PNG under 4MB with the first image's dimensions. `inputFidelity`: whether `input_fidelity` is taken
+ * (gpt-image-1 and later, not gpt-image-1-mini). `alwaysHighFidelity`: the model keeps input images at high fidelity
+ * whatever is asked (gpt-image-2 and its successors), so its input images are held at the high-fidelity count.
+ */
+export interface EditRules {
+  maxImages: number;
+  maxImageBytes: number;
+  maxMaskBytes: number;
+  inputFidelity: boolean;
+  alwaysHighFidelity: boolean;
+}
+
 /** What the provider has published about a model's life. Dates are UTC days, YYYY-MM-DD. */
 export interface PublishedLifecycle {
   /** The day the provider stops serving it, once announced. */
@@ -52,10 +67,21 @@ export interface ModelSpec {
   /** The most partial images a streaming call may ask for (OpenAI's `partial_images`); 0: the model does not stream. */
   maxPartialImages: number;
   billing: Billing;
+  /** null: the model takes no edits (imagegate sends edits only to the GPT image family). */
+  edits: EditRules | null;
   lifecycle: PublishedLifecycle;
 }
 
 const ACTIVE: PublishedLifecycle = { shutdownDate: null, replacement: null };
+
+const GPT_IMAGE_EDITS: EditRules = {
+  maxImages: 16,
+  // "Less than": one byte under.
+  maxImageBytes: 50 * 1000 * 1000 - 1,
+  maxMaskBytes: 4 * 1000 * 1000 - 1,
+  inputFidelity: true,
+  alwaysHighFidelity: false,
+};
 
 const GPT_IMAGE_1_RULES = {
   provider: "openai",
@@ -70,6 +96,7 @@ const GPT_IMAGE_1_RULES = {
   supportsModeration: true,
   maxPartialImages: 3,
   billing: "TOKENS",
+  edits: GPT_IMAGE_EDITS,
 } as const;
 
 /** gpt-image-2 and its successors: the same parameters and limits. */
@@ -88,6 +115,7 @@ const GPT_IMAGE_2_RULES = {
   customSizes: { multipleOf: 16, maxLongSide: 3840, maxRatio: 3, maxPixels: 8_294_400 },
   outputFormats: [ImageOutputFormat.PNG, ImageOutputFormat.JPEG, ImageOutputFormat.WEBP],
   supportsBackground: true,
+  edits: { ...GPT_IMAGE_EDITS, alwaysHighFidelity: true },
   lifecycle: ACTIVE,
 } as const;
 
@@ -112,6 +140,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     supportsModeration: false,
     maxPartialImages: 0,
     billing: "PER_IMAGE",
+    edits: null,
     lifecycle: DALL_E_SHUTDOWN,
   },
   DALL_E_3: {
@@ -129,6 +158,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     supportsModeration: false,
     maxPartialImages: 0,
     billing: "PER_IMAGE",
+    edits: null,
     lifecycle: DALL_E_SHUTDOWN,
   },
   GPT_IMAGE_1: {
@@ -141,6 +171,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     model: ImageModel.GPT_IMAGE_1_MINI,
     upstreamId: "gpt-image-1-mini",
     ...GPT_IMAGE_1_RULES,
+    edits: { ...GPT_IMAGE_EDITS, inputFidelity: false },
     lifecycle: { shutdownDate: "2026-12-01", replacement: ImageModel.GPT_IMAGE_2_6_SUNBURST },
   },
   STABLE_DIFFUSION_XL: {
@@ -158,6 +189,7 @@ export const CATALOG: Readonly<Record<ImageModel, ModelSpec>> = {
     supportsModeration: false,
     maxPartialImages: 0,
     billing: "PER_IMAGE",
+    edits: null,
     lifecycle: ACTIVE,
   },
   GPT_IMAGE_2: { model: ImageModel.GPT_IMAGE_2, upstreamId: "gpt-image-2", ...GPT_IMAGE_2_RULES },

@@ -79,3 +79,7 @@ export const LedgerEntryKind = {
 export type LedgerEntryKind = (typeof LedgerEntryKind)[keyof typeof LedgerEntryKind];
 
 export type ProviderName = "openai" | "stability" | "local";
+
+/** How closely an edit keeps its input images' features (OpenAI's `input_fidelity`). */
+export const InputFidelity = { LOW: "LOW", HIGH: "HIGH" } as const;
+export type InputFidelity = (typeof InputFidelity)[keyof typeof InputFidelity];

@@ -4,12 +4,13 @@ import type { Principal } from "../domain/accounts/principal";
 import type { Db } from "../domain/db";
 import type { GenerationService } from "../domain/generation/generation.service";
 import type { GenerationFeed } from "../domain/generation/generation-feed";
+import type { ImageEdits } from "../domain/edits/image-edits";
 import type { Logger } from "../domain/logger";
 import type { ImageModel } from "../domain/enums";
 import type { ImageStorage } from "../storage/image-storage";
 import type { ModelDirectory } from "../domain/models/model-directory";
 import type { ProviderRegistry } from "../providers/registry";
-import type { Team, User } from "../generated/prisma/client";
+import type { GenerationSource, Team, User } from "../generated/prisma/client";
 import type { GenerationRecord } from "../domain/generation/generation-record";
 import type { BudgetUsage } from "../domain/budgets/budget-usage";
 import type { OwnerWindow } from "../domain/reports/owner-spend";
@@ -26,6 +27,8 @@ export interface Services {
   generation: GenerationService;
   /** Generations' changes and partial images as this process hears them, from whichever process runs them. */
   generationFeed: GenerationFeed;
+  /** editImage and startImageEdit, on the generation flow. */
+  edits: ImageEdits;
   storage: ImageStorage;
   providers: ProviderRegistry;
   /** Routes and shutdowns: which model serves which, and which are refused. */
@@ -67,6 +70,8 @@ export interface Loaders {
   teamBudgets: DataLoader<string, BudgetUsage[]>;
   /** A user's keys, newest first: the newest `first`, of those usable now (active), unusable, or all (null). */
   apiKeys: DataLoader<{ userId: string; first: number; active: boolean | null }, ApiKeyRow[], string>;
+  /** An edit's source images (none for other generations). */
+  sourcesByGenerationId: DataLoader<string, GenerationSource[]>;
 }
 
 /** The caller; resolvers behind @Authorized always have one. */

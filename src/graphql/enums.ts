@@ -10,6 +10,7 @@ import {
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
+  InputFidelity,
   LedgerEntryKind,
   ModelStatus,
   ModerationLevel,
@@ -45,6 +46,10 @@ registerEnumType(ApiKeyKind, {
   valuesConfig: { SESSION: { description: "Minted by createSessionKey: expires, capped, can create no keys." } },
 });
 registerEnumType(LedgerEntryKind, { name: "LedgerEntryKind" });
+registerEnumType(InputFidelity, {
+  name: "InputFidelity",
+  description: "How closely an edit keeps its input images' features (faces, logos); HIGH costs more input tokens.",
+});
 
 export {
   ApiKeyKind,
@@ -56,6 +61,7 @@ export {
   ImageResponseFormat,
   ImageSize,
   ImageStyle,
+  InputFidelity,
   LedgerEntryKind,
   ModelStatus,
   ModerationLevel,

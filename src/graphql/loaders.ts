@@ -3,6 +3,7 @@ import { budgetUsagesOfOwners, type BudgetUsage } from "../domain/budgets/budget
 import type { Db } from "../domain/db";
 import { apiKeysOfUsers, type ApiKeyRow } from "../domain/accounts/api-key.queries";
 import { WITH_IMAGES } from "../domain/generation/generation.queries";
+import { sourcesOfGenerations } from "../domain/edits/edit-sources.queries";
 import { spendMicrosOfTeams, spendMicrosOfUsers, type OwnerWindow } from "../domain/reports/owner-spend";
 import type { Loaders, Services } from "./context";
 
@@ -81,5 +82,6 @@ export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
     userBudgets: budgetsLoader(db, periods, "USER"),
     teamBudgets: budgetsLoader(db, periods, "TEAM"),
     apiKeys: apiKeysLoader(db, periods),
+    sourcesByGenerationId: new DataLoader((ids: readonly string[]) => sourcesOfGenerations(db, ids)),
   };
 }

@@ -25,6 +25,7 @@ export const MAX_QUERY_COST = 10_000;
 /** Lengths of lists that take no `first`; any other counts DEFAULT_PAGE_SIZE. */
 const LIST_LENGTHS: Record<string, number> = {
   "ImageGeneration.images": 10, // n is at most 10
+  "ImageGeneration.sources": 17, // an edit's 16 images and its mask
   "User.budgets": 4, // one per period
   "Team.budgets": 4,
   "User.apiKeys": 100, // its most: API_KEYS_FIRST_MAX

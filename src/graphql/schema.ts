@@ -19,6 +19,8 @@ import { TeamResolver } from "./teams/team.resolver";
 import { GenerationResolver } from "./generation/generation.resolver";
 import { GenerationUpdatedResolver } from "./generation/generation-updated.resolver";
 import { ImageResolver } from "./generation/image.resolver";
+import { EditImageResolver } from "./generation/edit-image.resolver";
+import { GenerationSourceResolver, GenerationSourcesResolver } from "./generation/generation-sources.resolver";
 import { LedgerResolver } from "./ledger/ledger.resolver";
 import { PricingResolver } from "./pricing/pricing.resolver";
 import { ModelsResolver } from "./pricing/models.resolver";
@@ -32,6 +34,9 @@ export const RESOLVERS = [
   GenerationResolver,
   GenerationUpdatedResolver,
   ImageResolver,
+  GenerationSourcesResolver,
+  GenerationSourceResolver,
+  EditImageResolver,
   LedgerResolver,
   PricingResolver,
   ModelsResolver,

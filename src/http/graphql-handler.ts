@@ -4,6 +4,7 @@ import getRawBody from "raw-body";
 import type { RequestRecord } from "../observability/request-record";
 import { failureAnswer } from "./failure-answer";
 import { addRequestIdToErrors, tagError } from "./graphql-observer";
+import { carriesPreflightHeader, isMultipart, readMultipartBody, type UploadLimits } from "./multipart-body";
 
 // /graphql goes to Apollo straight from node:http, as Apollo's integration API (executeHTTPGraphQLRequest) is meant
 // to be used, rather than through Express: Express's router, its JSON body parser and the integration package were
@@ -19,13 +20,14 @@ export function isGraphQLRequest(request: IncomingMessage): boolean {
 }
 
 /**
- * Reads a JSON body (up to 1 MB, UTF-8), then hands the request to Apollo, which answers GraphQL's own errors (and
+ * Reads a JSON body (up to 1 MB, UTF-8) or a multipart one (uploads: ./multipart-body.ts), then hands the request to Apollo, which answers GraphQL's own errors (and
  * blocks requests that could be cross-site). A body that cannot be read is answered here: 400 when it is not JSON,
  * 413 when too large, 415 for another charset, without saying more (failureAnswer, as for the Express routes).
  */
 export function graphqlHandler<Context extends BaseContext>(
   apollo: ApolloServer<Context>,
   context: (request: IncomingMessage, record: RequestRecord) => Promise<Context>,
+  uploads: UploadLimits,
 ): (request: IncomingMessage, response: ServerResponse, record: RequestRecord) => void {
   return (request, response, record) => {
     void handle(request, response, record).catch((error: unknown) => {
@@ -48,7 +50,7 @@ export function graphqlHandler<Context extends BaseContext>(
         method: (request.method ?? "GET").toUpperCase(),
         headers,
         search: query === -1 ? "" : url.slice(query),
-        body: await readJsonBody(request, headers.get("content-type")),
+        body: await readBody(request, response, headers.get("content-type"), uploads),
       },
       context: async () => {
         contextMade = true;
@@ -62,6 +64,8 @@ export function graphqlHandler<Context extends BaseContext>(
     });
     if (response.destroyed) return;
     for (const [name, value] of result.headers) response.setHeader(name, value);
+    // A body left unread (a multipart request refused before its files) would be taken for the next request.
+    if (!request.complete) response.setHeader("connection", "close");
     response.statusCode = result.status ?? 200;
     if (result.body.kind === "complete") {
       const json = result.headers.get("content-type")?.includes("json") === true;
@@ -71,6 +75,19 @@ export function graphqlHandler<Context extends BaseContext>(
     for await (const chunk of result.body.asyncIterator) response.write(chunk);
     response.end();
   }
+}
+
+/** A multipart body (uploads) with the preflight header Apollo requires, or a JSON body; undefined for the rest. */
+function readBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  contentType: string | undefined,
+  uploads: UploadLimits,
+): Promise<unknown> {
+  if (!isMultipart(contentType)) return readJsonBody(request, contentType);
+  // Apollo refuses it as a potential CSRF, before reading anything.
+  if (!carriesPreflightHeader(request)) return Promise.resolve(undefined);
+  return readMultipartBody(request, response, uploads);
 }
 
 /** The parsed body when it is JSON (`application/json` or `+json`), else undefined for Apollo to refuse. */

@@ -18,6 +18,7 @@ import { bearerSecret } from "./bearer";
 import { limitConnections, SERVER_TIMEOUTS } from "./connection-limits";
 import { failureAnswer } from "./failure-answer";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
+import type { UploadLimits } from "./multipart-body";
 import { observeGraphQL, requestOfError } from "./graphql-observer";
 import { beginRequest, loggerOf } from "./request-log";
 import { healthz, images, readyz } from "./routes";
@@ -59,6 +60,8 @@ export async function startHttpServer(args: {
   maxConnections: number;
   /** graphql-ws connections open at once, in all and per API key (WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_KEY). */
   subscriptions: { maxConnections: number; maxConnectionsPerKey: number };
+  /** Bounds on multipart (upload) requests to /graphql. */
+  uploads: UploadLimits;
 }): Promise<RunningServer> {
   const { schema, services, host, port, metrics } = args;
   const app = express();
@@ -105,12 +108,16 @@ export async function startHttpServer(args: {
   app.get("/readyz", readyz(services.db, services.logger));
   app.get("/images/:generationId/:file", images(services.db, services.storage, services.logger));
   app.get("/reports/spend.csv", spendCsv(services));
-  const handleGraphQL = graphqlHandler(apollo, async (request, record) => {
-    const secret = bearerSecret(request.headers.authorization);
-    const principal = secret === null ? null : await services.authenticator.authenticate(secret);
-    record.principalId = principal?.userId;
-    return { principal, services, loaders: createLoaders(services.db, services), request: record };
-  });
+  const handleGraphQL = graphqlHandler(
+    apollo,
+    async (request, record) => {
+      const secret = bearerSecret(request.headers.authorization);
+      const principal = secret === null ? null : await services.authenticator.authenticate(secret);
+      record.principalId = principal?.userId;
+      return { principal, services, loaders: createLoaders(services.db, services), request: record };
+    },
+    args.uploads,
+  );
   const graphqlEnded = metrics.graphqlRequestEnded.bind(metrics);
   httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
     if (!isGraphQLRequest(request)) {

@@ -44,13 +44,27 @@ export class ResponseTooLargeError extends Error {
 }
 
 /**
- * A `fetch` for SDKs that accept one: http(s) only, request bodies as strings or bytes, no redirects followed. The
+ * A `fetch` for SDKs that accept one: http(s) only, request bodies as strings, bytes or a FormData, no redirects followed. The
  * body is read up to its cap and no further: past it (or when Content-Length says so) the connection is dropped and
  * the answer resolves with its status and headers but a body whose reading rejects with ResponseTooLargeError. So the
  * SDK decides on retries by the status, as always, and an oversized success is not asked for again (the provider has
  * done that work), but surfaces from the call as that error.
  */
-export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {}): Promise<Response> {
+export async function httpFetch(input: string | URL | Request, init: HttpFetchInit = {}): Promise<Response> {
+  // A FormData body (the SDK's uploads: images.edit) is encoded here as fetch would, boundary and all.
+  if (init.body instanceof FormData) return httpFetch(input, await encodedForm(init, init.body));
+  return sendBuffered(input, init);
+}
+
+/** `init` with its form as multipart bytes and the Content-Type naming their boundary. */
+async function encodedForm(init: HttpFetchInit, form: FormData): Promise<HttpFetchInit> {
+  const encoded = new Request("http://127.0.0.1/", { method: "POST", body: form });
+  const headers = new Headers(init.headers);
+  headers.set("content-type", encoded.headers.get("content-type")!);
+  return { ...init, headers, body: new Uint8Array(await encoded.arrayBuffer()) };
+}
+
+function sendBuffered(input: string | URL | Request, init: HttpFetchInit): Promise<Response> {
   const url = input instanceof Request ? new URL(input.url) : new URL(input);
   const agent = agents[url.protocol as keyof typeof agents];
   if (agent === undefined) return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));

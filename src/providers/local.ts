@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { renderPlaceholderPng } from "./placeholder-png";
 import type {
   ImageProvider,
   ProviderCallOptions,
+  ProviderEditRequest,
   ProviderImageRequest,
   ProviderResult,
 } from "../domain/generation/image-provider";
@@ -13,6 +15,16 @@ import type {
  * many placeholders (one per partial index) before answering.
  */
 export function createLocalProvider(): ImageProvider {
+  const render = (request: ProviderImageRequest, seedOf: (index: number) => string): ProviderResult => {
+    const images = [];
+    for (let index = 0; index < request.n; index++) {
+      images.push({
+        bytes: renderPlaceholderPng(request.width, request.height, seedOf(index)),
+        contentType: "image/png",
+      });
+    }
+    return { images };
+  };
   return {
     name: "local",
     async generate(request: ProviderImageRequest, options: ProviderCallOptions = {}): Promise<ProviderResult> {
@@ -24,12 +36,16 @@ export function createLocalProvider(): ImageProvider {
           bytes: renderPlaceholderPng(request.width, request.height, seed),
         });
       }
-      const images = [];
-      for (let index = 0; index < request.n; index++) {
-        const seed = `${request.model}\u0000${request.prompt}\u0000${index}`;
-        images.push({ bytes: renderPlaceholderPng(request.width, request.height, seed), contentType: "image/png" });
+      return render(request, (index) => `${request.model}\u0000${request.prompt}\u0000${index}`);
+    },
+    // An edit is a placeholder too, seeded by its sources as well, so that editing another image renders another one.
+    async edit(request: ProviderEditRequest): Promise<ProviderResult> {
+      const sources = createHash("sha256");
+      for (const image of [...request.images, ...(request.mask === undefined ? [] : [request.mask])]) {
+        sources.update(image.bytes);
       }
-      return { images };
+      const digest = sources.digest("hex");
+      return render(request, (index) => `${request.model}\u0000${request.prompt}\u0000${digest}\u0000${index}`);
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { ImageGenerateParamsNonStreaming } from "openai/resources/images";
+import { toFile } from "openai";
+import type { ImageEditParamsNonStreaming, ImageGenerateParamsNonStreaming } from "openai/resources/images";
 import { CATALOG, type ModelSpec } from "../domain/catalog";
 import type {
   ImageBackground,
@@ -6,9 +7,15 @@ import type {
   ImageOutputFormat,
   ImageQuality,
   ImageStyle,
+  InputFidelity,
   ModerationLevel,
 } from "../domain/enums";
-import { ProviderError, type ProviderImageRequest } from "../domain/generation/image-provider";
+import {
+  ProviderError,
+  type ProviderEditRequest,
+  type ProviderImageRequest,
+  type ProviderSourceImage,
+} from "../domain/generation/image-provider";
 
 /**
  * How a model speaks OpenAI's images API, from its catalog entry: DALL-E models are billed per image and take
@@ -63,6 +70,39 @@ export function toOpenAIGenerateParams(request: ProviderImageRequest): ImageGene
   if (spec.qualities.length > 1) params.quality = requireMapped(DALL_E_3_QUALITY, request.quality, request.model);
   if (request.style !== undefined) params.style = STYLE[request.style];
   return params;
+}
+
+const INPUT_FIDELITY: Record<InputFidelity, "low" | "high"> = { LOW: "low", HIGH: "high" };
+
+/**
+ * The multipart body of POST /v1/images/edits (the SDK encodes it): the generation's parameters as for generations,
+ * every source image as an `image[]` part (OpenAI's form for several), the mask and input_fidelity when given.
+ * Only GPT image models take edits here (the catalog says which).
+ */
+export async function toOpenAIEditParams(request: ProviderEditRequest): Promise<ImageEditParamsNonStreaming> {
+  const spec = CATALOG[request.model];
+  if (spec.edits === null) throw new ProviderError("UPSTREAM", `Model ${request.model} takes no edits`);
+  const { model, prompt, n, size, user, quality, output_format, output_compression, background } =
+    toOpenAIGenerateParams(request);
+  const params: ImageEditParamsNonStreaming = {
+    image: await Promise.all(request.images.map(toUpload)),
+    prompt,
+    model,
+    n,
+    size,
+    user,
+  };
+  if (quality !== undefined) params.quality = quality as ImageEditParamsNonStreaming["quality"];
+  if (output_format !== undefined) params.output_format = output_format;
+  if (output_compression !== undefined) params.output_compression = output_compression;
+  if (background !== undefined) params.background = background;
+  if (request.mask !== undefined) params.mask = await toUpload(request.mask);
+  if (request.inputFidelity !== undefined) params.input_fidelity = INPUT_FIDELITY[request.inputFidelity];
+  return params;
+}
+
+function toUpload(image: ProviderSourceImage) {
+  return toFile(image.bytes, image.fileName, { type: image.contentType });
 }
 
 function requireMapped<V>(table: Partial<Record<ImageQuality, V>>, quality: ImageQuality, model: ImageModel): V {

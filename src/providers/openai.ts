@@ -4,12 +4,13 @@ import { httpFetch, type HttpFetchOptions } from "./http-fetch";
 import { checkedImage, decodeBase64Image, maxAnswerBytes, maxImageBytes } from "./image-bytes";
 import { downloadImage } from "./image-download";
 import { openAIImageSources, type ImageSources } from "./image-sources";
-import { toOpenAIGenerateParams } from "./openai-wire";
+import { toOpenAIEditParams, toOpenAIGenerateParams } from "./openai-wire";
 import { generateStreaming } from "./openai-stream";
 import { identifierOf, MAX_REVISED_PROMPT_CHARS, storableText } from "./provider-text";
 import {
   ProviderError,
   type ImageProvider,
+  type ProviderEditRequest,
   type ProviderImage,
   type ProviderCallOptions,
   type ProviderImageRequest,
@@ -56,6 +57,25 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
   const fetchImageTimeoutMs = options.fetchImageTimeoutMs ?? DEFAULT_FETCH_IMAGE_TIMEOUT_MS;
   const sources = openAIImageSources(options.baseURL);
 
+  /** One images call (generate or edit), capped and mapped the same way. */
+  const answer = async (
+    request: ProviderImageRequest,
+    operation: Operation,
+    send: (options: RequestOptions) => Promise<ImagesResponse>,
+  ): Promise<ProviderResult> => {
+    // Read by our transport (./http-fetch.ts), which stops reading past it: room for n images of this size.
+    const cap: HttpFetchOptions = { maxResponseBytes: maxAnswerBytes(request.n, request.width, request.height) };
+    let response: ImagesResponse;
+    try {
+      // The SDK's type lists the runtimes' fetch options; it passes any others on as they are.
+      response = await send({ fetchOptions: cap as Record<never, never>, headers: clientRequestId(request) });
+    } catch (error) {
+      throw toProviderError(error, options.apiKey, operation);
+    }
+    const context = { maxImageBytes: maxImageBytes(request.width, request.height), fetchImageTimeoutMs, sources };
+    return toProviderResult(response, context);
+  };
+
   return {
     name: "openai",
     async generate(request: ProviderImageRequest, callOptions: ProviderCallOptions = {}): Promise<ProviderResult> {
@@ -66,23 +86,17 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ImageProvi
         });
       }
       const params = toOpenAIGenerateParams(request);
-      // Read by our transport (./http-fetch.ts), which stops reading past it: room for n images of this size.
-      const cap: HttpFetchOptions = { maxResponseBytes: maxAnswerBytes(request.n, request.width, request.height) };
-      let response: ImagesResponse;
-      try {
-        // The SDK's type lists the runtimes' fetch options; it passes any others on as they are.
-        response = await client.images.generate(params, {
-          fetchOptions: cap as Record<never, never>,
-          headers: clientRequestId(request),
-        });
-      } catch (error) {
-        throw toProviderError(error, options.apiKey);
-      }
-      const context = { maxImageBytes: maxImageBytes(request.width, request.height), fetchImageTimeoutMs, sources };
-      return toProviderResult(response, context);
+      return answer(request, "images.generate", (requestOptions) => client.images.generate(params, requestOptions));
+    },
+    async edit(request: ProviderEditRequest): Promise<ProviderResult> {
+      const params = await toOpenAIEditParams(request);
+      return answer(request, "images.edit", (requestOptions) => client.images.edit(params, requestOptions));
     },
   };
 }
+
+type Operation = "images.generate" | "images.edit";
+type RequestOptions = { fetchOptions: Record<never, never>; headers: Record<string, string> | undefined };
 
 /** Our request id as OpenAI's X-Client-Request-Id: OpenAI logs it with the call, so support can find it by ours. */
 export function clientRequestId(request: ProviderImageRequest): Record<string, string> | undefined {
@@ -180,7 +194,11 @@ function isContentPolicyRefusal(code: string | undefined, type: string | undefin
  * request id, each kept only when it is a short identifier (./provider-text.ts), never from the upstream's message,
  * which may echo the prompt (or, from some gateways, the key).
  */
-export function toProviderError(error: unknown, apiKey: string): ProviderError {
+export function toProviderError(
+  error: unknown,
+  apiKey: string,
+  operation: Operation = "images.generate",
+): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIError && typeof error.status === "number") {
     const code = identifierOf(error.code, apiKey);
@@ -197,30 +215,27 @@ export function toProviderError(error: unknown, apiKey: string): ProviderError {
     }
     return new ProviderError(
       "UPSTREAM",
-      `${LABEL} images.generate failed: HTTP ${error.status}${suffix}`,
+      `${LABEL} ${operation} failed: HTTP ${error.status}${suffix}`,
       error.status,
       code,
       details,
     );
   }
   if (error instanceof APIConnectionTimeoutError) {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate timed out`, undefined, undefined, RETRYABLE);
+    return new ProviderError("UPSTREAM", `${LABEL} ${operation} timed out`, undefined, undefined, RETRYABLE);
   }
   if (error instanceof APIConnectionError) {
-    const message = `${LABEL} images.generate could not connect or timed out`;
+    const message = `${LABEL} ${operation} could not connect or timed out`;
     return new ProviderError("UPSTREAM", message, undefined, undefined, RETRYABLE);
   }
   // Duck-typed: errors from fetch or JSON.parse may come from another realm (jest's sandbox).
   const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : typeof error;
   if (name === "SyntaxError") {
-    return new ProviderError("UPSTREAM", `${LABEL} images.generate returned a body that is not JSON`);
+    return new ProviderError("UPSTREAM", `${LABEL} ${operation} returned a body that is not JSON`);
   }
   if (name === "ResponseTooLargeError") {
     const limit = (error as { limitBytes?: unknown }).limitBytes;
-    return new ProviderError(
-      "UPSTREAM",
-      `${LABEL} images.generate returned an answer larger than ${String(limit)} bytes`,
-    );
+    return new ProviderError("UPSTREAM", `${LABEL} ${operation} returned an answer larger than ${String(limit)} bytes`);
   }
-  return new ProviderError("UPSTREAM", `${LABEL} images.generate failed unexpectedly (${name})`);
+  return new ProviderError("UPSTREAM", `${LABEL} ${operation} failed unexpectedly (${name})`);
 }

@@ -4,6 +4,7 @@ import { checkedImage, decodeBase64Image, describeFetchFailure, maxAnswerBytes, 
 import {
   ProviderError,
   type ImageProvider,
+  type ProviderEditRequest,
   type ProviderImageRequest,
   type ProviderResult,
 } from "../domain/generation/image-provider";
@@ -84,6 +85,10 @@ export function createStabilityProvider(options: StabilityProviderOptions): Imag
       };
       const payload = await postWithRetries(call, policy);
       return toProviderResult(payload, maxImageBytes(request.width, request.height));
+    },
+    edit(request: ProviderEditRequest): Promise<ProviderResult> {
+      // The catalog sends edits only to models that take them; none served here does.
+      return Promise.reject(new ProviderError("UPSTREAM", `Stability takes no edits for ${request.model}`));
     },
   };
 }

@@ -61,6 +61,7 @@ function observedProvider(userId: () => string) {
       calls.push({ request, account: await accountMicros(db, userId()) });
       return real.generate(request, options);
     },
+    edit: (request, options) => real.edit(request, options),
   };
   return { provider, calls };
 }
@@ -211,6 +212,10 @@ function gated(provider: ImageProvider, opened: Promise<void>): ImageProvider {
     generate: async (request, options) => {
       await opened;
       return provider.generate(request, options);
+    },
+    edit: async (request, options) => {
+      await opened;
+      return provider.edit(request, options);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   /** The Authorization header, or undefined when absent. */
   authorization: string | undefined;
   body: unknown;
+  /** The body's bytes as received (multipart uploads are not text). */
+  rawBody: Buffer;
   receivedAt: Date;
 }
 
@@ -56,7 +58,8 @@ export async function startHttpFake(
 async function receive(req: IncomingMessage): Promise<RecordedRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
+  const rawBody = Buffer.concat(chunks);
+  const text = rawBody.toString("utf8");
   let body: unknown = text === "" ? undefined : text;
   if (text !== "") {
     try {
@@ -72,6 +75,7 @@ async function receive(req: IncomingMessage): Promise<RecordedRequest> {
     headers: req.headers,
     authorization,
     body,
+    rawBody,
     receivedAt: new Date(),
   };
 }

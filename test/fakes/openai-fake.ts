@@ -13,6 +13,7 @@ import {
   type RecordedRequest,
 } from "./http-fake";
 import { CONTENT_TYPES, renderPlaceholder, type FakeImageFormat } from "./image-formats";
+import { checkEdit, defaultImageTokens, editBodyOf, parseEdit, type ReceivedEdit } from "./openai-fake-edits";
 import {
   checkGenerateBody,
   defaultOutputTokens,
@@ -22,6 +23,7 @@ import {
 } from "./openai-fake-rules";
 
 export type { RecordedRequest } from "./http-fake";
+export type { ReceivedEdit, ReceivedFile } from "./openai-fake-edits";
 
 /** Token usage as the fake reports it for GPT image models (converted to OpenAI's wire shape). */
 export interface FakeUsage {
@@ -61,6 +63,11 @@ export type FakeOpenAIBehaviour =
       imageBytes?: Buffer;
       /** An ignored "padding" field making the (still valid) JSON answer this much larger. */
       padding?: JsonPadding;
+      /**
+       * With `stream: true`, a misbehaving stream: this many partial images whatever partial_images said, no completed
+       * event (the stream just ends), or no end at all after the partials.
+       */
+      stream?: { partials?: number; completed?: false; hang?: true };
     }
   | { kind: "contentPolicy"; message?: string }
   /** GPT image models' refusal: 400 image_generation_user_error / moderation_blocked. */
@@ -114,6 +121,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** Only the POST /v1/images/generations requests. */
   generationRequests(): RecordedRequest[];
+  /** Every POST /v1/images/edits call that parsed as multipart, its parts as received, in order. */
+  edits: ReceivedEdit[];
   /** Only the GET /files/... requests. */
   fileRequests(): RecordedRequest[];
   /** Queue behaviours for the next generation requests, one each. */
@@ -158,6 +167,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const record = options.record ?? true;
   const renderedImages = options.reuseImages === true ? new Map<string, Buffer>() : undefined;
   const requests: RecordedRequest[] = [];
+  const edits: ReceivedEdit[] = [];
   const queue: FakeOpenAIBehaviour[] = [];
   const files = new Map<string, { bytes: Buffer; contentType: string }>();
   const putFiles = new Map<string, FakeFile>();
@@ -176,6 +186,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         await timers.delay(fileLatencyMs);
         return serveFile(pathname, res);
       }
+      if (request.method === "POST" && pathname === "/v1/images/edits") return handleEdit(request, res);
       if (request.method !== "POST" || pathname !== "/v1/images/generations") {
         return sendError(res, 404, {
           message: `Invalid URL (${request.method} ${pathname})`,
@@ -198,6 +209,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       await respond(queue.shift() ?? fallback, request.body as Record<string, unknown>, res);
     },
   );
+
+  /** The scripted behaviours apply to edits as to generations; an "ok" checks the parts as OpenAI would. */
+  const handleEdit = async (request: RecordedRequest, res: ServerResponse): Promise<void> => {
+    const authError = checkAuthorization(request.authorization, apiKey);
+    if (authError !== undefined) return sendError(res, 401, authError);
+    const edit = await parseEdit(request.rawBody, request.headers["content-type"]);
+    if (!("images" in edit)) return sendError(res, 400, edit);
+    if (record) edits.push(edit);
+    await timers.delay(latencyMs);
+    await respond(queue.shift() ?? fallback, editBodyOf(edit), res, edit);
+  };
 
   const serveFile = (pathname: string, res: ServerResponse): Promise<void> | void => {
     const id = pathname.slice("/files/".length).replace(/\.(png|jpeg|webp)$/, "");
@@ -224,14 +246,18 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     behaviour: FakeOpenAIBehaviour,
     body: Record<string, unknown>,
     res: ServerResponse,
+    edit?: ReceivedEdit,
   ): Promise<void> => {
     switch (behaviour.kind) {
       case "ok": {
-        const wireError = strict ? checkGenerateBody(body) : undefined;
+        const wireError = !strict ? undefined : edit === undefined ? checkGenerateBody(body) : checkEdit(edit);
         if (wireError !== undefined) return sendError(res, 400, wireError);
-        const answer = success(behaviour, body);
+        const answer = success(behaviour, body, edit === undefined ? 0 : defaultImageTokens(edit));
         const headers = { "x-request-id": randomId("req_") };
-        if (body.stream === true) return sendImageStream(res, answer, partialsOf(answer, body), headers);
+        if (body.stream === true) {
+          const partials = partialsOf(answer, body, behaviour.stream?.partials, behaviour.imageBytes);
+          return sendImageStream(res, answer, partials, headers, behaviour.stream);
+        }
         if (behaviour.padding !== undefined) return sendPaddedJson(res, 200, answer, behaviour.padding, headers);
         return sendJson(res, 200, answer, headers);
       }
@@ -282,10 +308,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return never();
       case "delay":
         await timers.delay(behaviour.ms);
-        return respond(normalize(behaviour.then ?? "ok"), body, res);
+        return respond(normalize(behaviour.then ?? "ok"), body, res, edit);
       case "wait":
         await behaviour.until.catch(() => undefined);
-        return respond(normalize(behaviour.then ?? "ok"), body, res);
+        return respond(normalize(behaviour.then ?? "ok"), body, res, edit);
       case "malformed":
         return sendBytes(res, 200, "<html>502 Bad Gateway</html>", { "content-type": "application/json" });
     }
@@ -309,6 +335,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const success = (
     behaviour: Extract<FakeOpenAIBehaviour, { kind: "ok" }>,
     body: Record<string, unknown>,
+    inputImageTokens: number,
   ): Record<string, unknown> => {
     const model = typeof body.model === "string" ? body.model : "dall-e-2";
     const prompt = String(body.prompt ?? "");
@@ -347,14 +374,22 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       size,
     };
     const usage =
-      behaviour.rawUsage !== undefined ? behaviour.rawUsage : wireUsage(behaviour.usage, prompt, quality, size, count);
+      behaviour.rawUsage !== undefined
+        ? behaviour.rawUsage
+        : wireUsage(behaviour.usage, prompt, quality, size, count, inputImageTokens);
     if (usage !== undefined) response.usage = usage;
     return response;
   };
 
   /** The partial images OpenAI would stream before the final one: renders of the same size, one per index asked. */
-  const partialsOf = (answer: Record<string, unknown>, body: Record<string, unknown>): Buffer[] => {
-    const count = typeof body.partial_images === "number" ? body.partial_images : 0;
+  const partialsOf = (
+    answer: Record<string, unknown>,
+    body: Record<string, unknown>,
+    forced: number | undefined,
+    bytes: Buffer | undefined,
+  ): Buffer[] => {
+    const count = forced ?? (typeof body.partial_images === "number" ? body.partial_images : 0);
+    if (bytes !== undefined) return Array.from({ length: count }, () => bytes);
     const format = requestedFormat(body);
     const [width, height] = String(answer.size).split("x").map(Number) as [number, number];
     const seed = `openai-fake-partial\u0000${String(body.prompt)}`;
@@ -368,6 +403,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     origin: running.origin,
     apiKey,
     requests,
+    edits,
     generationRequests: () =>
       requests.filter((r) => r.method === "POST" && pathnameOf(r.path) === "/v1/images/generations"),
     fileRequests: () => requests.filter((r) => r.method === "GET" && pathnameOf(r.path).startsWith("/files/")),
@@ -393,6 +429,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     reset: () => {
       requests.length = 0;
+      edits.length = 0;
       queue.length = 0;
       files.clear();
       putFiles.clear();
@@ -426,10 +463,11 @@ function wireUsage(
   quality: string,
   size: string,
   count: number,
+  inputImageTokens: number,
 ): unknown {
   if (usage === null) return undefined;
   const textTokens = usage?.textTokens ?? defaultTextTokens(prompt);
-  const imageTokens = usage?.imageTokens ?? 0;
+  const imageTokens = usage?.imageTokens ?? inputImageTokens;
   const outputTokens = usage?.outputTokens ?? defaultOutputTokens(quality, size, count);
   return {
     total_tokens: textTokens + imageTokens + outputTokens,
@@ -449,7 +487,8 @@ function sendImageStream(
   answer: Record<string, unknown>,
   partials: Buffer[],
   headers: Record<string, string>,
-): void {
+  misbehave: { completed?: false; hang?: true } = {},
+): void | Promise<void> {
   if (res.destroyed || res.writableEnded) return;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers });
   const common = {
@@ -468,6 +507,8 @@ function sendImageStream(
       partial_image_index: index,
     }),
   );
+  if (misbehave.hang === true) return never();
+  if (misbehave.completed === false) return void res.end();
   const [image] = answer.data as Array<{ b64_json?: string }>;
   const completed: Record<string, unknown> = { ...common, b64_json: image?.b64_json ?? "" };
   if (answer.usage !== undefined) completed.usage = answer.usage;

@@ -90,8 +90,28 @@ it("rejects a refused connection as fetch does: TypeError with the socket error 
   expect(error.cause).toMatchObject({ code: "ECONNREFUSED" });
 });
 
+it("sends a FormData as multipart/form-data with its boundary and Content-Length (the SDK's uploads)", async () => {
+  let seen: { type?: string; length?: string; fields?: Record<string, string> } = {};
+  handle = (request, body, response) => {
+    seen = { type: request.headers["content-type"], length: request.headers["content-length"] };
+    void new Response(body, { headers: { "content-type": seen.type! } }).formData().then((form) => {
+      seen.fields = Object.fromEntries([...form.entries()].map(([name, value]) => [name, String(value)]));
+      response.end("{}");
+    });
+  };
+  const form = new FormData();
+  form.append("prompt", "p");
+  form.append("n", "2");
+  const response = await httpFetch(`${origin}/`, { method: "POST", body: form });
+
+  expect(response.status).toBe(200);
+  expect(seen.type).toMatch(/^multipart\/form-data; boundary=/);
+  expect(Number(seen.length)).toBeGreaterThan(0);
+  expect(seen.fields).toEqual({ prompt: "p", n: "2" });
+});
+
 it("refuses bodies it cannot send and protocols it does not speak", async () => {
-  await expect(httpFetch(`${origin}/`, { method: "POST", body: new FormData() })).rejects.toThrow(
+  await expect(httpFetch(`${origin}/`, { method: "POST", body: new Blob(["x"]) })).rejects.toThrow(
     "string or byte bodies",
   );
   await expect(httpFetch("ftp://127.0.0.1/")).rejects.toThrow("unsupported protocol");

@@ -4,6 +4,7 @@ import type {
   ImageOutputFormat,
   ImageQuality,
   ImageStyle,
+  InputFidelity,
   ModerationLevel,
   ProviderName,
 } from "../enums";
@@ -32,6 +33,21 @@ export interface ProviderImageRequest {
   userTag: string;
   /** Our request's id (a sane token), sent to the provider so that both sides can find the call in their logs. */
   requestId?: string;
+}
+
+/** One source image of an edit, already checked (type, size, dimensions). */
+export interface ProviderSourceImage {
+  bytes: Buffer;
+  contentType: string;
+  /** A file name for the multipart part, e.g. `image-0.png`. */
+  fileName: string;
+}
+
+/** An edit (OpenAI's /v1/images/edits): the generation's parameters, the source images and the optional mask. */
+export interface ProviderEditRequest extends ProviderImageRequest {
+  images: ProviderSourceImage[];
+  mask?: ProviderSourceImage;
+  inputFidelity?: InputFidelity;
 }
 
 /** One image, as bytes: providers download URLs at once, so nothing we keep depends on a provider's expiring link. */
@@ -71,6 +87,8 @@ export interface ProviderCallOptions {
 export interface ImageProvider {
   readonly name: ProviderName;
   generate(request: ProviderImageRequest, options?: ProviderCallOptions): Promise<ProviderResult>;
+  /** Only for models whose catalog entry takes edits; others throw a ProviderError. */
+  edit(request: ProviderEditRequest, options?: ProviderCallOptions): Promise<ProviderResult>;
 }
 
 export type ProviderFailureKind = "CONTENT_POLICY" | "UPSTREAM";

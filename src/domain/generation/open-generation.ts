@@ -60,7 +60,7 @@ const OPEN_GENERATIONS: PreparedStatement = {
              $7::integer[], $8::integer[], $9::"ImageQuality"[], $10::"ImageStyle"[], $11::integer[], $12::text[],
              $13::text[], $14::text[], $15::text[], $16::integer[], $17::text[], $18::text[], $19::timestamptz[],
              $20::timestamptz[], $21::date[], $22::date[], $23::date[], $24::date[], $25::date[], $26::date[],
-             $27::uuid[], $28::uuid[], $29::jsonb[])`,
+             $27::uuid[], $28::uuid[], $29::jsonb[], $30::integer[])`,
 };
 
 /**
@@ -99,6 +99,7 @@ export async function openGenerations(db: Db | Tx, batch: OpenGenerationArgs[]):
     column((args) => args.sessionKeyId),
     column((args) => args.apiKeyId ?? null),
     column((args) => JSON.stringify(args.request.tags)),
+    column((args) => args.request.imageInputTokens ?? null),
   ]);
   const byItem = new Map(rows.map((row) => [row.item, row]));
   return batch.map((_, index) => byItem.get(index + 1)!);

@@ -7,6 +7,8 @@ import type { GenerationRequest } from "./resolve-request";
 
 /** What the flow gives a kind's provider call besides the request. */
 export interface ProviderCallContext {
+  /** The generation being made: held, not yet charged. */
+  generationId: string;
   /** The caller's stable, non-reversible tag for the provider (OpenAI's `user`). */
   userTag: string;
   /** Our request's id, sent to the provider. */

@@ -57,6 +57,8 @@ export interface GenerationRequest {
   tags: string[];
   /** 0: no streaming. */
   partialImages: number;
+  /** An edit's source images: the most input image tokens they can cost, held at the image-input rate. */
+  imageInputTokens?: number;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;

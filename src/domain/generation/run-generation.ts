@@ -97,6 +97,7 @@ function runHeld<Request extends GenerationRequest>(
       let record: GenerationRecord;
       try {
         const result = await callProvider(flow, kind, provider, request, {
+          generationId: opened.id,
           userTag: flow.deps.userTag(userId),
           requestId: scope.requestId,
           onPartialImage: (partial) => flow.announce.partialImage(opened.id, partial),
