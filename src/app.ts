@@ -129,6 +129,8 @@ export async function startImagegate(args: {
     logger,
     metrics: metrics ?? NO_METRICS,
     maxConnections,
+    corsOrigins: settings.corsOrigins,
+    graphiql: settings.graphiql,
   });
   let metricsServer: RunningMetricsServer | undefined;
   if (metrics !== undefined && settings.metrics !== undefined) {
