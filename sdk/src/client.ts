@@ -124,6 +124,8 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
       connectionParams: authorization,
       lazy: true,
       webSocketImpl: options.webSocketImpl,
+      // Retry a lost socket (graphql-ws's backoff), not a refused key (4403): the same key is refused again.
+      shouldRetry: (event) => isCloseEvent(event) && event.code !== FORBIDDEN_CLOSE_CODE,
     });
     return socket;
   }
@@ -164,13 +166,25 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
   };
 }
 
+const UNAUTHORIZED_CLOSE_CODE = 4401;
+const FORBIDDEN_CLOSE_CODE = 4403;
+
+function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+  return typeof value === "object" && value !== null && typeof (value as { code?: unknown }).code === "number";
+}
+
 /** graphql-ws ends a subscription with GraphQL errors, or with the socket's close event (graphql-ws close codes). */
 function socketError(cause: unknown): ImagegateError {
   if (Array.isArray(cause)) return errorFromGraphQL(cause as GraphQLFormattedError[], {});
-  const close = cause as { code?: unknown; reason?: unknown };
-  const closeCode = typeof close?.code === "number" ? close.code : undefined;
-  const reason = typeof close?.reason === "string" && close.reason !== "" ? close.reason : undefined;
-  const code = closeCode === 4401 ? "UNAUTHENTICATED" : closeCode === 4403 ? "FORBIDDEN" : "NETWORK_ERROR";
+  const closeCode = isCloseEvent(cause) ? cause.code : undefined;
+  const reason =
+    isCloseEvent(cause) && typeof cause.reason === "string" && cause.reason !== "" ? cause.reason : undefined;
+  const code =
+    closeCode === UNAUTHORIZED_CLOSE_CODE
+      ? "UNAUTHENTICATED"
+      : closeCode === FORBIDDEN_CLOSE_CODE
+        ? "FORBIDDEN"
+        : "NETWORK_ERROR";
   return new ImagegateError({
     code,
     message:
