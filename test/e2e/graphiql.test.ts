@@ -79,6 +79,14 @@ describe("in development (the default)", () => {
     }
   });
 
+  it("serves only the files the page names", async () => {
+    for (const name of ["graphiql.min.js.map", "..%2F..%2Fpackage.json", "%2E%2E%2Fmain.js", "index.html"]) {
+      const response = await fetch(`${server.url}/graphiql/assets/${name}`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: "not found" });
+    }
+  });
+
   it("has the browser allow this origin only, for scripts, styles, fonts and connections", async () => {
     const policy = (await page(server.url)).headers.get("content-security-policy") ?? "";
     const directives = Object.fromEntries(policy.split(/;\s*/).map((part) => [part.split(" ")[0], part]));

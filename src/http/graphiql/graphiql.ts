@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
-import express, { type Request, type Response } from "express";
+import type express from "express";
+import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "../../domain/logger";
 
 // GraphiQL at GET /graphql for a browser (Accept: text/html), from files we serve ourselves: GraphiQL's, React's and
@@ -66,15 +67,16 @@ export function wantsGraphiQL(request: IncomingMessage): boolean {
 export function graphiqlRoutes(app: express.Express, logger: Logger): void {
   const built = SCRIPTS.concat(STYLES).every((name) => existsSync(path.join(GRAPHIQL_ASSETS_DIR, name)));
   if (!built) logger.warn({ dir: GRAPHIQL_ASSETS_DIR }, "GraphiQL's files are not built: run `npm run build`");
-  app.use(
-    ASSETS_ROUTE,
-    express.static(GRAPHIQL_ASSETS_DIR, {
-      index: false,
-      redirect: false,
-      dotfiles: "ignore",
-      setHeaders: (res) => res.setHeader("X-Content-Type-Options", "nosniff"),
-    }),
-  );
+  // Only the files the page names; a route, not a mounted static folder, so the access log keeps the request's path.
+  const assets = new Set([...SCRIPTS, ...STYLES]);
+  app.get(`${ASSETS_ROUTE}/:file`, (req: Request, res: Response, next: NextFunction) => {
+    const { file } = req.params as { file: string };
+    if (!assets.has(file)) return next();
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.sendFile(file, { root: GRAPHIQL_ASSETS_DIR, dotfiles: "deny" }, (error) => {
+      if (error !== undefined && !res.headersSent) next(error);
+    });
+  });
   app.get("/graphql", (_req: Request, res: Response) => {
     if (!built) {
       res.status(503).type("text/plain").send("GraphiQL's files are not built: run `npm run build`\n");
