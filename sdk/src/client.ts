@@ -24,9 +24,10 @@ export interface RequestOptions {
 }
 
 /** Variables may be left out when the operation needs none. */
-type RequestArgs<V> = object extends V
-  ? [variables?: V, options?: RequestOptions]
-  : [variables: V, options?: RequestOptions];
+type RequestArgs<V> =
+  Record<string, never> extends V
+    ? [variables?: V, options?: RequestOptions]
+    : [variables: V, options?: RequestOptions];
 
 export interface ImagegateClient {
   /** Runs a query or mutation; its data, or an ImagegateError. Blobs (Files) in the variables are uploaded. */

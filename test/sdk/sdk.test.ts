@@ -2,9 +2,11 @@ import {
   createImagegateClient,
   GenerateImageDocument,
   GenerationDocument,
+  GrantCreditsDocument,
   ImagegateError,
   MeDocument,
   ModelsDocument,
+  type ImagegateClient,
   type ImagegateErrorCode,
 } from "@imagegate/sdk";
 import type { ErrorCode } from "../../src/domain/errors";
@@ -15,6 +17,16 @@ import { startTestServer, type TestServer } from "../support/test-server";
 
 // Every code the server's domain answers with is one the SDK's union names (a compile-time check: typecheck fails).
 const everyServerCodeTyped: ErrorCode extends ImagegateErrorCode ? true : false = true;
+
+// Compile-time checks of the documents' types (typecheck fails when an expected error is missing); never run.
+function _typeChecks(client: ImagegateClient): void {
+  // @ts-expect-error GenerateImage needs its input
+  void client.request(GenerateImageDocument);
+  // @ts-expect-error Money is a decimal string, never a number
+  void client.request(GrantCreditsDocument, { userId: "u", amount: 1, reason: "r" });
+  // @ts-expect-error a model is one of the enum's values
+  void client.request(GenerateImageDocument, { input: { prompt: "p", model: "DALL_E_4" } });
+}
 
 let server: TestServer;
 beforeAll(async () => {
