@@ -10,6 +10,8 @@ export default tseslint.config(
       ".data/",
       "src/generated/",
       "test/generated/",
+      "sdk/dist/",
+      "sdk/src/generated/",
       "prisma/migrations/",
     ],
   },

@@ -1,5 +1,5 @@
 // After `npm install` / `npm ci`: generate the Prisma client and compile dist/ (`npm run build`), so that
-// `npm start` only starts. An install without dev dependencies (`npm ci --omit=dev`) cannot build, and builds
+// `npm start` only starts; then build the SDK (sdk/dist). An install without dev dependencies (`npm ci --omit=dev`) cannot build, and builds
 // nothing: it runs the dist/ built before, where the dev dependencies were installed.
 const { execFileSync } = require("node:child_process");
 const { existsSync } = require("node:fs");
@@ -37,4 +37,6 @@ if (omitsDev() || !["prisma", "typescript"].every(installed)) {
   const npm = process.env.npm_execpath;
   const [command, args] = npm ? [process.execPath, [npm, "run", "build"]] : ["npm", ["run", "build"]];
   execFileSync(command, args, { cwd: root, stdio: "inherit" });
+  // The SDK workspace (sdk/), which tests and the console import from its dist/.
+  execFileSync(process.execPath, [path.join(root, "sdk", "build.cjs")], { cwd: root, stdio: "inherit" });
 }

@@ -168,6 +168,8 @@ export async function startImagegate(args: {
     maxConnections,
     subscriptions: settings.subscriptions,
     uploads: uploadLimits(settings.editMaxTotalBytes),
+    corsOrigins: settings.corsOrigins,
+    graphiql: settings.graphiql,
   });
   sockets.live = server.liveConnections;
   let metricsServer: RunningMetricsServer | undefined;

@@ -20,6 +20,44 @@ const optionalHttpUrl = optionalString.pipe(
 const blankAsUnset = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
 
+/**
+ * CORS_ORIGINS: browser origins allowed to call the API, comma-separated, each exactly as a browser sends it in
+ * `Origin` (scheme, host, port if not the default; no path, no trailing slash). A near miss ("https://app.example.com/")
+ * would never match, and a wildcard would open the API to every site: both are refused at start.
+ */
+const corsOrigins = optionalString.transform((value, context) => {
+  const origins = (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const origin of origins) {
+    const problem = originProblem(origin);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: `"${origin}" ${problem}` });
+  }
+  return [...new Set(origins)];
+});
+
+function originProblem(origin: string): string | undefined {
+  if (origin.includes("*")) return "is a wildcard: list each origin exactly";
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return "is not an origin such as https://app.example.com";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must be http(s)";
+  if (url.origin !== origin) return `is not an origin as a browser sends it: did you mean "${url.origin}"?`;
+  return undefined;
+}
+
+/** An on/off setting: true or false (1/0, yes/no accepted), anything else refused rather than read as off. */
+const optionalBoolean = blankAsUnset(
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+    .transform((value) => value === "true" || value === "1" || value === "yes")
+    .optional(),
+);
+
 const optionalPositiveInt = blankAsUnset(z.coerce.number().int().positive().optional());
 
 /**
@@ -65,6 +103,10 @@ const EnvSchema = z
     HOLD_TTL_SECONDS: optionalSeconds,
     HOLD_SWEEP_INTERVAL_SECONDS: seconds(15),
     SHUTDOWN_GRACE_SECONDS: seconds(25),
+    CORS_ORIGINS: corsOrigins,
+    // GraphiQL at GET /graphql: on by default except in production (NODE_ENV=production), where it needs this.
+    GRAPHIQL_ENABLED: optionalBoolean,
+    NODE_ENV: optionalString,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // The most bytes of images one edit may upload or reference, together: they are held in memory. At most 1 GiB.
     EDIT_MAX_TOTAL_BYTES: z.coerce
@@ -143,6 +185,10 @@ export interface Settings {
   shutdownGraceMs: number;
   /** EDIT_MAX_TOTAL_BYTES: an edit's source images together, uploaded or stored, are read into memory up to this. */
   editMaxTotalBytes: number;
+  /** Browser origins allowed by CORS (CORS_ORIGINS); empty: none. */
+  corsOrigins: string[];
+  /** Whether GET /graphql serves GraphiQL to browsers. */
+  graphiql: boolean;
   /** Settings that are allowed but probably wrong, logged at start. */
   warnings: Array<{ setting: string; message: string }>;
 }
@@ -196,6 +242,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     editMaxTotalBytes: e.EDIT_MAX_TOTAL_BYTES,
+    corsOrigins: e.CORS_ORIGINS,
+    graphiql: e.GRAPHIQL_ENABLED ?? e.NODE_ENV !== "production",
     warnings: holdTtlWarnings(e.HOLD_TTL_SECONDS, holdTtlFloorMs),
   };
 }

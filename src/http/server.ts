@@ -1,7 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -16,7 +19,9 @@ import type { AppLogger } from "../logging";
 import type { Metrics } from "../observability/metrics";
 import { bearerSecret } from "./bearer";
 import { limitConnections, SERVER_TIMEOUTS } from "./connection-limits";
+import { browserAccess } from "./cors";
 import { failureAnswer } from "./failure-answer";
+import { graphiqlRoutes, wantsGraphiQL } from "./graphiql/graphiql";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
 import type { UploadLimits } from "./multipart-body";
 import { observeGraphQL, requestOfError } from "./graphql-observer";
@@ -43,8 +48,8 @@ export interface RunningServer {
 }
 
 /**
- * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz and
- * /reports/spend.csv.
+ * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz,
+ * /reports/spend.csv and GraphiQL (GET /graphql from a browser). CORS (CORS_ORIGINS) in front of both.
  */
 export async function startHttpServer(args: {
   schema: GraphQLSchema;
@@ -62,6 +67,10 @@ export async function startHttpServer(args: {
   subscriptions: { maxConnections: number; maxConnectionsPerKey: number };
   /** Bounds on multipart (upload) requests to /graphql. */
   uploads: UploadLimits;
+  /** Browser origins allowed to call the API (CORS_ORIGINS); none when absent. */
+  corsOrigins?: readonly string[];
+  /** Whether GET /graphql serves GraphiQL to a browser; else it is an ordinary GraphQL GET. */
+  graphiql?: boolean;
 }): Promise<RunningServer> {
   const { schema, services, host, port, metrics } = args;
   const app = express();
@@ -95,6 +104,9 @@ export async function startHttpServer(args: {
       { serverWillStart: async () => ({ drainServer: () => subscriptions.close() }) },
       // No cache hints in this API (every answer is per caller); the default plugin would hook every field resolved.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo's own landing page loads its sandbox from Apollo's CDN, with telemetry: GraphiQL replaces it, from
+      // our own files (./graphiql).
+      ApolloServerPluginLandingPageDisabled(),
       rejectUnstorableCharacters,
       observeGraphQL,
       refuseSubscriptionsOverHttp,
@@ -108,6 +120,8 @@ export async function startHttpServer(args: {
   app.get("/readyz", readyz(services.db, services.logger));
   app.get("/images/:generationId/:file", images(services.db, services.storage, services.logger));
   app.get("/reports/spend.csv", spendCsv(services));
+  const graphiql = args.graphiql === true;
+  if (graphiql) graphiqlRoutes(app, services.logger);
   const handleGraphQL = graphqlHandler(
     apollo,
     async (request, record) => {
@@ -119,13 +133,21 @@ export async function startHttpServer(args: {
     args.uploads,
   );
   const graphqlEnded = metrics.graphqlRequestEnded.bind(metrics);
+  const cors = browserAccess(args.corsOrigins ?? []);
   httpServer.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
-    if (!isGraphQLRequest(request)) {
+    if (!isGraphQLRequest(request) || (graphiql && wantsGraphiQL(request))) {
       beginRequest(request, response, args.logger);
-      app(request, response);
+      cors(request, response, () => app(request, response));
       return;
     }
-    handleGraphQL(request, response, beginRequest(request, response, args.logger, graphqlEnded));
+    // A preflight is no GraphQL operation: it stays out of the GraphQL metrics.
+    const record = beginRequest(
+      request,
+      response,
+      args.logger,
+      request.method === "OPTIONS" ? undefined : graphqlEnded,
+    );
+    cors(request, response, () => handleGraphQL(request, response, record));
   });
   app.use((_req: express.Request, res: express.Response) => {
     res.status(404).json({ error: "not found" });

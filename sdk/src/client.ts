@@ -1,0 +1,197 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { getOperationAST, print, type DocumentNode, type GraphQLFormattedError } from "graphql";
+import { createClient, type Client } from "graphql-ws";
+import { errorFromGraphQL, ImagegateError } from "./errors.js";
+import { extractFiles, multipartBody } from "./multipart.js";
+
+export interface ImagegateClientOptions {
+  /** The GraphQL endpoint, e.g. "https://imagegate.example.com/graphql"; subscriptions use it as ws(s)://. */
+  url: string;
+  /** The API key (in a browser, a session key from your backend), or a function giving the current one. */
+  apiKey?: string | (() => string | Promise<string>);
+  /** fetch to use; the global one by default. */
+  fetch?: typeof fetch;
+  /** The WebSocket class for subscriptions where there is no global one (Node before 22: the `ws` package's). */
+  webSocketImpl?: unknown;
+  /** Headers sent with every HTTP request. */
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Sent as X-Request-Id (1-128 of A-Z a-z 0-9 . _ : -); imagegate makes one otherwise. */
+  requestId?: string;
+}
+
+/** Variables may be left out when the operation needs none. */
+type RequestArgs<V> =
+  Record<string, never> extends V
+    ? [variables?: V, options?: RequestOptions]
+    : [variables: V, options?: RequestOptions];
+
+export interface ImagegateClient {
+  /** Runs a query or mutation; its data, or an ImagegateError. Blobs (Files) in the variables are uploaded. */
+  request<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...args: RequestArgs<TVariables>
+  ): Promise<TData>;
+  /** A subscription's events, over graphql-ws; ends when the server completes it, throws an ImagegateError on error. */
+  subscribe<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...args: RequestArgs<TVariables>
+  ): AsyncIterableIterator<TData>;
+  /** Closes the subscriptions' socket, if one is open. */
+  dispose(): Promise<void>;
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+function queryOf(document: DocumentNode): string {
+  let query = printed.get(document);
+  if (query === undefined) printed.set(document, (query = print(document)));
+  return query;
+}
+
+interface GraphQLAnswer {
+  data?: unknown;
+  errors?: GraphQLFormattedError[];
+}
+
+export function createImagegateClient(options: ImagegateClientOptions): ImagegateClient {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  let socket: Client | undefined;
+
+  async function authorization(): Promise<Record<string, string>> {
+    const key = typeof options.apiKey === "function" ? await options.apiKey() : options.apiKey;
+    return key === undefined ? {} : { authorization: `Bearer ${key}` };
+  }
+
+  async function request(document: DocumentNode, variables: unknown, requestOptions: RequestOptions = {}) {
+    const operationName = getOperationAST(document)?.name?.value;
+    const { clone, files } = extractFiles(variables ?? {});
+    const headers: Record<string, string> = {
+      accept: "application/graphql-response+json, application/json",
+      ...options.headers,
+      ...(await authorization()),
+      ...(requestOptions.requestId === undefined ? {} : { "x-request-id": requestOptions.requestId }),
+    };
+    let body: string | FormData;
+    if (files.length === 0) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify({ query: queryOf(document), operationName, variables: variables ?? {} });
+    } else {
+      // Apollo Server refuses a multipart request without this header (its CSRF prevention); a browser preflights it.
+      headers["apollo-require-preflight"] = "true";
+      body = multipartBody({ query: queryOf(document), operationName, variables: clone }, files);
+    }
+    let response: Response;
+    try {
+      response = await doFetch(options.url, { method: "POST", headers, body, signal: requestOptions.signal });
+    } catch (cause) {
+      if (requestOptions.signal?.aborted === true) throw cause;
+      throw new ImagegateError({
+        code: "NETWORK_ERROR",
+        message: `Could not reach imagegate: ${String(cause)}`,
+        cause,
+      });
+    }
+    return answerOf(response);
+  }
+
+  async function answerOf(response: Response): Promise<unknown> {
+    const requestId = response.headers.get("x-request-id") ?? undefined;
+    const { status } = response;
+    let answer: GraphQLAnswer | undefined;
+    if (/json/.test(response.headers.get("content-type") ?? "")) {
+      answer = (await response.json().catch(() => undefined)) as GraphQLAnswer | undefined;
+    }
+    if (answer?.errors !== undefined && answer.errors.length > 0) {
+      throw errorFromGraphQL(answer.errors, { data: answer.data, status, requestId });
+    }
+    if (!response.ok || answer === undefined || answer.data === undefined || answer.data === null) {
+      throw new ImagegateError({
+        code: "HTTP_ERROR",
+        message: `imagegate answered HTTP ${status} without a GraphQL result`,
+        status,
+        requestId,
+      });
+    }
+    return answer.data;
+  }
+
+  function socketClient(): Client {
+    socket ??= createClient({
+      url: options.url.replace(/^http/, "ws"),
+      // The contract's WebSocket auth: the key in connection_init's payload, read at each (re)connection.
+      connectionParams: authorization,
+      lazy: true,
+      webSocketImpl: options.webSocketImpl,
+      // Retry a lost socket (graphql-ws's backoff), not a refused key (4403): the same key is refused again.
+      shouldRetry: (event) => isCloseEvent(event) && event.code !== FORBIDDEN_CLOSE_CODE,
+    });
+    return socket;
+  }
+
+  async function* subscribe(document: DocumentNode, variables: unknown): AsyncIterableIterator<unknown> {
+    const operationName = getOperationAST(document)?.name?.value;
+    const events = socketClient().iterate({
+      query: queryOf(document),
+      operationName,
+      variables: (variables ?? {}) as Record<string, unknown>,
+    });
+    try {
+      for (;;) {
+        let next: IteratorResult<{ data?: unknown; errors?: readonly GraphQLFormattedError[] }>;
+        try {
+          next = await events.next();
+        } catch (cause) {
+          throw socketError(cause);
+        }
+        if (next.done === true) return;
+        const { data, errors } = next.value;
+        if (errors !== undefined && errors.length > 0) throw errorFromGraphQL(errors, { data });
+        yield data;
+      }
+    } finally {
+      await events.return?.();
+    }
+  }
+
+  return {
+    request: (document, ...[variables, requestOptions]) =>
+      request(document, variables, requestOptions) as Promise<never>,
+    subscribe: (document, ...[variables]) => subscribe(document, variables) as AsyncIterableIterator<never>,
+    dispose: async () => {
+      await socket?.dispose();
+      socket = undefined;
+    },
+  };
+}
+
+const UNAUTHORIZED_CLOSE_CODE = 4401;
+const FORBIDDEN_CLOSE_CODE = 4403;
+
+function isCloseEvent(value: unknown): value is { code: number; reason: string } {
+  return typeof value === "object" && value !== null && typeof (value as { code?: unknown }).code === "number";
+}
+
+/** graphql-ws ends a subscription with GraphQL errors, or with the socket's close event (graphql-ws close codes). */
+function socketError(cause: unknown): ImagegateError {
+  if (Array.isArray(cause)) return errorFromGraphQL(cause as GraphQLFormattedError[], {});
+  const closeCode = isCloseEvent(cause) ? cause.code : undefined;
+  const reason =
+    isCloseEvent(cause) && typeof cause.reason === "string" && cause.reason !== "" ? cause.reason : undefined;
+  const code =
+    closeCode === UNAUTHORIZED_CLOSE_CODE
+      ? "UNAUTHENTICATED"
+      : closeCode === FORBIDDEN_CLOSE_CODE
+        ? "FORBIDDEN"
+        : "NETWORK_ERROR";
+  return new ImagegateError({
+    code,
+    message:
+      reason ??
+      (closeCode === undefined ? `The subscription failed: ${String(cause)}` : `Socket closed (${closeCode})`),
+    extensions: closeCode === undefined ? {} : { closeCode },
+    cause,
+  });
+}
