@@ -11,6 +11,8 @@ export default tseslint.config(
       "src/generated/",
       "test/generated/",
       "prisma/migrations/",
+      "console/dist/",
+      "console/src/api/generated/",
     ],
   },
   js.configs.recommended,

@@ -15,6 +15,7 @@ import { operationLimitRules } from "../graphql/operation-limits";
 import type { AppLogger } from "../logging";
 import type { Metrics } from "../observability/metrics";
 import { bearerSecret } from "./bearer";
+import { consoleApp } from "./console";
 import { limitConnections, SERVER_TIMEOUTS } from "./connection-limits";
 import { failureAnswer } from "./failure-answer";
 import { graphqlHandler, isGraphQLRequest } from "./graphql-handler";
@@ -37,8 +38,8 @@ export interface RunningServer {
 }
 
 /**
- * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz and
- * /reports/spend.csv.
+ * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz,
+ * /reports/spend.csv and the web console at /console.
  */
 export async function startHttpServer(args: {
   schema: GraphQLSchema;
@@ -88,6 +89,7 @@ export async function startHttpServer(args: {
   app.get("/readyz", readyz(services.db, services.logger));
   app.get("/images/:generationId/:file", images(services.db, services.storage, services.logger));
   app.get("/reports/spend.csv", spendCsv(services));
+  app.use(consoleApp());
   const handleGraphQL = graphqlHandler(apollo, async (request, record) => {
     const secret = bearerSecret(request.headers.authorization);
     const principal = secret === null ? null : await services.authenticator.authenticate(secret);
