@@ -261,6 +261,10 @@ describe("the built server without dev dependencies", () => {
       const image = await fetch(String(generation.generateImage.images[0]!.url));
       expect(image.status).toBe(200);
       expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      // The web console, built at install, is served by the built server alone: any path under /console is its page.
+      const consolePage = await fetch(`${run.url}/console/finance/spend`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toContain('<div id="root">');
 
       process.kill(run.child.pid!, "SIGTERM");
 
