@@ -5,7 +5,9 @@ import {
   CreateTeamDocument,
   GenerateImageDocument,
   MeDocument,
+  SetTeamBudgetDocument,
   SetUserTeamDocument,
+  TeamDocument,
   SpendReportDocument,
   UserBudgetsDocument,
   UserByIdDocument,
@@ -30,6 +32,7 @@ let browser: Browser;
 let admin: { userId: string; apiKey: string };
 let finance: { userId: string; apiKey: string };
 let member: { userId: string; apiKey: string };
+let teamId: string;
 /** Every URL any page asked for: the console must reach nothing but its server. */
 const requested: string[] = [];
 
@@ -42,7 +45,11 @@ beforeAll(async () => {
   member = await server.createUser("MEMBER", "50");
   const other = await server.createUser("MEMBER", "50");
   const team = dataOf(await server.graphql(CreateTeamDocument, { name: "Design" }, admin.apiKey)).createTeam;
+  teamId = team.id;
   dataOf(await server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
+  // The team's spend below (0.092) crosses 80 % of this: one alert.
+  const teamBudget = { teamId: team.id, period: "TOTAL", limit: "0.10" } as const;
+  dataOf(await server.graphql(SetTeamBudgetDocument, teamBudget, admin.apiKey));
   // Spend on three days of the last month, by two users, two models and two providers (the fakes).
   const generate = async (key: string, daysAgo: number, model: "DALL_E_3" | "STABLE_DIFFUSION_XL", n = 1) => {
     server.setClock(new Date(Date.now() - daysAgo * DAY_MS));
@@ -154,9 +161,20 @@ describe("finance", () => {
     );
   });
 
-  test("sees budgets and is refused the admin pages", async () => {
-    await page.goto(`${env.server.url}/console/finance/budgets`);
-    await page.getByRole("heading", { name: "Team budgets" }).waitFor();
+  test("sees the team's budget with its use, the alert it raised, and is refused the admin pages", async () => {
+    await page.getByRole("link", { name: "Budgets" }).click();
+    const budgets = page.getByTestId("budgets-table").first();
+    await budgets.getByText("Team Design").waitFor();
+    const team = dataOf(await env.server.graphql(TeamDocument, { id: teamId }, finance.apiKey)).team!;
+    expect(await attributesOf(budgets.locator("td[data-money]"), "data-money")).toEqual([team.budgets[0]!.remaining]);
+    await screenshot(page, "finance-budgets");
+
+    await page.getByRole("link", { name: "Budget alerts" }).click();
+    const alerts = page.getByTestId("alerts-table");
+    await alerts.getByText("Team Design").waitFor();
+    expect(await alerts.locator("tbody tr").count()).toBe(1);
+    expect(await alerts.locator("tbody tr td").nth(3).textContent()).toBe("80%");
+
     await page.goto(`${env.server.url}/console/admin/users`);
     await expect(page.locator("[data-refused]").textContent()).resolves.toContain("This page is for ADMIN");
   });
@@ -207,6 +225,17 @@ describe("admin", () => {
     await page.getByRole("link", { name: "Models" }).click();
     await page.getByTestId("models-table").getByText("DALL E 3").waitFor();
     await screenshot(page, "admin-models");
+  });
+
+  test("opens every other admin page without an error (each query within the API's operation cost)", async () => {
+    await page.getByRole("link", { name: "Teams and budgets" }).click();
+    await page.locator('[data-team="Design"]').getByText("$0.10").waitFor();
+    await page.getByRole("link", { name: "Prices" }).click();
+    await page.getByTestId("prices-table").getByText("DALL E 3").first().waitFor();
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByTestId("audit-table").getByText("new.hire@example.com").first().waitFor();
+    await screenshot(page, "admin-audit");
+    expect(await page.locator(".error").count()).toBe(0);
   });
 });
 

@@ -150,7 +150,7 @@ export type BudgetFieldsFragment = { id: string, period: BudgetPeriod, scope: Bu
 export type BudgetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BudgetsQuery = { teams: Array<{ id: string, name: string, budgets: Array<{ id: string, period: BudgetPeriod, scope: BudgetScope, limit: string, spent: string, held: string, remaining: string, resetsAt: string | null, alertThresholds: Array<number> }>, members: Array<{ id: string, email: string, budgets: Array<{ id: string, period: BudgetPeriod, scope: BudgetScope, limit: string, spent: string, held: string, remaining: string, resetsAt: string | null, alertThresholds: Array<number> }> }> }> };
+export type BudgetsQuery = { teams: Array<{ id: string, name: string, budgets: Array<{ id: string, period: BudgetPeriod, scope: BudgetScope, limit: string, spent: string, held: string, remaining: string, resetsAt: string | null, alertThresholds: Array<number> }> }> };
 
 export type BudgetAlertsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -444,13 +444,6 @@ export const BudgetsDocument = new TypedDocumentString(`
     name
     budgets {
       ...BudgetFields
-    }
-    members {
-      id
-      email
-      budgets {
-        ...BudgetFields
-      }
     }
   }
 }
