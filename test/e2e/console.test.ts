@@ -80,6 +80,14 @@ async function signIn(apiKey: string): Promise<Page> {
   return page;
 }
 
+/** What the page keeps in the tab's sessionStorage and in localStorage: the key belongs in the first alone. */
+async function storedKeys(page: Page): Promise<{ session: string[]; local: string[] }> {
+  return page.evaluate(() => {
+    const { sessionStorage, localStorage } = globalThis as unknown as Record<string, Record<string, string>>;
+    return { session: Object.keys(sessionStorage!), local: Object.keys(localStorage!) };
+  });
+}
+
 /** Saved only with CONSOLE_SCREENSHOTS=1; a key's secret is masked. */
 async function screenshot(page: Page, name: string): Promise<void> {
   if (SCREENSHOTS === null) return;
@@ -240,9 +248,23 @@ describe("admin", () => {
 });
 
 describe("member", () => {
+  test("a wrong key is refused beside the key's field", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on("request", (request) => requested.push(request.url()));
+    await page.goto(`${env.server.url}/console/admin/users`);
+    await page.getByLabel("API key").fill("igk_not-a-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const field = page.locator(".field", { has: page.getByLabel("API key") });
+    await expect(field.locator("[data-field-error]").textContent()).resolves.toBe("This API key is not valid");
+    expect(await storedKeys(page)).toEqual({ session: [], local: [] });
+    await context.close();
+  });
+
   test("is refused the admin and finance pages, with a message saying why", async () => {
     const page = await signIn(member.apiKey);
     await page.getByRole("heading", { name: "Your account" }).waitFor();
+    expect(await storedKeys(page)).toEqual({ session: ["imagegate.apiKey"], local: [] });
     expect(await page.getByRole("navigation").count()).toBe(0);
     for (const where of ["admin/users", "finance/spend"]) {
       await page.goto(`${env.server.url}/console/${where}`);
