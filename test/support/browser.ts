@@ -51,6 +51,8 @@ export function ensureConsoleBuilt(): void {
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestMtimeMs))) return;
   execFileSync("npm", ["run", "build", "--workspace", "console"], {
     cwd: path.resolve(CONSOLE, ".."),
+    // jest sets NODE_ENV=test, which would build React's development bundle.
+    env: { ...process.env, NODE_ENV: "production" },
     stdio: "ignore",
     timeout: 180_000,
   });
