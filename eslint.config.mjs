@@ -13,6 +13,8 @@ export default tseslint.config(
       "sdk/dist/",
       "sdk/src/generated/",
       "prisma/migrations/",
+      "console/dist/",
+      "console/src/api/generated/",
     ],
   },
   js.configs.recommended,

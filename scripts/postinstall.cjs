@@ -1,5 +1,6 @@
-// After `npm install` / `npm ci`: generate the Prisma client and compile dist/ (`npm run build`), so that
-// `npm start` only starts; then build the SDK (sdk/dist). An install without dev dependencies (`npm ci --omit=dev`) cannot build, and builds
+// After `npm install` / `npm ci`: generate the Prisma client, compile dist/ and build the web console into
+// console/dist (`npm run build`), so that `npm start` only starts; then build the SDK (sdk/dist). An install without
+// dev dependencies (`npm ci --omit=dev`) cannot build, and builds
 // nothing: it runs the dist/ built before, where the dev dependencies were installed.
 const { execFileSync } = require("node:child_process");
 const { existsSync } = require("node:fs");

@@ -18,6 +18,7 @@ import { operationLimitRules } from "../graphql/operation-limits";
 import type { AppLogger } from "../logging";
 import type { Metrics } from "../observability/metrics";
 import { bearerSecret } from "./bearer";
+import { consoleApp } from "./console";
 import { limitConnections, SERVER_TIMEOUTS } from "./connection-limits";
 import { browserAccess } from "./cors";
 import { failureAnswer } from "./failure-answer";
@@ -49,7 +50,8 @@ export interface RunningServer {
 
 /**
  * The HTTP face of imagegate: /graphql, straight to Apollo; on Express, GET /images/..., /healthz, /readyz,
- * /reports/spend.csv and GraphiQL (GET /graphql from a browser). CORS (CORS_ORIGINS) in front of both.
+ * /reports/spend.csv, GraphiQL (GET /graphql from a browser) and the web console at /console, with CORS (CORS_ORIGINS)
+ * in front of the API.
  */
 export async function startHttpServer(args: {
   schema: GraphQLSchema;
@@ -122,6 +124,7 @@ export async function startHttpServer(args: {
   app.get("/reports/spend.csv", spendCsv(services));
   const graphiql = args.graphiql === true;
   if (graphiql) graphiqlRoutes(app, services.logger);
+  app.use(consoleApp());
   const handleGraphQL = graphqlHandler(
     apollo,
     async (request, record) => {

@@ -266,6 +266,10 @@ describe("the built server without dev dependencies", () => {
       const graphiql = await fetch(`${run.url}/graphiql/assets/graphiql.min.js`);
       expect(graphiql.status).toBe(200);
       expect((await graphiql.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+      // The web console, built at install, is served by the built server alone: any path under /console is its page.
+      const consolePage = await fetch(`${run.url}/console/finance/spend`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toContain('<div id="root">');
 
       process.kill(run.child.pid!, "SIGTERM");
 

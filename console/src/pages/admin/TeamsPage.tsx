@@ -1,0 +1,99 @@
+import { useState } from "react";
+import {
+  CreateTeamDocument,
+  RemoveBudgetDocument,
+  request,
+  SetTeamBudgetDocument,
+  TeamsDocument,
+  type BudgetPeriod,
+} from "../../api/client";
+import { BUDGET_PERIODS } from "../../api/enums";
+import { messageOf, useFields, useQuery, useSubmit } from "../../app/hooks";
+import { BudgetTable } from "../../components/budgets";
+import { SelectInput, TextInput } from "../../components/inputs";
+import { ErrorNote, Form, Link, Loading, When } from "../../components/ui";
+import { thresholdsOf } from "./thresholds";
+
+export function TeamsPage() {
+  const teams = useQuery(TeamsDocument);
+  const list = teams.data?.teams ?? [];
+  const createForm = useFields({ name: "" });
+  const create = useSubmit(
+    CreateTeamDocument,
+    () => ({ name: createForm.values.name }),
+    () => {
+      createForm.reset();
+      teams.reload();
+    },
+  );
+  const budgetForm = useFields({ teamId: "", period: "MONTHLY", limit: "", alertThresholds: "80, 100" });
+  const setBudget = useSubmit(
+    SetTeamBudgetDocument,
+    () => ({
+      teamId: budgetForm.values.teamId === "" ? (list[0]?.id ?? "") : budgetForm.values.teamId,
+      period: budgetForm.values.period as BudgetPeriod,
+      limit: budgetForm.values.limit.trim(),
+      alertThresholds: thresholdsOf(budgetForm.values.alertThresholds),
+    }),
+    teams.reload,
+  );
+  const [removeError, setRemoveError] = useState<string>();
+  return (
+    <>
+      <div className="row">
+        <Form title="Create a team" submission={create} submitLabel="Create team" name="create-team">
+          <TextInput form={createForm} name="name" label="Name" errors={create.errors} />
+        </Form>
+        <Form title="Set a team budget" submission={setBudget} submitLabel="Set budget" name="set-team-budget">
+          <SelectInput
+            form={budgetForm}
+            name="teamId"
+            label="Team"
+            options={list.map((team) => ({ value: team.id, label: team.name }))}
+            errors={setBudget.errors}
+          />
+          <SelectInput
+            form={budgetForm}
+            name="period"
+            label="Period"
+            options={BUDGET_PERIODS}
+            errors={setBudget.errors}
+          />
+          <TextInput
+            form={budgetForm}
+            name="limit"
+            label="Limit (USD)"
+            placeholder="500.00"
+            errors={setBudget.errors}
+          />
+          <TextInput form={budgetForm} name="alertThresholds" label="Alert at (%)" errors={setBudget.errors} />
+        </Form>
+      </div>
+      <ErrorNote error={teams.error} />
+      <Loading when={teams.loading} />
+      {removeError === undefined ? null : <p className="error">{removeError}</p>}
+      {list.map((team) => (
+        <section className="card" key={team.id} data-team={team.name}>
+          <h2>{team.name}</h2>
+          <p className="muted">
+            Created <When value={team.createdAt} /> · {team.members.length} members:{" "}
+            {team.members.map((member, index) => (
+              <span key={member.id}>
+                {index === 0 ? "" : ", "}
+                <Link to={`/admin/users/${member.id}`}>{member.email}</Link>
+              </span>
+            ))}
+          </p>
+          <BudgetTable
+            rows={team.budgets.map((budget) => ({ owner: team.name, budget }))}
+            onRemove={(budget) =>
+              request(RemoveBudgetDocument, { id: budget.id }).then(teams.reload, (e: unknown) =>
+                setRemoveError(messageOf(e)),
+              )
+            }
+          />
+        </section>
+      ))}
+    </>
+  );
+}

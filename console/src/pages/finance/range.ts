@@ -1,0 +1,41 @@
+// A range of calendar days as the pickers show it (both ends inclusive), and as the API takes it: [from, to) in
+// instants. Days are UTC days; a deployment whose TIME_ZONE is not UTC sees its day rows placed by their noon.
+
+export interface DayRange {
+  /** YYYY-MM-DD, inclusive. */
+  from: string;
+  /** YYYY-MM-DD, inclusive. */
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+
+export function isoDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export function lastDays(count: number, now = new Date()): DayRange {
+  return { from: isoDay(new Date(now.getTime() - (count - 1) * DAY_MS)), to: isoDay(now) };
+}
+
+/** The API's [from, to): from the first day's start to the day after the last. */
+export function toInstants(range: DayRange): { from: string; to: string } {
+  const end = Date.parse(`${range.to}T00:00:00Z`);
+  const to = Number.isNaN(end) ? `${range.to}T00:00:00Z` : new Date(end + DAY_MS).toISOString();
+  return { from: `${range.from}T00:00:00Z`, to };
+}
+
+/** Each calendar day of the range, at most `limit` of them. */
+export function daysOf(range: DayRange, limit = 3_700): string[] {
+  const days: string[] = [];
+  const last = Date.parse(`${range.to}T00:00:00Z`);
+  for (let at = Date.parse(`${range.from}T00:00:00Z`); at <= last && days.length < limit; at += DAY_MS) {
+    days.push(isoDay(new Date(at)));
+  }
+  return days;
+}
+
+/** The calendar day a report row's day (its first instant in TIME_ZONE) belongs to: the date at its noon. */
+export function dayOfRow(instant: string): string {
+  return isoDay(new Date(Date.parse(instant) + DAY_MS / 2));
+}

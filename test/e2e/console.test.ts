@@ -1,0 +1,277 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import {
+  CreateTeamDocument,
+  GenerateImageDocument,
+  MeDocument,
+  SetTeamBudgetDocument,
+  SetUserTeamDocument,
+  TeamDocument,
+  SpendReportDocument,
+  UserBudgetsDocument,
+  UserByIdDocument,
+} from "../generated/graphql";
+import { attributesOf, canvasHasInk, ensureConsoleBuilt, launchChromium } from "../support/browser";
+import { startEnvironment, type TestEnvironment } from "../support/environment";
+import { dataOf } from "../support/graphql-client";
+import { micros, parseCsv } from "../support/spend-report-checks";
+
+// The web console in headless Chromium against the real server and PostgreSQL: the pages finance and admins use,
+// checked against what the API itself answers. One browser for the file; a new context (an empty sessionStorage)
+// per person. CONSOLE_SCREENSHOTS=1 (npm run console:screenshots) also saves the main pages to console/screenshots.
+
+jest.setTimeout(120_000);
+
+const DAY_MS = 86_400_000;
+const SCREENSHOTS =
+  process.env.CONSOLE_SCREENSHOTS === "1" ? path.resolve(__dirname, "../../console/screenshots") : null;
+
+let env: TestEnvironment;
+let browser: Browser;
+let admin: { userId: string; apiKey: string };
+let finance: { userId: string; apiKey: string };
+let member: { userId: string; apiKey: string };
+let teamId: string;
+/** Every URL any page asked for: the console must reach nothing but its server. */
+const requested: string[] = [];
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  [env, browser] = await Promise.all([startEnvironment(), launchChromium()]);
+  const { server } = env;
+  admin = await server.createUser("ADMIN");
+  finance = await server.createUser("FINANCE");
+  member = await server.createUser("MEMBER", "50");
+  const other = await server.createUser("MEMBER", "50");
+  const team = dataOf(await server.graphql(CreateTeamDocument, { name: "Design" }, admin.apiKey)).createTeam;
+  teamId = team.id;
+  dataOf(await server.graphql(SetUserTeamDocument, { userId: member.userId, teamId: team.id }, admin.apiKey));
+  // The team's spend below (0.092) crosses 80 % of this: one alert.
+  const teamBudget = { teamId: team.id, period: "TOTAL", limit: "0.10" } as const;
+  dataOf(await server.graphql(SetTeamBudgetDocument, teamBudget, admin.apiKey));
+  // Spend on three days of the last month, by two users, two models and two providers (the fakes).
+  const generate = async (key: string, daysAgo: number, model: "DALL_E_3" | "STABLE_DIFFUSION_XL", n = 1) => {
+    server.setClock(new Date(Date.now() - daysAgo * DAY_MS));
+    dataOf(await server.graphql(GenerateImageDocument, { input: { prompt: "a lighthouse", model, n } }, key));
+  };
+  await generate(member.apiKey, 6, "DALL_E_3");
+  await generate(member.apiKey, 6, "STABLE_DIFFUSION_XL", 2);
+  await generate(other.apiKey, 3, "DALL_E_3");
+  await generate(member.apiKey, 0, "DALL_E_3");
+  await generate(other.apiKey, 0, "STABLE_DIFFUSION_XL");
+  server.setClock(null);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+  expect(requested.filter((url) => !url.startsWith(env.server.url) && !/^(blob|data):/.test(url))).toEqual([]);
+});
+
+async function signIn(apiKey: string): Promise<Page> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.on("request", (request) => requested.push(request.url()));
+  await page.goto(`${env.server.url}/console`);
+  await page.getByLabel("API key").fill(apiKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("signed-in-as").waitFor();
+  return page;
+}
+
+/** What the page keeps in the tab's sessionStorage and in localStorage: the key belongs in the first alone. */
+async function storedKeys(page: Page): Promise<{ session: string[]; local: string[] }> {
+  return page.evaluate(() => {
+    const { sessionStorage, localStorage } = globalThis as unknown as Record<string, Record<string, string>>;
+    return { session: Object.keys(sessionStorage!), local: Object.keys(localStorage!) };
+  });
+}
+
+/** Saved only with CONSOLE_SCREENSHOTS=1; a key's secret is masked. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS === null) return;
+  await page.screenshot({
+    path: path.join(SCREENSHOTS, `${name}.png`),
+    fullPage: true,
+    mask: [page.getByTestId("key-secret")],
+  });
+}
+
+/** The range the spend page shows, as the API's [from, to). */
+async function rangeOf(page: Page): Promise<{ from: string; to: string }> {
+  const from = await page.locator('input[name="from"]').inputValue();
+  const to = await page.locator('input[name="to"]').inputValue();
+  return { from: `${from}T00:00:00.000Z`, to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString() };
+}
+
+describe("finance", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await signIn(finance.apiKey);
+  });
+  afterAll(() => page.context().close());
+
+  test("lands on spend and sees a chart of the day series whose totals equal spendReport's", async () => {
+    await page.waitForURL(/\/console\/finance\/spend$/);
+    const totals = page.getByTestId("day-series-total");
+    await totals.waitFor();
+    const range = await rangeOf(page);
+    const report = dataOf(
+      await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["DAY"] }, finance.apiKey),
+    );
+    expect(report.spendReport.rows.length).toBeGreaterThanOrEqual(2);
+    expect(micros(report.spendReport.total)).toBeGreaterThan(0n);
+    expect(await totals.getAttribute("data-total")).toBe(report.spendReport.total);
+    expect(Number(await totals.getAttribute("data-requests"))).toBe(report.spendReport.requests);
+    // The chart's days, as its table lists them, add up to the same total, and their non-zero days are the report's.
+    const cells = await attributesOf(page.getByTestId("day-series-table").locator("td[data-money]"), "data-money");
+    expect(cells.reduce((sum, cell) => sum + micros(cell), 0n)).toBe(micros(report.spendReport.total));
+    expect(cells.filter((cell) => micros(cell) !== 0n).sort()).toEqual(
+      report.spendReport.rows.map((row) => row.cost).sort(),
+    );
+    // Chart.js drew on its canvas: some pixel is not blank.
+    expect(await canvasHasInk(page.locator('[data-chart="spend-per-day"] canvas'))).toBe(true);
+
+    // By model, as the API groups it.
+    await page.getByLabel("Spend by", { exact: true }).selectOption("MODEL");
+    const byModel = dataOf(
+      await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["MODEL"] }, finance.apiKey),
+    );
+    const table = page.getByTestId("breakdown-table");
+    await table.getByText("DALL_E_3").waitFor();
+    expect(await table.locator("tbody tr").count()).toBe(byModel.spendReport.rows.length);
+    await screenshot(page, "finance-spend");
+  });
+
+  test("downloads the per-day CSV, whose rows are spendReport's", async () => {
+    const range = await rangeOf(page);
+    const report = dataOf(
+      await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["DAY"] }, finance.apiKey),
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download CSV (per day)" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^spend-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
+    const rows = parseCsv(await readFile((await download.path())!, "utf8"));
+    expect(rows[0]).toEqual(["day", "requests", "images", "cost_usd"]);
+    const body = rows.slice(1).filter((row) => row.length > 1);
+    expect(
+      body.map(([day, requests, images, cost]) => ({ day, requests: Number(requests), images: Number(images), cost })),
+    ).toEqual(
+      report.spendReport.rows.map((row) => ({
+        day: row.day,
+        requests: row.requests,
+        images: row.images,
+        cost: row.cost,
+      })),
+    );
+  });
+
+  test("sees the team's budget with its use, the alert it raised, and is refused the admin pages", async () => {
+    await page.getByRole("link", { name: "Budgets" }).click();
+    const budgets = page.getByTestId("budgets-table").first();
+    await budgets.getByText("Team Design").waitFor();
+    const team = dataOf(await env.server.graphql(TeamDocument, { id: teamId }, finance.apiKey)).team!;
+    expect(await attributesOf(budgets.locator("td[data-money]"), "data-money")).toEqual([team.budgets[0]!.remaining]);
+    await screenshot(page, "finance-budgets");
+
+    await page.getByRole("link", { name: "Budget alerts" }).click();
+    const alerts = page.getByTestId("alerts-table");
+    await alerts.getByText("Team Design").waitFor();
+    expect(await alerts.locator("tbody tr").count()).toBe(1);
+    expect(await alerts.locator("tbody tr td").nth(3).textContent()).toBe("80%");
+
+    await page.goto(`${env.server.url}/console/admin/users`);
+    await expect(page.locator("[data-refused]").textContent()).resolves.toContain("This page is for ADMIN");
+  });
+});
+
+describe("admin", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await signIn(admin.apiKey);
+  });
+  afterAll(() => page.context().close());
+
+  test("creates a user and a key (its secret shown once, and working), and sets a budget", async () => {
+    await page.waitForURL(/\/console\/admin\/users$/);
+    const create = page.locator('form[data-form="create-user"]');
+    await create.getByLabel("Email").fill("new.hire@example.com");
+    await create.getByLabel("Role").selectOption("FINANCE");
+    await create.getByRole("button", { name: "Create user" }).click();
+    await page.waitForURL(/\/console\/admin\/users\/[0-9a-f-]{36}$/);
+    const userId = page.url().split("/").pop()!;
+    const user = dataOf(await env.server.graphql(UserByIdDocument, { id: userId }, admin.apiKey)).user;
+    expect(user).toMatchObject({ email: "new.hire@example.com", role: "FINANCE" });
+
+    const key = page.locator('form[data-form="create-key"]');
+    await key.getByLabel("Key name").fill("laptop");
+    await key.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("key-secret").textContent())!;
+    const me = dataOf(await env.server.graphql(MeDocument, {}, secret)).me;
+    expect(me.id).toBe(userId);
+
+    // A limit the API refuses: its message lands beside the Limit field.
+    const budget = page.locator('form[data-form="set-budget"]');
+    await budget.getByLabel("Period").selectOption("MONTHLY");
+    await budget.getByLabel("Limit (USD)").fill("12.3456789");
+    await budget.getByRole("button", { name: "Set budget" }).click();
+    const limitField = budget.locator(".field", { has: page.getByLabel("Limit (USD)") });
+    await expect(limitField.locator("[data-field-error]").textContent()).resolves.toMatch(/\S/);
+    expect(await budget.locator("p.error").count()).toBe(0);
+
+    await budget.getByLabel("Limit (USD)").fill("25.00");
+    await budget.getByRole("button", { name: "Set budget" }).click();
+    await page.getByTestId("budgets-table").getByText("$25.00").first().waitFor();
+    expect(await limitField.locator("[data-field-error]").count()).toBe(0);
+    const budgets = dataOf(await env.server.graphql(UserBudgetsDocument, { id: userId }, admin.apiKey)).user!.budgets;
+    expect(budgets).toEqual([expect.objectContaining({ period: "MONTHLY", limit: "25.000000" })]);
+    await screenshot(page, "admin-user");
+
+    await page.getByRole("link", { name: "Models" }).click();
+    await page.getByTestId("models-table").getByText("DALL E 3").waitFor();
+    await screenshot(page, "admin-models");
+  });
+
+  test("opens every other admin page without an error (each query within the API's operation cost)", async () => {
+    await page.getByRole("link", { name: "Teams and budgets" }).click();
+    await page.locator('[data-team="Design"]').getByText("$0.10").waitFor();
+    await page.getByRole("link", { name: "Prices" }).click();
+    await page.getByTestId("prices-table").getByText("DALL E 3").first().waitFor();
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByTestId("audit-table").getByText("new.hire@example.com").first().waitFor();
+    await screenshot(page, "admin-audit");
+    expect(await page.locator(".error").count()).toBe(0);
+  });
+});
+
+describe("member", () => {
+  test("a wrong key is refused beside the key's field", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on("request", (request) => requested.push(request.url()));
+    await page.goto(`${env.server.url}/console/admin/users`);
+    await page.getByLabel("API key").fill("igk_not-a-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const field = page.locator(".field", { has: page.getByLabel("API key") });
+    await expect(field.locator("[data-field-error]").textContent()).resolves.toBe("This API key is not valid");
+    expect(await storedKeys(page)).toEqual({ session: [], local: [] });
+    await context.close();
+  });
+
+  test("is refused the admin and finance pages, with a message saying why", async () => {
+    const page = await signIn(member.apiKey);
+    await page.getByRole("heading", { name: "Your account" }).waitFor();
+    expect(await storedKeys(page)).toEqual({ session: ["imagegate.apiKey"], local: [] });
+    expect(await page.getByRole("navigation").count()).toBe(0);
+    for (const where of ["admin/users", "finance/spend"]) {
+      await page.goto(`${env.server.url}/console/${where}`);
+      const refused = page.locator("[data-refused]");
+      await expect(refused.textContent()).resolves.toContain("You are signed in as MEMBER");
+    }
+    await screenshot(page, "member-refused");
+    await page.context().close();
+  });
+});
