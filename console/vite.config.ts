@@ -5,5 +5,8 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/console/",
   plugins: [react()],
+  // One React: the root's node_modules holds React 18 for GraphiQL's prebuilt files, and react-chartjs-2, hoisted
+  // there, would otherwise bundle it beside the console's React 19.
+  resolve: { dedupe: ["react", "react-dom"] },
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
 });

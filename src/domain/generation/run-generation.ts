@@ -30,7 +30,7 @@ export function runToEnd<Input extends { model?: ImageModel | null }, Request ex
   return admitted(flow, input, async (state) => {
     const admission = await admitRequest(flow, kind, principal, input, state);
     if ("earlier" in admission) return replayOutcome(flow.deps.db, admission.earlier, scope);
-    return runHeld(flow, kind, principal.userId, admission, scope);
+    return runHeld(flow, kind, principal.userId, admission, scope, false);
   });
 }
 
@@ -58,7 +58,7 @@ export function startRun<Input extends { model?: ImageModel | null }, Request ex
       return await flow.deps.db.imageGeneration.findUniqueOrThrow({ where: { id }, include: WITH_IMAGES });
     } finally {
       // Its failure is on the generation and in the log (failGeneration): nobody is left to throw it to.
-      flow.inFlight.track(runHeld(flow, kind, principal.userId, admission, scope)).catch(() => undefined);
+      flow.inFlight.track(runHeld(flow, kind, principal.userId, admission, scope, true)).catch(() => undefined);
     }
   });
 }
@@ -82,16 +82,21 @@ async function admitted<T>(
   }
 }
 
-/** After the hold: the provider's call, then the charge, or the release. Watchers hear of its start and its end. */
+/**
+ * After the hold: the provider's call, then the charge, or the release. Watchers hear of partial images, and of a
+ * started run's start and end (`announced`). A synchronous caller has its answer in the response, so its changes cost
+ * no announcement (two round trips on the hot path); whoever watches one hears its end from the final-state backstop.
+ */
 function runHeld<Request extends GenerationRequest>(
   flow: FlowContext,
   kind: RequestKind<never, Request>,
   userId: string,
   { opened, request, provider }: HeldRequest<Request>,
   scope: RequestScope,
+  announced: boolean,
 ): Promise<GenerationRecord> {
   scope.generationId = opened.id;
-  flow.announce.changed(opened.id);
+  if (announced) flow.announce.changed(opened.id);
   return flow.inFlight.holding(opened.id, async () => {
     try {
       let record: GenerationRecord;
@@ -110,7 +115,7 @@ function runHeld<Request extends GenerationRequest>(
       scope.costMicros = record.costMicros;
       return record;
     } finally {
-      flow.announce.changed(opened.id);
+      if (announced) flow.announce.changed(opened.id);
     }
   });
 }
