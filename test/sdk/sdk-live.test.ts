@@ -181,3 +181,36 @@ describe("uploads", () => {
     expect(me).toMatchObject({ balance: "10.000000", reserved: "0.000000" });
   });
 });
+
+it("an aborted signal stops a subscription waiting for its next event, and the socket serves the next one", async () => {
+  const user = await env.server.createUser("MEMBER", "1");
+  const client = clientFor(user.apiKey);
+  let open!: () => void;
+  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
+  const { startImageGeneration: started } = await client.request(StartImageGenerationDocument, {
+    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW", partialImages: 1 },
+  });
+
+  const controller = new AbortController();
+  const events = client.subscribe(GenerationUpdatedDocument, { id: started.id }, { signal: controller.signal });
+  const first = await events.next();
+  expect(first.done !== true && first.value.generationUpdated.generation.status).toBe("PENDING");
+  // The generation is held at the fake: without the abort this wait would never end.
+  const waiting = events.next();
+  const reason = new Error("the page went away");
+  controller.abort(reason);
+  await expect(waiting).rejects.toBe(reason);
+  expect(await events.next()).toEqual({ done: true, value: undefined });
+
+  // The same client (and socket) then follows the generation to its end.
+  const statuses: string[] = [];
+  for await (const { generationUpdated } of client.subscribe(GenerationUpdatedDocument, { id: started.id })) {
+    statuses.push(generationUpdated.generation.status);
+    if (statuses.length === 1) open();
+  }
+  expect(statuses).toEqual(["PENDING", "PENDING", "SUCCEEDED"]);
+  // An already aborted signal throws before anything is sent.
+  await expect(
+    client.subscribe(GenerationUpdatedDocument, { id: started.id }, { signal: AbortSignal.abort(reason) }).next(),
+  ).rejects.toBe(reason);
+});
