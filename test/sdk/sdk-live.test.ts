@@ -14,6 +14,7 @@ import {
 import { WebSocket } from "ws";
 import { detectImageContentType } from "../../src/providers/image-bytes";
 import { sourceImage } from "../support/edit-images";
+import { eventually } from "../support/eventually";
 import { startEnvironment, type TestEnvironment } from "../support/environment";
 
 // The README's frontend flow with @imagegate/sdk against the real server, PostgreSQL and the fake OpenAI's stream:
@@ -213,4 +214,32 @@ it("an aborted signal stops a subscription waiting for its next event, and the s
   await expect(
     client.subscribe(GenerationUpdatedDocument, { id: started.id }, { signal: AbortSignal.abort(reason) }).next(),
   ).rejects.toBe(reason);
+});
+
+it("a key revoked while its subscription is open ends the subscription with FORBIDDEN (closed 4403)", async () => {
+  const user = await env.server.createUser("MEMBER", "1");
+  let open!: () => void;
+  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
+  const { startImageGeneration: started } = await clientFor(user.apiKey).request(StartImageGenerationDocument, {
+    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW" },
+  });
+  const events = clientFor(user.apiKey).subscribe(GenerationUpdatedDocument, { id: started.id });
+  expect((await events.next()).done).toBe(false);
+
+  await env.server.db.apiKey.updateMany({ where: { userId: user.userId }, data: { revokedAt: new Date() } });
+  const error = await failure(events.next());
+  expect(error.code).toBe("FORBIDDEN");
+  expect(error.extensions.closeCode).toBe(4403);
+  expect(error.message).toContain("revoked");
+  // Not retried with the revoked key: the iterator is over.
+  expect(await events.next()).toEqual({ done: true, value: undefined });
+
+  // The generation itself goes on, server-side, to its end.
+  open();
+  await eventually(
+    async () =>
+      (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: started.id } })).status !== "PENDING",
+    10_000,
+    "the generation to finish",
+  );
 });
