@@ -35,7 +35,11 @@ export interface ImagegateClient {
     document: TypedDocumentNode<TData, TVariables>,
     ...args: RequestArgs<TVariables>
   ): Promise<TData>;
-  /** A subscription's events, over graphql-ws; ends when the server completes it, throws an ImagegateError on error. */
+  /**
+   * A subscription's events, over graphql-ws; ends when the server completes it, throws an ImagegateError on error,
+   * and the signal's reason when `signal` aborts (the subscription is stopped). `requestId` is not used: the socket's
+   * requests share the connection's id.
+   */
   subscribe<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
     ...args: RequestArgs<TVariables>
@@ -131,19 +135,36 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
     return socket;
   }
 
-  async function* subscribe(document: DocumentNode, variables: unknown): AsyncIterableIterator<unknown> {
+  async function* subscribe(
+    document: DocumentNode,
+    variables: unknown,
+    { signal }: RequestOptions = {},
+  ): AsyncIterableIterator<unknown> {
+    signal?.throwIfAborted();
     const operationName = getOperationAST(document)?.name?.value;
     const events = socketClient().iterate({
       query: queryOf(document),
       operationName,
       variables: (variables ?? {}) as Record<string, unknown>,
     });
+    // An abort ends a wait for the next event (as it ends a fetch); the finally below stops the subscription.
+    let onAbort: (() => void) | undefined;
+    const aborted =
+      signal === undefined
+        ? undefined
+        : new Promise<never>((_resolve, reject) => {
+            onAbort = () => reject(signal.reason);
+            signal.addEventListener("abort", onAbort, { once: true });
+          });
+    aborted?.catch(() => undefined);
     try {
       for (;;) {
+        signal?.throwIfAborted();
         let next: IteratorResult<{ data?: unknown; errors?: readonly GraphQLFormattedError[] }>;
         try {
-          next = await events.next();
+          next = await (aborted === undefined ? events.next() : Promise.race([events.next(), aborted]));
         } catch (cause) {
+          if (signal?.aborted === true) throw signal.reason;
           throw socketError(cause);
         }
         if (next.done === true) return;
@@ -152,6 +173,7 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
         yield data;
       }
     } finally {
+      if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
       await events.return?.();
     }
   }
@@ -159,7 +181,8 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
   return {
     request: (document, ...[variables, requestOptions]) =>
       request(document, variables, requestOptions) as Promise<never>,
-    subscribe: (document, ...[variables]) => subscribe(document, variables) as AsyncIterableIterator<never>,
+    subscribe: (document, ...[variables, requestOptions]) =>
+      subscribe(document, variables, requestOptions) as AsyncIterableIterator<never>,
     dispose: async () => {
       await socket?.dispose();
       socket = undefined;
