@@ -12,10 +12,11 @@ import {
   SpendReportDocument,
   UserBudgetsDocument,
   UserByIdDocument,
+  UsersDocument,
 } from "../generated/graphql";
 import { attributesOf, canvasHasInk, ensureConsoleBuilt, launchChromium } from "../support/browser";
 import { startEnvironment, type TestEnvironment } from "../support/environment";
-import { dataOf } from "../support/graphql-client";
+import { dataOf, errorOf } from "../support/graphql-client";
 import { micros, parseCsv } from "../support/spend-report-checks";
 
 // The web console in headless Chromium against the real server and PostgreSQL: the pages finance and admins use,
@@ -196,7 +197,7 @@ describe("admin", () => {
   });
   afterAll(() => page.context().close());
 
-  test("creates a user and a key (its secret shown once, and working), and sets a budget", async () => {
+  test("creates a user and a key (its secret shown once, and working), sets its role, deactivates it, sets a budget", async () => {
     await page.waitForURL(/\/console\/admin\/users$/);
     const create = page.locator('form[data-form="create-user"]');
     await create.getByLabel("Email").fill("new.hire@example.com");
@@ -213,6 +214,20 @@ describe("admin", () => {
     const secret = (await page.getByTestId("key-secret").textContent())!;
     const me = dataOf(await env.server.graphql(MeDocument, {}, secret)).me;
     expect(me.id).toBe(userId);
+
+    // The role select, then the active toggle: an inactive user's key is refused.
+    await page.locator('form[data-form="set-role"]').getByLabel("Role").selectOption("MEMBER");
+    await page.locator('form[data-form="set-role"]').getByRole("button", { name: "Set role" }).click();
+    await page.getByTestId("role").getByText("MEMBER").waitFor();
+    await page.getByRole("button", { name: "Deactivate" }).click();
+    await page.getByRole("button", { name: "Activate" }).waitFor();
+    const listed = dataOf(await env.server.graphql(UsersDocument, { search: "new.hire@" }, admin.apiKey)).users.edges;
+    expect(listed.map((edge) => edge.node)).toEqual([
+      expect.objectContaining({ id: userId, role: "MEMBER", active: false }),
+    ]);
+    expect(errorOf(await env.server.graphql(MeDocument, {}, secret)).code).toBe("UNAUTHENTICATED");
+    await page.getByRole("button", { name: "Activate" }).click();
+    await page.getByRole("button", { name: "Deactivate" }).waitFor();
 
     // A limit the API refuses: its message lands beside the Limit field.
     const budget = page.locator('form[data-form="set-budget"]');
