@@ -219,15 +219,15 @@ describe("admin", () => {
     await page.locator('form[data-form="set-role"]').getByLabel("Role").selectOption("MEMBER");
     await page.locator('form[data-form="set-role"]').getByRole("button", { name: "Set role" }).click();
     await page.getByTestId("role").getByText("MEMBER").waitFor();
-    await page.getByRole("button", { name: "Deactivate" }).click();
-    await page.getByRole("button", { name: "Activate" }).waitFor();
+    await page.getByRole("button", { name: "Deactivate", exact: true }).click();
+    await page.getByRole("button", { name: "Activate", exact: true }).waitFor();
     const listed = dataOf(await env.server.graphql(UsersDocument, { search: "new.hire@" }, admin.apiKey)).users.edges;
     expect(listed.map((edge) => edge.node)).toEqual([
       expect.objectContaining({ id: userId, role: "MEMBER", active: false }),
     ]);
     expect(errorOf(await env.server.graphql(MeDocument, {}, secret)).code).toBe("UNAUTHENTICATED");
-    await page.getByRole("button", { name: "Activate" }).click();
-    await page.getByRole("button", { name: "Deactivate" }).waitFor();
+    await page.getByRole("button", { name: "Activate", exact: true }).click();
+    await page.getByRole("button", { name: "Deactivate", exact: true }).waitFor();
 
     // A limit the API refuses: its message lands beside the Limit field.
     const budget = page.locator('form[data-form="set-budget"]');
@@ -267,6 +267,7 @@ describe("admin", () => {
     await page.getByRole("link", { name: "Users", exact: true }).click();
     const table = page.getByTestId("users-table");
     await table.locator("tbody tr").first().waitFor();
+    await screenshot(page, "admin-users");
     await page.getByLabel("Role filter").selectOption("MEMBER");
     await page.getByRole("searchbox", { name: "Search" }).fill(email);
     await table.locator(`tr[data-user="${email}"]`).waitFor();
