@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import {
+  AllowedModelsDocument,
   CreateTeamDocument,
   GenerateImageDocument,
   MeDocument,
@@ -11,10 +12,11 @@ import {
   SpendReportDocument,
   UserBudgetsDocument,
   UserByIdDocument,
+  UsersDocument,
 } from "../generated/graphql";
 import { attributesOf, canvasHasInk, ensureConsoleBuilt, launchChromium } from "../support/browser";
 import { startEnvironment, type TestEnvironment } from "../support/environment";
-import { dataOf } from "../support/graphql-client";
+import { dataOf, errorOf } from "../support/graphql-client";
 import { micros, parseCsv } from "../support/spend-report-checks";
 
 // The web console in headless Chromium against the real server and PostgreSQL: the pages finance and admins use,
@@ -195,7 +197,7 @@ describe("admin", () => {
   });
   afterAll(() => page.context().close());
 
-  test("creates a user and a key (its secret shown once, and working), and sets a budget", async () => {
+  test("creates a user and a key (its secret shown once, and working), sets its role, deactivates it, sets a budget", async () => {
     await page.waitForURL(/\/console\/admin\/users$/);
     const create = page.locator('form[data-form="create-user"]');
     await create.getByLabel("Email").fill("new.hire@example.com");
@@ -212,6 +214,20 @@ describe("admin", () => {
     const secret = (await page.getByTestId("key-secret").textContent())!;
     const me = dataOf(await env.server.graphql(MeDocument, {}, secret)).me;
     expect(me.id).toBe(userId);
+
+    // The role select, then the active toggle: an inactive user's key is refused.
+    await page.locator('form[data-form="set-role"]').getByLabel("Role").selectOption("MEMBER");
+    await page.locator('form[data-form="set-role"]').getByRole("button", { name: "Set role" }).click();
+    await page.getByTestId("role").getByText("MEMBER").waitFor();
+    await page.getByRole("button", { name: "Deactivate", exact: true }).click();
+    await page.getByRole("button", { name: "Activate", exact: true }).waitFor();
+    const listed = dataOf(await env.server.graphql(UsersDocument, { search: "new.hire@" }, admin.apiKey)).users.edges;
+    expect(listed.map((edge) => edge.node)).toEqual([
+      expect.objectContaining({ id: userId, role: "MEMBER", active: false }),
+    ]);
+    expect(errorOf(await env.server.graphql(MeDocument, {}, secret)).code).toBe("UNAUTHENTICATED");
+    await page.getByRole("button", { name: "Activate", exact: true }).click();
+    await page.getByRole("button", { name: "Deactivate", exact: true }).waitFor();
 
     // A limit the API refuses: its message lands beside the Limit field.
     const budget = page.locator('form[data-form="set-budget"]');
@@ -245,6 +261,47 @@ describe("admin", () => {
     await screenshot(page, "admin-audit");
     expect(await page.locator(".error").count()).toBe(0);
   });
+
+  test("finds a member by search, limits its models, and gives it a key with an expiry", async () => {
+    const email = dataOf(await env.server.graphql(MeDocument, {}, member.apiKey)).me.email;
+    await page.getByRole("link", { name: "Users", exact: true }).click();
+    const table = page.getByTestId("users-table");
+    await table.locator("tbody tr").first().waitFor();
+    await screenshot(page, "admin-users");
+    await page.getByLabel("Role filter").selectOption("MEMBER");
+    await page.getByRole("searchbox", { name: "Search" }).fill(email);
+    await table.locator(`tr[data-user="${email}"]`).waitFor();
+    // The role filter's page may still be showing: wait for the search's own answer, one row.
+    await table.locator("tbody tr").nth(1).waitFor({ state: "detached" });
+    await expect(table.locator("tbody tr").count()).resolves.toBe(1);
+    await table.getByRole("link", { name: email }).click();
+    await page.waitForURL(new RegExp(`/console/admin/users/${member.userId}$`));
+
+    const allow = page.locator('form[data-form="allowed-models"]');
+    await allow.getByLabel("No restriction").uncheck();
+    await allow.getByLabel("STABLE DIFFUSION XL", { exact: true }).check();
+    await allow.getByRole("button", { name: "Save models" }).click();
+    await page.getByTestId("allowed-models").getByText("STABLE DIFFUSION XL").waitFor();
+    const allowed = dataOf(
+      await env.server.graphql(AllowedModelsDocument, { userId: member.userId, teamId }, admin.apiKey),
+    );
+    expect(allowed.user?.allowedModels).toEqual(["STABLE_DIFFUSION_XL"]);
+    expect(allowed.team?.allowedModels).toBeNull();
+
+    // An expiry in the past: the API's message beside the Expires field; then one ahead, listed with the key.
+    const key = page.locator('form[data-form="create-key"]');
+    await key.getByLabel("Key name").fill("ci");
+    await key.getByLabel("Expires (UTC)").fill("2020-01-01T00:00");
+    await key.getByRole("button", { name: "Create key" }).click();
+    const expiresField = key.locator(".field", { has: page.getByLabel("Expires (UTC)") });
+    await expect(expiresField.locator("[data-field-error]").textContent()).resolves.toMatch(/future/);
+    await key.getByLabel("Expires (UTC)").fill("2999-01-01T00:00");
+    await key.getByRole("button", { name: "Create key" }).click();
+    await page.getByTestId("key-secret").waitFor();
+    const row = page.getByTestId("keys-table").locator('tr[data-name="ci"]');
+    await expect(row.getAttribute("data-expires")).resolves.toBe("2999-01-01T00:00:00.000Z");
+    await screenshot(page, "admin-user-access");
+  });
 });
 
 describe("member", () => {
@@ -272,6 +329,21 @@ describe("member", () => {
       await expect(refused.textContent()).resolves.toContain("You are signed in as MEMBER");
     }
     await screenshot(page, "member-refused");
+    await page.context().close();
+  });
+
+  test("tries a generation from its account page: a model outside its allowlist is refused, MODEL_NOT_ALLOWED", async () => {
+    const page = await signIn(member.apiKey);
+    const form = page.locator('form[data-form="try-generation"]');
+    await form.getByLabel("Model").locator('option[value="DALL_E_3"]').waitFor({ state: "attached" });
+    await form.getByLabel("Model").selectOption("DALL_E_3");
+    await form.getByLabel("Prompt").fill("a lighthouse");
+    await form.getByRole("button", { name: "Generate" }).click();
+    const refused = page.getByTestId("generation-error");
+    await expect(refused.getAttribute("data-code")).resolves.toBe("MODEL_NOT_ALLOWED");
+    await expect(refused.textContent()).resolves.toContain("MODEL_NOT_ALLOWED");
+    await screenshot(page, "member-try-generation");
+
     await page.context().close();
   });
 });

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { MeDocument, requestWithKey, type MeQuery } from "../api/client";
 import { apiKey, signIn, signOut } from "../api/session";
 import { ErrorNote, Field, Link, Usd } from "../components/ui";
+import { TryGeneration } from "../pages/account/TryGeneration";
 import { asApiErrors, useQuery } from "./hooks";
 import { homeOf, PAGES } from "./pages";
 import { match, navigate, usePath } from "./router";
@@ -170,7 +171,8 @@ function Home({ me }: { me: MeQuery["me"] }) {
           <Usd value={me.available} />
         </dd>
       </dl>
-      <p>The console's pages are for FINANCE and ADMIN roles. You are signed in as MEMBER.</p>
+      <p>The console's other pages are for FINANCE and ADMIN roles. You are signed in as MEMBER.</p>
+      <TryGeneration />
     </>
   );
 }

@@ -3,6 +3,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ApiKeyKind =
+  /** Minted by createSessionKey: expires, capped, can create no keys. */
+  | 'SESSION'
+  | 'STANDARD';
+
 /** What an audit log entry records: the mutation that made the change. */
 export type AuditAction =
   | 'createApiKey'
@@ -34,6 +39,11 @@ export type BudgetPeriod =
 export type BudgetScope =
   | 'TEAM'
   | 'USER';
+
+export type GenerationStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'SUCCEEDED';
 
 export type ImageModel =
   | 'DALL_E_2'
@@ -186,6 +196,14 @@ export type BudgetAlertsQueryVariables = Exact<{
 
 export type BudgetAlertsQuery = { budgetAlerts: { edges: Array<{ cursor: string, node: { id: string, scope: BudgetScope, period: BudgetPeriod, periodStart: string, thresholdPercent: number, spent: string, limit: string, createdAt: string, deliveredAt: string | null, attempts: number, lastError: string | null, user: { id: string, email: string } | null, team: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type TryGenerationMutationVariables = Exact<{
+  prompt: string;
+  model: ImageModel;
+}>;
+
+
+export type TryGenerationMutation = { generateImage: { id: string, status: GenerationStatus, servedModel: ImageModel, cost: string } };
+
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -230,12 +248,22 @@ export type RemoveBudgetMutationVariables = Exact<{
 
 export type RemoveBudgetMutation = { removeBudget: boolean };
 
+export type UserListQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  search?: string | null | undefined;
+  role?: Role | null | undefined;
+}>;
+
+
+export type UserListQuery = { users: { edges: Array<{ cursor: string, node: { id: string, email: string, role: Role, active: boolean, team: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
 export type UserDetailQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type UserDetailQuery = { user: { id: string, email: string, role: Role, balance: string, reserved: string, available: string, rateLimitPerMinute: number | null, rateLimitOverride: number | null, team: { id: string, name: string } | null, budgets: Array<{ id: string, period: BudgetPeriod, scope: BudgetScope, limit: string, spent: string, held: string, remaining: string, resetsAt: string | null, alertThresholds: Array<number> }> } | null };
+export type UserDetailQuery = { user: { id: string, email: string, role: Role, balance: string, reserved: string, available: string, rateLimitPerMinute: number | null, rateLimitOverride: number | null, active: boolean, allowedModels: Array<ImageModel> | null, apiKeys: Array<{ id: string, name: string, prefix: string, kind: ApiKeyKind, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null }>, team: { id: string, name: string } | null, budgets: Array<{ id: string, period: BudgetPeriod, scope: BudgetScope, limit: string, spent: string, held: string, remaining: string, resetsAt: string | null, alertThresholds: Array<number> }> } | null };
 
 export type UserLedgerQueryVariables = Exact<{
   userId?: string | number | null | undefined;
@@ -282,6 +310,7 @@ export type SetUserTeamMutation = { setUserTeam: { id: string } };
 export type CreateApiKeyMutationVariables = Exact<{
   userId: string | number;
   name: string;
+  expiresAt?: string | null | undefined;
 }>;
 
 
@@ -293,6 +322,30 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 
 export type RevokeApiKeyMutation = { revokeApiKey: boolean };
+
+export type SetUserRoleMutationVariables = Exact<{
+  userId: string | number;
+  role: Role;
+}>;
+
+
+export type SetUserRoleMutation = { setUserRole: { id: string, role: Role } };
+
+export type SetUserActiveMutationVariables = Exact<{
+  userId: string | number;
+  active: boolean;
+}>;
+
+
+export type SetUserActiveMutation = { setUserActive: { id: string, active: boolean } };
+
+export type SetAllowedModelsMutationVariables = Exact<{
+  userId: string | number;
+  models?: Array<ImageModel> | ImageModel | null | undefined;
+}>;
+
+
+export type SetAllowedModelsMutation = { setAllowedModels: boolean };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -518,6 +571,16 @@ export const BudgetAlertsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BudgetAlertsQuery, BudgetAlertsQueryVariables>;
+export const TryGenerationDocument = new TypedDocumentString(`
+    mutation TryGeneration($prompt: String!, $model: ImageModel!) {
+  generateImage(input: {prompt: $prompt, model: $model}) {
+    id
+    status
+    servedModel
+    cost
+  }
+}
+    `) as unknown as TypedDocumentString<TryGenerationMutation, TryGenerationMutationVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -613,6 +676,29 @@ export const RemoveBudgetDocument = new TypedDocumentString(`
   removeBudget(id: $id)
 }
     `) as unknown as TypedDocumentString<RemoveBudgetMutation, RemoveBudgetMutationVariables>;
+export const UserListDocument = new TypedDocumentString(`
+    query UserList($first: Int, $after: String, $search: String, $role: Role) {
+  users(first: $first, after: $after, search: $search, role: $role) {
+    edges {
+      cursor
+      node {
+        id
+        email
+        role
+        active
+        team {
+          id
+          name
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UserListQuery, UserListQueryVariables>;
 export const UserDetailDocument = new TypedDocumentString(`
     query UserDetail($id: ID!) {
   user(id: $id) {
@@ -624,6 +710,18 @@ export const UserDetailDocument = new TypedDocumentString(`
     available
     rateLimitPerMinute
     rateLimitOverride
+    active
+    allowedModels
+    apiKeys {
+      id
+      name
+      prefix
+      kind
+      createdAt
+      lastUsedAt
+      expiresAt
+      revokedAt
+    }
     team {
       id
       name
@@ -700,8 +798,8 @@ export const SetUserTeamDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<SetUserTeamMutation, SetUserTeamMutationVariables>;
 export const CreateApiKeyDocument = new TypedDocumentString(`
-    mutation CreateApiKey($userId: ID!, $name: String!) {
-  createApiKey(userId: $userId, name: $name) {
+    mutation CreateApiKey($userId: ID!, $name: String!, $expiresAt: DateTime) {
+  createApiKey(userId: $userId, name: $name, expiresAt: $expiresAt) {
     id
     name
     secret
@@ -713,3 +811,24 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   revokeApiKey(id: $id)
 }
     `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const SetUserRoleDocument = new TypedDocumentString(`
+    mutation SetUserRole($userId: ID!, $role: Role!) {
+  setUserRole(userId: $userId, role: $role) {
+    id
+    role
+  }
+}
+    `) as unknown as TypedDocumentString<SetUserRoleMutation, SetUserRoleMutationVariables>;
+export const SetUserActiveDocument = new TypedDocumentString(`
+    mutation SetUserActive($userId: ID!, $active: Boolean!) {
+  setUserActive(userId: $userId, active: $active) {
+    id
+    active
+  }
+}
+    `) as unknown as TypedDocumentString<SetUserActiveMutation, SetUserActiveMutationVariables>;
+export const SetAllowedModelsDocument = new TypedDocumentString(`
+    mutation SetAllowedModels($userId: ID!, $models: [ImageModel!]) {
+  setAllowedModels(userId: $userId, models: $models)
+}
+    `) as unknown as TypedDocumentString<SetAllowedModelsMutation, SetAllowedModelsMutationVariables>;

@@ -6,13 +6,19 @@ import {
   SetBudgetDocument,
   SetUserRateLimitDocument,
   SetUserTeamDocument,
+  ModelsDocument,
+  SetAllowedModelsDocument,
+  SetUserActiveDocument,
+  SetUserRoleDocument,
   TeamsDocument,
   UserDetailDocument,
   UserLedgerDocument,
   type BudgetPeriod,
+  type ImageModel,
+  type Role,
   type UserDetailQuery,
 } from "../../api/client";
-import { BUDGET_PERIODS } from "../../api/enums";
+import { BUDGET_PERIODS, ROLES } from "../../api/enums";
 import { orNull, usePaged, useFields, useQuery, useSubmit, messageOf } from "../../app/hooks";
 import { request } from "../../api/client";
 import { BudgetTable } from "../../components/budgets";
@@ -43,7 +49,17 @@ function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
           <code>{user.id}</code>
         </dd>
         <dt>Role</dt>
-        <dd>{user.role}</dd>
+        <dd data-testid="role">{user.role}</dd>
+        <dt>Active</dt>
+        <dd data-testid="active">{user.active ? "yes" : "no: its keys are refused"}</dd>
+        <dt>Models</dt>
+        <dd data-testid="allowed-models">
+          {user.allowedModels === null || user.allowedModels === undefined
+            ? "any (no restriction)"
+            : user.allowedModels.length === 0
+              ? "none"
+              : user.allowedModels.map(label).join(", ")}
+        </dd>
         <dt>Team</dt>
         <dd>{user.team?.name ?? <span className="muted">none</span>}</dd>
         <dt>Balance</dt>
@@ -67,9 +83,15 @@ function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
         </dd>
       </dl>
       <div className="row">
-        <GrantForm userId={user.id} onDone={reload} />
-        <KeyForms userId={user.id} />
+        <RoleForm userId={user.id} role={user.role} onDone={reload} />
+        <ActiveForm userId={user.id} active={user.active} onDone={reload} />
+        <AllowedModelsForm userId={user.id} allowed={user.allowedModels ?? null} onDone={reload} />
       </div>
+      <div className="row">
+        <GrantForm userId={user.id} onDone={reload} />
+        <KeyForms userId={user.id} onDone={reload} />
+      </div>
+      <KeyTable keys={user.apiKeys} />
       <div className="row">
         <BudgetForm userId={user.id} onDone={reload} />
         <RateLimitForm userId={user.id} onDone={reload} />
@@ -115,16 +137,35 @@ function GrantForm({ userId, onDone }: { userId: string; onDone(): void }) {
   );
 }
 
-function KeyForms({ userId }: { userId: string }) {
-  const form = useFields({ name: "" });
-  const create = useSubmit(CreateApiKeyDocument, () => ({ userId, name: form.values.name }));
+function KeyForms({ userId, onDone }: { userId: string; onDone(): void }) {
+  const form = useFields({ name: "", expiresAt: "" });
+  const create = useSubmit(
+    CreateApiKeyDocument,
+    () => ({ userId, name: form.values.name, expiresAt: utcInstant(form.values.expiresAt) }),
+    onDone,
+  );
   const revokeForm = useFields({ id: "" });
-  const revoke = useSubmit(RevokeApiKeyDocument, () => ({ id: revokeForm.values.id.trim() }), revokeForm.reset);
+  const revoke = useSubmit(
+    RevokeApiKeyDocument,
+    () => ({ id: revokeForm.values.id.trim() }),
+    () => {
+      revokeForm.reset();
+      onDone();
+    },
+  );
   const created = create.result?.createApiKey;
   return (
     <>
       <Form title="Create an API key" submission={create} submitLabel="Create key" name="create-key">
         <TextInput form={form} name="name" label="Key name" errors={create.errors} />
+        <TextInput
+          form={form}
+          name="expiresAt"
+          label="Expires (UTC)"
+          type="datetime-local"
+          errors={create.errors}
+          hint="Optional: empty, it never expires"
+        />
         {created === undefined ? null : (
           <div className="secret" role="status">
             <p>
@@ -146,6 +187,148 @@ function KeyForms({ userId }: { userId: string }) {
         {revoke.result?.revokeApiKey === true ? <p role="status">Revoked.</p> : null}
       </Form>
     </>
+  );
+}
+
+/** A datetime-local value read as UTC ("2026-01-02T03:04" -> "2026-01-02T03:04:00.000Z"); "" is none. */
+function utcInstant(value: string): string | null {
+  if (value.trim() === "") return null;
+  const instant = new Date(`${value.trim()}${value.length === 16 ? ":00" : ""}Z`);
+  // An unreadable value goes to the API as typed: its refusal names the field.
+  return Number.isNaN(instant.getTime()) ? value : instant.toISOString();
+}
+
+function KeyTable({ keys }: { keys: Detail["apiKeys"] }) {
+  return (
+    <section className="card">
+      <h2>API keys</h2>
+      <table data-testid="keys-table">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Prefix</th>
+            <th>Kind</th>
+            <th>Created</th>
+            <th>Last used</th>
+            <th>Expires</th>
+            <th>Revoked</th>
+            <th>Id</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((key) => (
+            <tr key={key.id} data-key={key.id} data-name={key.name} data-expires={key.expiresAt ?? ""}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.prefix}…</code>
+              </td>
+              <td>{label(key.kind)}</td>
+              <td>
+                <When value={key.createdAt} />
+              </td>
+              <td>
+                <When value={key.lastUsedAt} />
+              </td>
+              <td>
+                <When value={key.expiresAt} />
+              </td>
+              <td>
+                <When value={key.revokedAt} />
+              </td>
+              <td>
+                <code>{key.id}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {keys.length === 0 ? <p className="muted">No keys.</p> : null}
+    </section>
+  );
+}
+
+function RoleForm({ userId, role, onDone }: { userId: string; role: Role; onDone(): void }) {
+  const form = useFields({ role: role as string });
+  const set = useSubmit(SetUserRoleDocument, () => ({ userId, role: form.values.role as Role }), onDone);
+  return (
+    <Form title="Role" submission={set} submitLabel="Set role" name="set-role">
+      <SelectInput form={form} name="role" label="Role" options={ROLES} errors={set.errors} />
+    </Form>
+  );
+}
+
+function ActiveForm({ userId, active, onDone }: { userId: string; active: boolean; onDone(): void }) {
+  const set = useSubmit(SetUserActiveDocument, () => ({ userId, active: !active }), onDone);
+  return (
+    <Form
+      title={active ? "Active" : "Inactive"}
+      submission={set}
+      submitLabel={active ? "Deactivate" : "Activate"}
+      name="set-active"
+    >
+      {set.errors.active === undefined ? null : (
+        <p className="error" role="alert" data-field-error>
+          {set.errors.active}
+        </p>
+      )}
+      <p className="muted">
+        {active ? "The user's keys work." : "The user's keys are refused until the user is activated again."}
+      </p>
+    </Form>
+  );
+}
+
+/** The models this user may ask for: "no restriction" (null), or the ticked ones (none ticked: no model at all). */
+function AllowedModelsForm(props: { userId: string; allowed: readonly ImageModel[] | null; onDone(): void }) {
+  const models = useQuery(ModelsDocument);
+  const [unrestricted, setUnrestricted] = useState(props.allowed === null);
+  const [ticked, setTicked] = useState<ReadonlySet<ImageModel>>(() => new Set(props.allowed ?? []));
+  const all = (models.data?.models ?? []).map((m) => m.model);
+  const set = useSubmit(
+    SetAllowedModelsDocument,
+    // In the catalogue's order, so that the stored list reads the same way.
+    () => ({ userId: props.userId, models: unrestricted ? null : all.filter((model) => ticked.has(model)) }),
+    props.onDone,
+  );
+  const error = set.errors.models;
+  return (
+    <Form title="Allowed models" submission={set} submitLabel="Save models" name="allowed-models">
+      <ErrorNote error={models.error} />
+      <label className="check">
+        <input type="checkbox" checked={unrestricted} onChange={(e) => setUnrestricted(e.target.checked)} /> No
+        restriction
+      </label>
+      <fieldset className={error === undefined ? "models" : "models invalid"} disabled={unrestricted}>
+        <legend>Models</legend>
+        {all.map((model) => (
+          <label key={model} className="check">
+            <input
+              type="checkbox"
+              name="models"
+              value={model}
+              checked={ticked.has(model)}
+              onChange={(e) =>
+                setTicked((previous) => {
+                  const next = new Set(previous);
+                  if (e.target.checked) next.add(model);
+                  else next.delete(model);
+                  return next;
+                })
+              }
+            />{" "}
+            {label(model)}
+          </label>
+        ))}
+        {error === undefined ? null : (
+          <small className="field-error" role="alert" data-field-error>
+            {error}
+          </small>
+        )}
+      </fieldset>
+      {!unrestricted && ticked.size === 0 ? (
+        <p className="muted">No model ticked: every generation is refused.</p>
+      ) : null}
+    </Form>
   );
 }
 

@@ -1,13 +1,13 @@
 import { useState } from "react";
-import { CreateUserDocument, TeamsDocument, type Role } from "../../api/client";
+import { CreateUserDocument, UserListDocument, type ApiErrors, type Role } from "../../api/client";
 import { ROLES } from "../../api/enums";
-import { useFields, useQuery, useSubmit } from "../../app/hooks";
+import { orNull, useFields, usePaged, useSubmit } from "../../app/hooks";
 import { navigate } from "../../app/router";
 import { SelectInput, TextInput } from "../../components/inputs";
-import { ErrorNote, Form, Link, Loading } from "../../components/ui";
+import { Form, Link, Pager } from "../../components/ui";
 
-// The API has no list of all users yet (users(search) is coming): this page lists teams' members, opens any user by
-// id, and creates users. The search list replaces the members table when it lands.
+// Every user, a page at a time from `users` (search and role filter), each linking to its page; creating a user and
+// opening one by id.
 export function UsersPage() {
   const form = useFields({ email: "", role: "MEMBER" });
   const create = useSubmit(
@@ -16,8 +16,13 @@ export function UsersPage() {
     (data) => navigate(`/admin/users/${data.createUser.id}`),
   );
   const [id, setId] = useState("");
-  const teams = useQuery(TeamsDocument);
-  const members = (teams.data?.teams ?? []).flatMap((team) => team.members.map((member) => ({ member, team })));
+  const filters = useFields({ search: "", role: "" });
+  // The list follows the search box as it is typed: each change starts again at the first page (usePaged).
+  const page = usePaged(
+    UserListDocument,
+    { search: orNull(filters.values.search), role: (orNull(filters.values.role) as Role | null) ?? null },
+    (data) => data.users,
+  );
   return (
     <>
       <div className="row">
@@ -44,30 +49,61 @@ export function UsersPage() {
         </form>
       </div>
       <section className="card">
-        <h2>Members of teams</h2>
-        <ErrorNote error={teams.error} />
-        <Loading when={teams.loading} />
-        <table>
+        <h2>All users</h2>
+        <div className="fields filters" role="search" aria-label="Find users">
+          <TextInput
+            form={filters}
+            name="search"
+            label="Search"
+            type="search"
+            placeholder="part of an email"
+            errors={pageErrors(page.error)}
+          />
+          <SelectInput
+            form={filters}
+            name="role"
+            label="Role filter"
+            options={[{ value: "", label: "(any role)" }, ...ROLES]}
+            errors={pageErrors(page.error)}
+          />
+        </div>
+        {pageErrors(page.error)[""] === undefined ? null : (
+          <p className="error" role="alert">
+            {pageErrors(page.error)[""]}
+          </p>
+        )}
+        <table data-testid="users-table" aria-busy={page.loading}>
           <thead>
             <tr>
               <th>Email</th>
               <th>Role</th>
               <th>Team</th>
+              <th>Active</th>
             </tr>
           </thead>
           <tbody>
-            {members.map(({ member, team }) => (
-              <tr key={member.id}>
+            {page.nodes.map((user) => (
+              <tr key={user.id} data-user={user.email}>
                 <td>
-                  <Link to={`/admin/users/${member.id}`}>{member.email}</Link>
+                  <Link to={`/admin/users/${user.id}`}>{user.email}</Link>
                 </td>
-                <td>{member.role}</td>
-                <td>{team.name}</td>
+                <td>{user.role}</td>
+                <td>{user.team?.name ?? <span className="muted">none</span>}</td>
+                <td>{user.active ? "yes" : <span className="error">inactive</span>}</td>
               </tr>
             ))}
           </tbody>
         </table>
+        {page.loading || page.error !== undefined || page.nodes.length > 0 ? null : (
+          <p className="muted">No user matches.</p>
+        )}
+        <Pager page={page} label="Users" />
       </section>
     </>
   );
+}
+
+/** A refused search names its argument (search, role): shown beside that filter; the rest above the table. */
+function pageErrors(error: ApiErrors | undefined): Record<string, string> {
+  return error === undefined ? {} : error.byField();
 }
