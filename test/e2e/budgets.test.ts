@@ -84,10 +84,12 @@ describe("user budgets", () => {
     expect(new Date(budget!.resetsAt!).getTime()).toBe(midnight.getTime());
   });
 
+  // The server's clock moves on from where it is set (test-server.ts: an offset), so "before" is an hour before the
+  // boundary: a busy machine must not carry the requests across it.
   it.each([
-    ["DAILY", "2030-01-01T23:59:00Z", "2030-01-02T00:00:01Z", "2030-01-02T00:00:00.000Z"],
+    ["DAILY", "2030-01-01T23:00:00Z", "2030-01-02T00:00:01Z", "2030-01-02T00:00:00.000Z"],
     ["WEEKLY", "2030-01-06T23:00:00Z", "2030-01-07T00:00:01Z", "2030-01-07T00:00:00.000Z"], // Monday 7 January
-    ["MONTHLY", "2030-01-31T23:59:59Z", "2030-02-01T00:00:00Z", "2030-02-01T00:00:00.000Z"],
+    ["MONTHLY", "2030-01-31T23:00:00Z", "2030-02-01T00:00:00Z", "2030-02-01T00:00:00.000Z"],
   ] as const)("%s budgets roll over at the period boundary", async (period, before, after, resetsAt) => {
     env.server.setClock(new Date(before));
     const user = await budgetedUser(period, "0.032");
