@@ -33,11 +33,11 @@ SELECT setseed(0.42);
 
 INSERT INTO teams (id, name)
 SELECT gen_random_uuid(), 'bench-team-' || t FROM generate_series(1, :teams) t
-ON CONFLICT (name) DO NOTHING;
+ON CONFLICT (name) WHERE deleted_at IS NULL DO NOTHING;
 
 INSERT INTO users (id, email, role, team_id)
 SELECT gen_random_uuid(), 'bench-' || u || '@example.com', 'MEMBER',
-       (SELECT id FROM teams WHERE name = 'bench-team-' || (u % :teams + 1))
+       (SELECT id FROM teams WHERE name = 'bench-team-' || (u % :teams + 1) AND deleted_at IS NULL)
   FROM generate_series(1, :users) u
 ON CONFLICT (email) DO NOTHING;
 

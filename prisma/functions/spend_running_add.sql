@@ -4,57 +4,46 @@ CREATE OR REPLACE FUNCTION public.spend_running_add()
  LANGUAGE plpgsql
  SET enable_seqscan TO 'off'
  SET jit TO 'off'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
+DECLARE
+    ids uuid[];
+    key_ids integer[];
+    hours timestamptz[];
+    requests bigint[];
+    images bigint[];
+    costs bigint[];
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM added WHERE kind IN ('CHARGE', 'REFUND') AND generation_id IS NOT NULL) THEN
+    SELECT array_agg(a.id) INTO ids FROM added a WHERE a.kind IN ('CHARGE', 'REFUND') AND a.generation_id IS NOT NULL;
+    IF ids IS NULL THEN
         RETURN NULL;
     END IF;
-    INSERT INTO "spend_running_keys" ("user_id", "team_key", "api_key_key", "model", "tag_set")
-    SELECT DISTINCT l.user_id, COALESCE(g.team_id, '00000000-0000-0000-0000-000000000000'),
-           COALESCE(g.api_key_id, '00000000-0000-0000-0000-000000000000'), g.model,
-           array_to_string(COALESCE(g.tags, '{}'), chr(31))
-      FROM added l JOIN image_generations g ON g.id = l.generation_id
-     WHERE l.kind IN ('CHARGE', 'REFUND')
+    INSERT INTO "spend_running_keys" ("grain", "user_id", "team_key", "api_key_key", "model", "tag_set")
+    SELECT DISTINCT x.grain, x.user_id, x.team_key, x.api_key_key, x.model, x.tag_set FROM spend_running_keyed(ids) x
     ON CONFLICT DO NOTHING;
-    -- A new (key, hour) starts from the key's totals before it; the deltas are added to it and to any later hour.
-    WITH delta AS (
-        SELECT k.id AS key_id, date_trunc('hour', l.created_at, 'UTC') AS hour,
-               count(*) FILTER (WHERE l.kind = 'CHARGE') AS requests,
-               COALESCE(sum(g.n) FILTER (WHERE l.kind = 'CHARGE'), 0) AS images,
-               -sum(l.amount_micros) AS cost_micros
-          FROM added l
-          JOIN image_generations g ON g.id = l.generation_id
-          JOIN "spend_running_keys" k
-            ON k.user_id = l.user_id AND k.team_key = COALESCE(g.team_id, '00000000-0000-0000-0000-000000000000')
-           AND k.api_key_key = COALESCE(g.api_key_id, '00000000-0000-0000-0000-000000000000')
-           AND k.model = g.model AND k.tag_set = array_to_string(COALESCE(g.tags, '{}'), chr(31))
-         WHERE l.kind IN ('CHARGE', 'REFUND')
-         GROUP BY 1, 2)
+    SELECT array_agg(d.key_id), array_agg(d.hour), array_agg(d.requests), array_agg(d.images), array_agg(d.cost_micros)
+      INTO key_ids, hours, requests, images, costs
+      FROM (SELECT k.id AS key_id, x.hour, sum(x.requests) AS requests, sum(x.images) AS images,
+                   sum(x.cost_micros) AS cost_micros
+              FROM spend_running_keyed(ids) x
+              JOIN "spend_running_keys" k
+                ON k.grain = x.grain AND k.user_id = x.user_id AND k.team_key = x.team_key
+               AND k.api_key_key = x.api_key_key AND k.model IS NOT DISTINCT FROM x.model
+               AND k.tag_set IS NOT DISTINCT FROM x.tag_set
+             GROUP BY 1, 2) d;
     INSERT INTO "spend_running" ("key_id", "hour", "requests", "images", "cost_micros")
     SELECT d.key_id, d.hour, COALESCE(p.requests, 0), COALESCE(p.images, 0), COALESCE(p.cost_micros, 0)
-      FROM delta d
+      FROM unnest(key_ids, hours) AS d(key_id, hour)
       LEFT JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM "spend_running" r
                           WHERE r.key_id = d.key_id AND r.hour < d.hour ORDER BY r.hour DESC LIMIT 1) p ON true
     ON CONFLICT DO NOTHING;
-    WITH delta AS (
-        SELECT k.id AS key_id, date_trunc('hour', l.created_at, 'UTC') AS hour,
-               count(*) FILTER (WHERE l.kind = 'CHARGE') AS requests,
-               COALESCE(sum(g.n) FILTER (WHERE l.kind = 'CHARGE'), 0) AS images,
-               -sum(l.amount_micros) AS cost_micros
-          FROM added l
-          JOIN image_generations g ON g.id = l.generation_id
-          JOIN "spend_running_keys" k
-            ON k.user_id = l.user_id AND k.team_key = COALESCE(g.team_id, '00000000-0000-0000-0000-000000000000')
-           AND k.api_key_key = COALESCE(g.api_key_id, '00000000-0000-0000-0000-000000000000')
-           AND k.model = g.model AND k.tag_set = array_to_string(COALESCE(g.tags, '{}'), chr(31))
-         WHERE l.kind IN ('CHARGE', 'REFUND')
-         GROUP BY 1, 2)
     UPDATE "spend_running" r
        SET "requests" = r.requests + a.requests, "images" = r.images + a.images,
            "cost_micros" = r.cost_micros + a.cost_micros
       FROM (SELECT r2.key_id, r2.hour, sum(d.requests) AS requests, sum(d.images) AS images,
                    sum(d.cost_micros) AS cost_micros
-              FROM delta d JOIN "spend_running" r2 ON r2.key_id = d.key_id AND r2.hour >= d.hour
+              FROM unnest(key_ids, hours, requests, images, costs) AS d(key_id, hour, requests, images, cost_micros)
+              JOIN "spend_running" r2 ON r2.key_id = d.key_id AND r2.hour >= d.hour
              GROUP BY 1, 2) a
      WHERE r.key_id = a.key_id AND r.hour = a.hour;
     RETURN NULL;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { createPrismaClient } from "../../src/db/client";
+import { createPrismaClient, Prisma } from "../../src/db/client";
 import type { Db } from "../../src/domain/db";
 import { sweepExpiredHolds } from "../../src/domain/ledger/sweeper";
 import { verifyLedger } from "../../src/domain/ledger/verify-ledger";
@@ -160,6 +160,44 @@ describe("verifyLedger", () => {
       holds: { ok: true },
       charges: { ok: true },
       aggregates: { ok: false, count: 1, rows: [{ userId, spendDaily: "0.016003", ledgerNet: "0.016000" }] },
+    });
+  });
+  it.each(["FULL", "OWNER", "OWNER_MODEL", "OWNER_TAGS"])(
+    "reports running totals of the %s grain that disagree with the ledger",
+    async (grain) => {
+      const latest = Prisma.sql`(SELECT r.key_id, r.hour FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
+         WHERE k.user_id = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.hour DESC LIMIT 1)`;
+      const shift = (micros: number) =>
+        db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
+          FROM ${latest} l WHERE s.key_id = l.key_id AND s.hour = l.hour`;
+      const report = await reportWith(
+        () => shift(5),
+        () => shift(-5),
+      );
+      expect(report).toMatchObject({
+        ok: false,
+        aggregates: {
+          ok: false,
+          count: 1,
+          rows: [{ userId, spendDaily: "0.016000", ledgerNet: "0.016000", spendRunning: "0.016005" }],
+        },
+      });
+    },
+  );
+
+  it("reports a grain that lost a user's keys", async () => {
+    const stray = "5a5a5a5a-0000-4000-8000-000000000001";
+    const report = await reportWith(
+      () =>
+        db.$executeRaw`UPDATE spend_running_keys SET user_id = ${stray}::uuid WHERE user_id = ${userId}::uuid AND grain = 'OWNER'`,
+      () => db.$executeRaw`UPDATE spend_running_keys SET user_id = ${userId}::uuid WHERE user_id = ${stray}::uuid`,
+    );
+    expect(report.aggregates).toMatchObject({ ok: false, count: 2 });
+    expect(report.aggregates.rows).toContainEqual({
+      userId,
+      spendDaily: "0.016000",
+      ledgerNet: "0.016000",
+      spendRunning: "0.000000",
     });
   });
 });

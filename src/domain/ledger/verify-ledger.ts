@@ -7,8 +7,8 @@ import { formatMoney } from "../money";
 // - holds: a hold is OPEN exactly while its generation is PENDING;
 // - charges: a SUCCEEDED generation has exactly one CHARGE, of its cost; any other generation has none;
 // - balanceChain: each user's entries chain from 0 to the balance (every entry starts where another ended);
-// - aggregates: spend_daily's cost per user is the net of its CHARGE and REFUND entries, and so is the sum of the
-//   user's spend keys' latest running totals (spend_running).
+// - aggregates: spend_daily's cost per user is the net of its CHARGE and REFUND entries, and so is, in every grain,
+//   the sum of the user's spend keys' latest running totals (spend_running).
 
 /** Rows listed per failing check; the counts are always complete. */
 const LISTED_MAX = 100;
@@ -195,15 +195,21 @@ async function aggregateMismatches(tx: Tx) {
     net AS (
       SELECT user_id, -sum(amount_micros) AS micros FROM ledger_entries
        WHERE kind IN ('CHARGE', 'REFUND') GROUP BY user_id),
-    running AS (
-      SELECT k.user_id, sum(r.cost_micros) AS micros
-        FROM spend_running_keys k
-        JOIN (SELECT DISTINCT ON (key_id) key_id, cost_micros FROM spend_running ORDER BY key_id, hour DESC) r
+    per_grain AS (
+      -- Each user with running totals, in every grain (a grain with no key of the user's counts as 0).
+      SELECT u.user_id, COALESCE(sum(r.cost_micros), 0) AS micros
+        FROM (SELECT DISTINCT user_id FROM spend_running_keys) u
+       CROSS JOIN unnest(enum_range(NULL::"SpendGrain")) AS gr(grain)
+        LEFT JOIN spend_running_keys k ON k.user_id = u.user_id AND k.grain = gr.grain
+        LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, cost_micros FROM spend_running ORDER BY key_id, hour DESC) r
           ON r.key_id = k.id
-       GROUP BY k.user_id),
+       GROUP BY u.user_id, gr.grain),
+    running AS (SELECT user_id, min(micros) AS low, max(micros) AS high FROM per_grain GROUP BY user_id),
     compared AS (
+      -- Every grain holds the same money: the one that differs from the ledger is the one to show.
       SELECT COALESCE(d.user_id, n.user_id, r.user_id) AS user_id, COALESCE(d.micros, 0) AS daily,
-             COALESCE(n.micros, 0) AS net, COALESCE(r.micros, 0) AS running
+             COALESCE(n.micros, 0) AS net,
+             CASE WHEN COALESCE(r.low, 0) <> COALESCE(n.micros, 0) THEN COALESCE(r.low, 0) ELSE r.high END AS running
         FROM daily d FULL JOIN net n ON n.user_id = d.user_id
         FULL JOIN running r ON r.user_id = COALESCE(d.user_id, n.user_id)),
     wrong AS (SELECT * FROM compared WHERE daily <> net OR running <> net)

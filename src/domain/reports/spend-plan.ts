@@ -1,6 +1,7 @@
 import { TZDate } from "@date-fns/tz";
 import { startOfDay } from "date-fns";
 import type { SpendDimension } from "./spend-dimension";
+import { runningGrain } from "./spend-grains";
 import type { RunningPart, SpendQuery } from "./spend-query";
 import { localDay, splitRange, type RangeSplit, type SpendRange } from "./spend-range";
 import { planSegments } from "./spend-sources";
@@ -9,36 +10,37 @@ import { planSegments } from "./spend-sources";
 //   - a range of whole local days, without API_KEY or TAG: as below, from the daily aggregates, which serve whole
 //     calendar months fastest;
 //   - grouped by USER, TEAM, API_KEY, MODEL and TAG only (any subset, none included): the whole UTC hours of the
-//     range from the running totals (two index probes per spend key, whatever the range's length), the partial
-//     hours at its edges (under an hour each) from the ledger;
+//     range from the running totals (two index probes per key of the narrowest grain with the grouping,
+//     spend-grains.ts, whatever the range's length), the partial hours at its edges (under an hour each) from the
+//     ledger;
 //   - with DAY, SIZE or QUALITY: the whole local days from the daily aggregates (spend-sources.ts); the partial days
 //     at the edges, when the grouping has no SIZE or QUALITY (which the running totals lack), as above, each edge
 //     naming its day, otherwise from the ledger;
 //   - API_KEY or TAG with DAY, SIZE or QUALITY: no aggregate has both, so the whole range is read from the ledger
 //     (exact; it costs what the range's ledger rows cost).
 
-const RUNNING_DIMENSIONS: readonly SpendDimension[] = ["USER", "TEAM", "API_KEY", "MODEL", "TAG"];
 const HOUR_MS = 3_600_000;
 
-type Plan = Pick<SpendQuery, "segments" | "running" | "edges">;
+type Plan = Pick<SpendQuery, "segments" | "running" | "edges" | "grain">;
 
 export function planSpendQuery(groupBy: readonly SpendDimension[], range: SpendRange): Plan {
   const byDay = groupBy.includes("DAY");
-  const runnable = groupBy.every((dimension) => dimension === "DAY" || RUNNING_DIMENSIONS.includes(dimension));
+  const grain = runningGrain(groupBy);
+  const runnable = grain !== null;
   const byKeyOrTag = groupBy.includes("API_KEY") || groupBy.includes("TAG");
   const { days, edges } = splitRange(range);
   // Whole days (calendar months above all) are cheaper from the daily aggregates, when they have the dimensions.
   const wholeDays = edges.length === 0 && !byKeyOrTag;
-  if (!byDay && runnable && !wholeDays) return byHours([{ from: range.from, to: range.to }]);
-  if (byKeyOrTag) return { segments: [], running: [], edges: [{ from: range.from, to: range.to }] };
+  if (!byDay && runnable && !wholeDays) return { ...byHours([{ from: range.from, to: range.to }]), grain };
+  if (byKeyOrTag) return { segments: [], running: [], edges: [{ from: range.from, to: range.to }], grain: null };
   const segments = planSegments(groupBy, days);
-  if (!runnable) return { segments, running: [], edges };
+  if (!runnable) return { segments, running: [], edges, grain };
   const partialDays = days === null ? splitAtMidnight(edges[0]!, range.timeZone) : edges;
-  return { ...byHours(partialDays, range.timeZone), segments };
+  return { ...byHours(partialDays, range.timeZone), segments, grain };
 }
 
 /** Each interval's whole UTC hours as running parts (named by their local day with `timeZone`), the rest as edges. */
-function byHours(intervals: RangeSplit["edges"], timeZone?: string): Plan {
+function byHours(intervals: RangeSplit["edges"], timeZone?: string): Omit<Plan, "grain"> {
   const running: RunningPart[] = [];
   const edges: RangeSplit["edges"] = [];
   for (const { from, to } of intervals) {

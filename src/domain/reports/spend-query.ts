@@ -1,4 +1,4 @@
-import { Prisma } from "../../generated/prisma/client";
+import { Prisma, type SpendGrain } from "../../generated/prisma/client";
 import { NO_TEAM } from "../ledger/holds";
 import type { SpendDimension } from "./spend-dimension";
 import type { SpendSegment, SpendSource } from "./spend-sources";
@@ -110,6 +110,8 @@ export interface SpendQuery {
   segments: SpendSegment[];
   /** Whole UTC hours, from the running totals; `day` (YYYY-MM-DD) when grouped by DAY. */
   running: RunningPart[];
+  /** The running totals' grain to read them from (spend-grains.ts); null when there are none to read. */
+  grain: SpendGrain | null;
   /** The rest, from the ledger. */
   edges: RangeSplit["edges"];
   timeZone: string;
@@ -215,10 +217,12 @@ function ledgerRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
 }
 
 /**
- * Each part's spend per key: the key's last running totals before `to` less its last before `from`, two index
- * probes (spend_running's primary key). Keys with nothing in the part are left out, as the other branches would.
+ * Each part's spend per key of `grain`: the key's last running totals before `to` less its last before `from`, two
+ * index probes (spend_running's primary key). Keys with nothing in the part are left out, as the other branches would.
  */
 function runningRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
+  const { grain } = query;
+  if (grain === null) throw new Error("spend-plan.ts planned running totals for a grouping no grain has");
   const columns = [
     ...dims.map((d) => Prisma.sql`${d.running} AS ${d.key}`),
     Prisma.raw(
@@ -241,7 +245,7 @@ function runningRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
   return Prisma.sql`
       SELECT ${Prisma.join(columns, ", ")}
         FROM (VALUES ${parts}) AS p(from_at, to_at, day)
-       CROSS JOIN spend_running_keys k
+       JOIN spend_running_keys k ON k.grain = ${grain}::"SpendGrain"
        CROSS JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM spend_running r
                             WHERE r.key_id = k.id AND r.hour < p.to_at ORDER BY r.hour DESC LIMIT 1) hi
         LEFT JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM spend_running r
