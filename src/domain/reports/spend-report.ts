@@ -71,7 +71,12 @@ export async function spendReport(
 ): Promise<SpendReport> {
   const maxRows = options.maxRows ?? MAX_REPORT_ROWS;
   const { groupBy, query } = prepareSpendReport(input, { limit: maxRows + 1 });
-  const rows = (await db.$queryRaw<SpendSqlRow[]>(spendReportSql(query))).map(toSpendRow);
+  // Grouped by TAG, a generation counts once per tag: the total is then asked for on its own, at the same time.
+  const [sqlRows, tagTotals] = await Promise.all([
+    db.$queryRaw<SpendSqlRow[]>(spendReportSql(query)),
+    groupBy.includes("TAG") ? totalOf(db, input) : undefined,
+  ]);
+  const rows = sqlRows.map(toSpendRow);
   if (rows.length > maxRows) {
     throw badInput(
       "groupBy",
@@ -80,8 +85,7 @@ export async function spendReport(
         "(GET /reports/spend.csv, any number of rows)",
     );
   }
-  // Grouped by TAG, a generation counts once per tag: the total is then asked for on its own.
-  const totals = groupBy.includes("TAG") ? await totalOf(db, input) : totalsOf(rows);
+  const totals = tagTotals ?? totalsOf(rows);
   return { from: input.from, to: input.to, ...totals, rows };
 }
 
