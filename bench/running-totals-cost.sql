@@ -6,10 +6,19 @@
 --
 -- Each statement is one REFUND of 1 micro on a different generation, at now(): the first pass puts each key's row
 -- for this hour in place (a charge's usual case is a key that already has one), the next two are timed.
+-- `-v grains=full` keeps the FULL grain alone for the run (spend_grain_keys replaced inside the rolled-back
+-- transaction): the trigger's cost before the OWNER, OWNER_MODEL and OWNER_TAGS grains, to compare in one sitting.
 
 \set ON_ERROR_STOP on
 \if :{?statements} \else \set statements 2000 \endif
+\if :{?grains} \else \set grains all \endif
 BEGIN;
+SELECT :'grains' = 'full' AS full_grain_only \gset
+\if :full_grain_only
+CREATE OR REPLACE FUNCTION spend_grain_keys(p_model "ImageModel", p_tags text[])
+ RETURNS TABLE(grain "SpendGrain", model "ImageModel", tag_set text) LANGUAGE sql IMMUTABLE
+AS $$ VALUES ('FULL'::"SpendGrain", p_model, array_to_string(COALESCE(p_tags, '{}'), chr(31))) $$;
+\endif
 SELECT set_config('bench.statements', :'statements', true);
 DO $$
 DECLARE
