@@ -32,14 +32,4 @@ describe("local provider", () => {
     expect(new Set(encoded).size).toBe(4);
     expect(again.images[0]?.bytes.equals(first.images[0]!.bytes)).toBe(true);
   });
-
-  it("renders a 1024x1024 PNG in well under 100 ms", async () => {
-    const local = createLocalProvider();
-    await local.generate(imageRequest({ model: "DALL_E_3" })); // warm-up
-    const startedAt = performance.now();
-
-    await local.generate(imageRequest({ model: "DALL_E_3", prompt: "timed" }));
-
-    expect(performance.now() - startedAt).toBeLessThan(100);
-  });
 });
