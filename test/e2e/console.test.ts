@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import {
@@ -107,6 +107,16 @@ async function rangeOf(page: Page): Promise<{ from: string; to: string }> {
   return { from: `${from}T00:00:00.000Z`, to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString() };
 }
 
+test("the bundle reaches the API through @imagegate/sdk without graphql-js (the SDK prints documents itself)", async () => {
+  const assets = path.resolve(__dirname, "../../console/dist/assets");
+  const scripts = (await readdir(assets)).filter((name) => name.endsWith(".js"));
+  const code = (await Promise.all(scripts.map((name) => readFile(path.join(assets, name), "utf8")))).join("\n");
+  // The SDK's documents (ASTs) and its errors' class are there; graphql-js's printer, parser and errors are not.
+  expect(code).toMatch(/value:\s*["'`]SpendReport["'`]/);
+  expect(code).toContain("ImagegateError");
+  expect(code).not.toMatch(/Invalid AST Node|Syntax Error|GraphQLError/);
+});
+
 describe("finance", () => {
   let page: Page;
   beforeAll(async () => {
@@ -155,7 +165,7 @@ describe("finance", () => {
       page.waitForEvent("download"),
       page.getByRole("button", { name: "Download CSV (per day)" }).click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^spend-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
+    expect(download.suggestedFilename()).toMatch(/^spend-day-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
     const rows = parseCsv(await readFile((await download.path())!, "utf8"));
     expect(rows[0]).toEqual(["day", "requests", "images", "cost_usd"]);
     const body = rows.slice(1).filter((row) => row.length > 1);

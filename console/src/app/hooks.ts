@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiErrors, request, type TypedDocumentString } from "../api/client";
+import { ApiErrors, request, type TypedDocumentNode } from "../api/client";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,7 +10,7 @@ export interface Loaded<T> {
 
 /** Runs a query when mounted and whenever its variables change (compared as JSON); the last answer wins. */
 export function useQuery<TData, TVariables>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables?: TVariables,
   skip = false,
 ): Loaded<TData> {
@@ -54,7 +54,7 @@ export interface Submission<TData> {
 
 /** A form's mutation: field-named errors from the API land on the fields; the last result is kept. */
 export function useSubmit<TData, TVariables>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables: () => TVariables,
   onDone?: (data: TData) => void,
 ): Submission<TData> {
@@ -102,7 +102,7 @@ export const PAGE_SIZE = 20;
  * goes back. A change of the other variables starts again at the first page.
  */
 export function usePaged<TData, TVariables extends { first?: number | null; after?: string | null }, TNode>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables: Omit<TVariables, "first" | "after">,
   connectionOf: (data: TData) => Connection<TNode>,
   pageSize = PAGE_SIZE,

@@ -4,6 +4,7 @@ import {
   PricesDocument,
   SetPriceDocument,
   SetTokenPriceDocument,
+  TokenPricesDocument,
   type ImageModel,
   type ImageQuality,
   type ImageSize,
@@ -16,17 +17,22 @@ import { ErrorNote, Form, label, Loading, Usd, When } from "../../components/ui"
 // The prices in force now; history and future prices come with the API's price history.
 export function PricesPage() {
   const prices = useQuery(PricesDocument);
+  const tokenPrices = useQuery(TokenPricesDocument);
+  const reload = () => {
+    prices.reload();
+    tokenPrices.reload();
+  };
   const models = useQuery(ModelsDocument);
   const [model, setModel] = useState("");
   const names = (models.data?.models ?? []).map((m) => m.model);
   const perImage = (prices.data?.prices ?? []).filter((price) => model === "" || price.model === model);
   return (
     <>
-      <ErrorNote error={prices.error} />
-      <Loading when={prices.loading} />
+      <ErrorNote error={prices.error ?? tokenPrices.error} />
+      <Loading when={prices.loading || tokenPrices.loading} />
       <div className="row">
-        <PriceForm models={names} onDone={prices.reload} />
-        <TokenPriceForm models={names} onDone={prices.reload} />
+        <PriceForm models={names} onDone={reload} />
+        <TokenPriceForm models={names} onDone={reload} />
       </div>
       <section className="card">
         <div className="card-head">
@@ -82,7 +88,7 @@ export function PricesPage() {
             </tr>
           </thead>
           <tbody>
-            {(prices.data?.tokenPrices ?? []).map((price) => (
+            {(tokenPrices.data?.tokenPrices ?? []).map((price) => (
               <tr key={price.model}>
                 <td>{label(price.model)}</td>
                 <td>${price.textInputPerMillion}</td>

@@ -4,7 +4,7 @@ import {
   RemoveBudgetDocument,
   request,
   SetTeamBudgetDocument,
-  TeamsDocument,
+  TeamsWithBudgetsDocument,
   type BudgetPeriod,
 } from "../../api/client";
 import { BUDGET_PERIODS } from "../../api/enums";
@@ -15,7 +15,7 @@ import { ErrorNote, Form, Link, Loading, When } from "../../components/ui";
 import { thresholdsOf } from "./thresholds";
 
 export function TeamsPage() {
-  const teams = useQuery(TeamsDocument);
+  const teams = useQuery(TeamsWithBudgetsDocument);
   const list = teams.data?.teams ?? [];
   const createForm = useFields({ name: "" });
   const create = useSubmit(

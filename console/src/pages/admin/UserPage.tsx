@@ -11,12 +11,14 @@ import {
   SetUserActiveDocument,
   SetUserRoleDocument,
   TeamsDocument,
-  UserDetailDocument,
-  UserLedgerDocument,
+  LedgerDocument,
+  UserApiKeysDocument,
+  UserDocument,
   type BudgetPeriod,
   type ImageModel,
   type Role,
-  type UserDetailQuery,
+  type UserApiKeysQuery,
+  type UserQuery,
 } from "../../api/client";
 import { BUDGET_PERIODS, ROLES } from "../../api/enums";
 import { orNull, usePaged, useFields, useQuery, useSubmit, messageOf } from "../../app/hooks";
@@ -27,17 +29,25 @@ import { ErrorNote, Form, label, Loading, Pager, Usd, When } from "../../compone
 import { useState } from "react";
 import { thresholdsOf } from "./thresholds";
 
+// The user (facts and budgets) and its keys are the SDK's two queries; a change reloads both.
 export function UserPage({ id }: { id: string }) {
-  const user = useQuery(UserDetailDocument, { id });
-  if (user.error !== undefined) return <ErrorNote error={user.error} />;
-  if (user.data === undefined) return <Loading when />;
+  const user = useQuery(UserDocument, { id });
+  const keys = useQuery(UserApiKeysDocument, { id });
+  const reload = () => {
+    user.reload();
+    keys.reload();
+  };
+  const error = user.error ?? keys.error;
+  if (error !== undefined) return <ErrorNote error={error} />;
+  if (user.data === undefined || keys.data === undefined) return <Loading when />;
   if (user.data.user === null || user.data.user === undefined) return <p className="error">No user with id {id}.</p>;
-  return <UserDetail user={user.data.user} reload={user.reload} />;
+  return <UserDetail user={user.data.user} keys={keys.data.user?.apiKeys ?? []} reload={reload} />;
 }
 
-type Detail = NonNullable<UserDetailQuery["user"]>;
+type Detail = NonNullable<UserQuery["user"]>;
+type Keys = NonNullable<UserApiKeysQuery["user"]>["apiKeys"];
 
-function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
+function UserDetail({ user, keys, reload }: { user: Detail; keys: Keys; reload(): void }) {
   const [budgetError, setBudgetError] = useState<string>();
   return (
     <>
@@ -91,7 +101,7 @@ function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
         <GrantForm userId={user.id} onDone={reload} />
         <KeyForms userId={user.id} onDone={reload} />
       </div>
-      <KeyTable keys={user.apiKeys} />
+      <KeyTable keys={keys} />
       <div className="row">
         <BudgetForm userId={user.id} onDone={reload} />
         <RateLimitForm userId={user.id} onDone={reload} />
@@ -198,7 +208,7 @@ function utcInstant(value: string): string | null {
   return Number.isNaN(instant.getTime()) ? value : instant.toISOString();
 }
 
-function KeyTable({ keys }: { keys: Detail["apiKeys"] }) {
+function KeyTable({ keys }: { keys: Keys }) {
   return (
     <section className="card">
       <h2>API keys</h2>
@@ -393,7 +403,7 @@ function TeamForm({ userId, teamId, onDone }: { userId: string; teamId: string; 
 }
 
 function Ledger({ userId }: { userId: string }) {
-  const page = usePaged(UserLedgerDocument, { userId }, (data) => data.ledger);
+  const page = usePaged(LedgerDocument, { userId }, (data) => data.ledger);
   return (
     <section className="card">
       <h2>Ledger</h2>

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { downloadSpendCsv, SpendBreakdownDocument, SpendByDayDocument, type SpendDimension } from "../../api/client";
+import { downloadSpendCsv, SpendReportDocument, type SpendDimension } from "../../api/client";
 import { sumMoney, toNumber } from "../../api/money";
 import { BarChart } from "../../components/charts";
 import { ErrorNote, Field, Loading, Usd } from "../../components/ui";
@@ -18,8 +18,8 @@ export function SpendPage() {
   const [range, setRange] = useState<DayRange>(draft);
   const [dimension, setDimension] = useState<SpendDimension>("TEAM");
   const instants = toInstants(range);
-  const byDay = useQuery(SpendByDayDocument, instants);
-  const breakdown = useQuery(SpendBreakdownDocument, { ...instants, groupBy: [dimension] });
+  const byDay = useQuery(SpendReportDocument, { ...instants, groupBy: ["DAY"] });
+  const breakdown = useQuery(SpendReportDocument, { ...instants, groupBy: [dimension] });
   const [csvError, setCsvError] = useState<string>();
   const fieldErrors = byDay.error?.byField() ?? {};
 
