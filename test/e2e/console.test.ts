@@ -53,12 +53,19 @@ beforeAll(async () => {
   const teamBudget = { teamId: team.id, period: "TOTAL", limit: "0.10" } as const;
   dataOf(await server.graphql(SetTeamBudgetDocument, teamBudget, admin.apiKey));
   // Spend on three days of the last month, by two users, two models and two providers (the fakes).
-  const generate = async (key: string, daysAgo: number, model: "DALL_E_3" | "STABLE_DIFFUSION_XL", n = 1) => {
+  // Some of it tagged (one generation with two tags), for the breakdown by tag.
+  const generate = async (
+    key: string,
+    daysAgo: number,
+    model: "DALL_E_3" | "STABLE_DIFFUSION_XL",
+    n = 1,
+    tags?: string[],
+  ) => {
     server.setClock(new Date(Date.now() - daysAgo * DAY_MS));
-    dataOf(await server.graphql(GenerateImageDocument, { input: { prompt: "a lighthouse", model, n } }, key));
+    dataOf(await server.graphql(GenerateImageDocument, { input: { prompt: "a lighthouse", model, n, tags } }, key));
   };
-  await generate(member.apiKey, 6, "DALL_E_3");
-  await generate(member.apiKey, 6, "STABLE_DIFFUSION_XL", 2);
+  await generate(member.apiKey, 6, "DALL_E_3", 1, ["launch"]);
+  await generate(member.apiKey, 6, "STABLE_DIFFUSION_XL", 2, ["launch", "brand"]);
   await generate(other.apiKey, 3, "DALL_E_3");
   await generate(member.apiKey, 0, "DALL_E_3");
   await generate(other.apiKey, 0, "STABLE_DIFFUSION_XL");
@@ -179,6 +186,52 @@ describe("finance", () => {
         cost: row.cost,
       })),
     );
+  });
+
+  test("breaks spend down by tag and by API key as spendReport does, and downloads each as CSV", async () => {
+    const range = await rangeOf(page);
+    type Row = { tag?: string | null; apiKeyId?: string | null };
+    const breakdowns = [
+      { dimension: "TAG", name: (row: Row) => row.tag ?? "(untagged)", cell: (row: Row) => row.tag ?? "" },
+      {
+        dimension: "API_KEY",
+        name: (row: Row) => row.apiKeyId ?? "(no key recorded)",
+        cell: (row: Row) => row.apiKeyId ?? "",
+      },
+    ] as const;
+    for (const { dimension, name, cell } of breakdowns) {
+      const report = dataOf(
+        await env.server.graphql(SpendReportDocument, { ...range, groupBy: [dimension] }, finance.apiKey),
+      ).spendReport;
+      await page.getByLabel("Spend by", { exact: true }).selectOption(dimension);
+      // The table for this dimension's own answer (the previous dimension's rows are never shown under it).
+      const table = page.locator(`[data-testid="breakdown-table"][data-dimension="${dimension}"]`);
+      await table.waitFor();
+      const rows = table.locator("tbody tr");
+      expect(await attributesOf(rows, "data-name")).toEqual(report.rows.map(name));
+      expect(await attributesOf(table.locator("td[data-money]"), "data-money")).toEqual(
+        report.rows.map((row) => row.cost),
+      );
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: /^Download CSV \(by / }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^spend-${dimension.toLowerCase()}-`));
+      const csv = parseCsv(await readFile((await download.path())!, "utf8"));
+      expect(csv[0]).toEqual([dimension === "TAG" ? "tag" : "api_key_id", "requests", "images", "cost_usd"]);
+      expect(
+        csv
+          .slice(1)
+          .filter((line) => line.length > 1)
+          .sort(),
+      ).toEqual(report.rows.map((row) => [cell(row), String(row.requests), String(row.images), row.cost]).sort());
+    }
+    // The fixtures' tags and the untagged spend are all there.
+    const byTag = dataOf(await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["TAG"] }, finance.apiKey))
+      .spendReport.rows;
+    expect(byTag.map((row) => row.tag).sort()).toEqual(["brand", "launch", null].sort());
+    await screenshot(page, "finance-spend-by-tag");
   });
 
   test("sees the team's budget with its use, the alert it raised, and is refused the admin pages", async () => {

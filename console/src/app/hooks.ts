@@ -5,6 +5,11 @@ export interface Loaded<T> {
   data: T | undefined;
   error: ApiErrors | undefined;
   loading: boolean;
+  /**
+   * Whether `data` answers the variables asked for now: after a change, the previous answer stays until the new one
+   * comes, which a page showing it under the new variables' headings must not do.
+   */
+  current: boolean;
   reload(): void;
 }
 
@@ -14,7 +19,9 @@ export function useQuery<TData, TVariables>(
   variables?: TVariables,
   skip = false,
 ): Loaded<TData> {
-  const [state, setState] = useState<{ data?: TData; error?: ApiErrors; loading: boolean }>({ loading: !skip });
+  const [state, setState] = useState<{ data?: TData; error?: ApiErrors; loading: boolean; key?: string }>({
+    loading: !skip,
+  });
   const [generation, setGeneration] = useState(0);
   const key = JSON.stringify(variables ?? {});
   useEffect(() => {
@@ -22,15 +29,15 @@ export function useQuery<TData, TVariables>(
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
     request(document, JSON.parse(key) as TVariables).then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: asApiErrors(error), loading: false }),
+      (data) => current && setState({ data, loading: false, key }),
+      (error: unknown) => current && setState({ error: asApiErrors(error), loading: false, key }),
     );
     return () => {
       current = false;
     };
   }, [document, key, generation, skip]);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  return { data: state.data, error: state.error, loading: state.loading, current: state.key === key, reload };
 }
 
 export function asApiErrors(error: unknown): ApiErrors {
