@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { TeamDocument as SdkTeamDocument, TeamsDocument as SdkTeamsDocument } from "@imagegate/sdk";
 import type { Browser, Page } from "playwright-core";
 import {
   AllowedModelsDocument,
@@ -323,6 +324,45 @@ describe("admin", () => {
     await page.getByTestId("audit-table").getByText("new.hire@example.com").first().waitFor();
     await screenshot(page, "admin-audit");
     expect(await page.locator(".error").count()).toBe(0);
+  });
+
+  test("renames a team (a taken name refused beside the field), limits its models, and deletes it", async () => {
+    await page.getByRole("link", { name: "Teams and budgets" }).click();
+    const create = page.locator('form[data-form="create-team"]');
+    await create.getByLabel("Name").fill("Ops");
+    await create.getByRole("button", { name: "Create team" }).click();
+    const ops = page.locator('[data-team="Ops"]');
+    await ops.waitFor();
+    const teams = dataOf(await env.server.graphql(SdkTeamsDocument, {}, admin.apiKey)).teams;
+    const id = teams.find((team) => team.name === "Ops")!.id;
+    const team = async () => dataOf(await env.server.graphql(SdkTeamDocument, { id }, admin.apiKey)).team!;
+
+    const rename = ops.locator('form[data-form="rename-team"]');
+    await rename.getByLabel("Name").fill("Design");
+    await rename.getByRole("button", { name: "Rename team" }).click();
+    const nameField = rename.locator(".field", { has: page.getByLabel("Name") });
+    await expect(nameField.locator("[data-field-error]").textContent()).resolves.toContain("already exists");
+    await rename.getByLabel("Name").fill("Operations");
+    await rename.getByRole("button", { name: "Rename team" }).click();
+    const operations = page.locator('[data-team="Operations"]');
+    await operations.waitFor();
+    expect((await team()).name).toBe("Operations");
+
+    const allow = operations.locator('form[data-form="allowed-models"]');
+    await allow.getByLabel("No restriction").uncheck();
+    await allow.getByLabel("DALL E 3", { exact: true }).check();
+    await allow.getByRole("button", { name: "Save models" }).click();
+    await operations.getByTestId("team-models").getByText("DALL E 3").waitFor();
+    expect((await team()).allowedModels).toEqual(["DALL_E_3"]);
+    await screenshot(page, "admin-teams");
+
+    // Deleting asks for the tick first (the browser refuses the form without it), then the card goes.
+    const remove = operations.locator('form[data-form="delete-team"]');
+    await remove.getByLabel(/members leave it/).check();
+    await remove.getByRole("button", { name: "Delete team" }).click();
+    await operations.waitFor({ state: "detached" });
+    expect((await team()).deletedAt).not.toBeNull();
+    expect(await page.locator('[data-team="Design"]').count()).toBe(1);
   });
 
   test("finds a member by search, limits its models, and gives it a key with an expiry", async () => {

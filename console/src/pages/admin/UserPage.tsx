@@ -6,8 +6,6 @@ import {
   SetBudgetDocument,
   SetUserRateLimitDocument,
   SetUserTeamDocument,
-  ModelsDocument,
-  SetAllowedModelsDocument,
   SetUserActiveDocument,
   SetUserRoleDocument,
   TeamsDocument,
@@ -15,7 +13,6 @@ import {
   UserApiKeysDocument,
   UserDocument,
   type BudgetPeriod,
-  type ImageModel,
   type Role,
   type UserApiKeysQuery,
   type UserQuery,
@@ -23,6 +20,7 @@ import {
 import { BUDGET_PERIODS, ROLES } from "../../api/enums";
 import { orNull, usePaged, useFields, useQuery, useSubmit, messageOf } from "../../app/hooks";
 import { request } from "../../api/client";
+import { AllowedModelsForm } from "../../components/allowed-models";
 import { BudgetTable } from "../../components/budgets";
 import { SelectInput, TextInput } from "../../components/inputs";
 import { ErrorNote, Form, label, Loading, Pager, Usd, When } from "../../components/ui";
@@ -95,7 +93,7 @@ function UserDetail({ user, keys, reload }: { user: Detail; keys: Keys; reload()
       <div className="row">
         <RoleForm userId={user.id} role={user.role} onDone={reload} />
         <ActiveForm userId={user.id} active={user.active} onDone={reload} />
-        <AllowedModelsForm userId={user.id} allowed={user.allowedModels ?? null} onDone={reload} />
+        <AllowedModelsForm owner={{ userId: user.id }} allowed={user.allowedModels ?? null} onDone={reload} />
       </div>
       <div className="row">
         <GrantForm userId={user.id} onDone={reload} />
@@ -284,60 +282,6 @@ function ActiveForm({ userId, active, onDone }: { userId: string; active: boolea
       <p className="muted">
         {active ? "The user's keys work." : "The user's keys are refused until the user is activated again."}
       </p>
-    </Form>
-  );
-}
-
-/** The models this user may ask for: "no restriction" (null), or the ticked ones (none ticked: no model at all). */
-function AllowedModelsForm(props: { userId: string; allowed: readonly ImageModel[] | null; onDone(): void }) {
-  const models = useQuery(ModelsDocument);
-  const [unrestricted, setUnrestricted] = useState(props.allowed === null);
-  const [ticked, setTicked] = useState<ReadonlySet<ImageModel>>(() => new Set(props.allowed ?? []));
-  const all = (models.data?.models ?? []).map((m) => m.model);
-  const set = useSubmit(
-    SetAllowedModelsDocument,
-    // In the catalogue's order, so that the stored list reads the same way.
-    () => ({ userId: props.userId, models: unrestricted ? null : all.filter((model) => ticked.has(model)) }),
-    props.onDone,
-  );
-  const error = set.errors.models;
-  return (
-    <Form title="Allowed models" submission={set} submitLabel="Save models" name="allowed-models">
-      <ErrorNote error={models.error} />
-      <label className="check">
-        <input type="checkbox" checked={unrestricted} onChange={(e) => setUnrestricted(e.target.checked)} /> No
-        restriction
-      </label>
-      <fieldset className={error === undefined ? "models" : "models invalid"} disabled={unrestricted}>
-        <legend>Models</legend>
-        {all.map((model) => (
-          <label key={model} className="check">
-            <input
-              type="checkbox"
-              name="models"
-              value={model}
-              checked={ticked.has(model)}
-              onChange={(e) =>
-                setTicked((previous) => {
-                  const next = new Set(previous);
-                  if (e.target.checked) next.add(model);
-                  else next.delete(model);
-                  return next;
-                })
-              }
-            />{" "}
-            {label(model)}
-          </label>
-        ))}
-        {error === undefined ? null : (
-          <small className="field-error" role="alert" data-field-error>
-            {error}
-          </small>
-        )}
-      </fieldset>
-      {!unrestricted && ticked.size === 0 ? (
-        <p className="muted">No model ticked: every generation is refused.</p>
-      ) : null}
     </Form>
   );
 }
