@@ -1,6 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { TeamDocument as SdkTeamDocument, TeamsDocument as SdkTeamsDocument } from "@imagegate/sdk";
+import {
+  PricesDocument as SdkPricesDocument,
+  TeamDocument as SdkTeamDocument,
+  TeamsDocument as SdkTeamsDocument,
+} from "@imagegate/sdk";
 import type { Browser, Page } from "playwright-core";
 import {
   AllowedModelsDocument,
@@ -363,6 +367,38 @@ describe("admin", () => {
     await operations.waitFor({ state: "detached" });
     expect((await team()).deletedAt).not.toBeNull();
     expect(await page.locator('[data-team="Design"]').count()).toBe(1);
+  });
+
+  test("schedules a price, and lists past and scheduled prices only when asked (prices(includeHistory))", async () => {
+    await page.getByRole("link", { name: "Prices" }).click();
+    const form = page.locator('form[data-form="set-price"]');
+    await form.getByLabel("Model").locator('option[value="DALL_E_3"]').waitFor({ state: "attached" });
+    await form.getByLabel("Model").selectOption("DALL_E_3");
+    await form.getByLabel("Per image (USD)").fill("0.050000");
+    await form.getByLabel("From", { exact: true }).fill("2999-01-01T00:00");
+    await form.getByRole("button", { name: "Set price" }).click();
+    // The row in force shows the scheduled change as its end (the browser's zone may make it the day before).
+    const table = page.getByTestId("prices-table");
+    await table
+      .locator('tr[data-state="in force"]')
+      .getByText(/299[89]-/)
+      .waitFor();
+    const inForce = dataOf(await env.server.graphql(SdkPricesDocument, {}, admin.apiKey)).prices;
+    const every = dataOf(await env.server.graphql(SdkPricesDocument, { includeHistory: true }, admin.apiKey)).prices;
+    const scheduled = every.filter((price) => Date.parse(price.effectiveFrom) > Date.now());
+    expect(scheduled).toEqual([expect.objectContaining({ model: "DALL_E_3", perImage: "0.050000" })]);
+    expect(await attributesOf(table.locator("tbody tr"), "data-from")).toEqual(inForce.map((p) => p.effectiveFrom));
+    expect(await table.locator('tr[data-state="scheduled"]').count()).toBe(0);
+
+    await page.getByLabel(/Show past and scheduled prices/).check();
+    const history = page.locator('[data-testid="prices-table"][data-history="true"][data-current="true"]');
+    await history.waitFor();
+    expect(await attributesOf(history.locator("tbody tr"), "data-from")).toEqual(every.map((p) => p.effectiveFrom));
+    expect(await attributesOf(history.locator('tr[data-state="scheduled"] td[data-money]'), "data-money")).toEqual([
+      "0.050000",
+    ]);
+    await screenshot(page, "admin-prices");
+    await page.getByLabel(/Show past and scheduled prices/).uncheck();
   });
 
   test("finds a member by search, limits its models, and gives it a key with an expiry", async () => {
