@@ -11,6 +11,7 @@ import {
   CreateTeamDocument,
   GenerateImageDocument,
   MeDocument,
+  SetBudgetDocument,
   SetTeamBudgetDocument,
   SetUserTeamDocument,
   TeamDocument,
@@ -75,6 +76,9 @@ beforeAll(async () => {
   await generate(member.apiKey, 0, "DALL_E_3");
   await generate(other.apiKey, 0, "STABLE_DIFFUSION_XL");
   server.setClock(null);
+  // A user's own budget, for the finance budgets page.
+  const memberBudget = { userId: member.userId, period: "MONTHLY", limit: "20.00" } as const;
+  dataOf(await server.graphql(SetBudgetDocument, memberBudget, admin.apiKey));
 });
 
 afterAll(async () => {
@@ -245,7 +249,6 @@ describe("finance", () => {
     await budgets.getByText("Team Design").waitFor();
     const team = dataOf(await env.server.graphql(TeamDocument, { id: teamId }, finance.apiKey)).team!;
     expect(await attributesOf(budgets.locator("td[data-money]"), "data-money")).toEqual([team.budgets[0]!.remaining]);
-    await screenshot(page, "finance-budgets");
 
     await page.getByRole("link", { name: "Budget alerts" }).click();
     const alerts = page.getByTestId("alerts-table");
@@ -255,6 +258,26 @@ describe("finance", () => {
 
     await page.goto(`${env.server.url}/console/admin/users`);
     await expect(page.locator("[data-refused]").textContent()).resolves.toContain("This page is for ADMIN");
+  });
+});
+
+describe("finance, users' budgets", () => {
+  test("finds a user's own budget by search, with its use as the API has it", async () => {
+    const page = await signIn(finance.apiKey);
+    const email = dataOf(await env.server.graphql(MeDocument, {}, member.apiKey)).me.email;
+    await page.goto(`${env.server.url}/console/finance/budgets`);
+    const section = page.getByTestId("user-budgets");
+    await section.getByLabel("Search users").fill(email);
+    const row = section.getByTestId("budgets-table").locator("tbody tr", { hasText: email });
+    await row.waitFor();
+    // The search's own answer: this user's rows alone.
+    await section.locator("tbody tr", { hasNotText: email }).first().waitFor({ state: "detached" });
+    const budgets = dataOf(await env.server.graphql(UserBudgetsDocument, { id: member.userId }, finance.apiKey)).user!
+      .budgets;
+    expect(budgets).toEqual([expect.objectContaining({ period: "MONTHLY", limit: "20.000000" })]);
+    expect(await attributesOf(section.locator("td[data-money]"), "data-money")).toEqual([budgets[0]!.remaining]);
+    await screenshot(page, "finance-budgets");
+    await page.context().close();
   });
 });
 
