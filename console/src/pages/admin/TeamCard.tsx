@@ -75,8 +75,9 @@ function DeleteForm({ team, onDone }: { team: Team; onDone(): void }) {
   return (
     <Form title="Delete" submission={remove} submitLabel="Delete team" name="delete-team">
       <label className="check">
-        <input type="checkbox" name="confirm" required /> Its {team.members.length} members leave it and its budgets are
-        removed
+        <input type="checkbox" name="confirm" required />{" "}
+        {team.members.length === 1 ? "Its member leaves" : `Its ${team.members.length} members leave`} it, and its
+        budgets are removed
       </label>
       {remove.errors.teamId === undefined ? null : (
         <p className="error" role="alert">

@@ -34,7 +34,8 @@ export function BudgetsPage() {
         <Loading when={users.loading} />
         <BudgetTable rows={userRows} />
         <p className="muted">
-          {users.nodes.length} users on this page{withNone === 0 ? "" : `, ${withNone} of them without a budget`}.
+          {users.nodes.length} {users.nodes.length === 1 ? "user" : "users"} on this page
+          {withNone === 0 ? "" : `, ${withNone} without a budget`}.
         </p>
         <Pager page={users} label="Users" />
       </section>
