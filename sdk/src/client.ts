@@ -1,8 +1,9 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { getOperationAST, print, type DocumentNode, type GraphQLFormattedError } from "graphql";
+import type { DocumentNode, GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { errorFromGraphQL, ImagegateError } from "./errors.js";
 import { extractFiles, multipartBody } from "./multipart.js";
+import { operationNameOf, printDocument } from "./print.js";
 
 export interface ImagegateClientOptions {
   /** The GraphQL endpoint, e.g. "https://imagegate.example.com/graphql"; subscriptions use it as ws(s)://. */
@@ -48,10 +49,12 @@ export interface ImagegateClient {
   dispose(): Promise<void>;
 }
 
+// Printed by ./print.ts, not graphql-js: the client has no run-time dependency on graphql (a browser bundle stays
+// without it); graphql is a peer dependency for its types.
 const printed = new WeakMap<DocumentNode, string>();
 function queryOf(document: DocumentNode): string {
   let query = printed.get(document);
-  if (query === undefined) printed.set(document, (query = print(document)));
+  if (query === undefined) printed.set(document, (query = printDocument(document)));
   return query;
 }
 
@@ -70,7 +73,7 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
   }
 
   async function request(document: DocumentNode, variables: unknown, requestOptions: RequestOptions = {}) {
-    const operationName = getOperationAST(document)?.name?.value;
+    const operationName = operationNameOf(document);
     const { clone, files } = extractFiles(variables ?? {});
     const headers: Record<string, string> = {
       accept: "application/graphql-response+json, application/json",
@@ -141,7 +144,7 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
     { signal }: RequestOptions = {},
   ): AsyncIterableIterator<unknown> {
     signal?.throwIfAborted();
-    const operationName = getOperationAST(document)?.name?.value;
+    const operationName = operationNameOf(document);
     const events = socketClient().iterate({
       query: queryOf(document),
       operationName,

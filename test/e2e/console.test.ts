@@ -1,11 +1,17 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import {
+  PricesDocument as SdkPricesDocument,
+  TeamDocument as SdkTeamDocument,
+  TeamsDocument as SdkTeamsDocument,
+} from "@imagegate/sdk";
 import type { Browser, Page } from "playwright-core";
 import {
   AllowedModelsDocument,
   CreateTeamDocument,
   GenerateImageDocument,
   MeDocument,
+  SetBudgetDocument,
   SetTeamBudgetDocument,
   SetUserTeamDocument,
   TeamDocument,
@@ -53,16 +59,26 @@ beforeAll(async () => {
   const teamBudget = { teamId: team.id, period: "TOTAL", limit: "0.10" } as const;
   dataOf(await server.graphql(SetTeamBudgetDocument, teamBudget, admin.apiKey));
   // Spend on three days of the last month, by two users, two models and two providers (the fakes).
-  const generate = async (key: string, daysAgo: number, model: "DALL_E_3" | "STABLE_DIFFUSION_XL", n = 1) => {
+  // Some of it tagged (one generation with two tags), for the breakdown by tag.
+  const generate = async (
+    key: string,
+    daysAgo: number,
+    model: "DALL_E_3" | "STABLE_DIFFUSION_XL",
+    n = 1,
+    tags?: string[],
+  ) => {
     server.setClock(new Date(Date.now() - daysAgo * DAY_MS));
-    dataOf(await server.graphql(GenerateImageDocument, { input: { prompt: "a lighthouse", model, n } }, key));
+    dataOf(await server.graphql(GenerateImageDocument, { input: { prompt: "a lighthouse", model, n, tags } }, key));
   };
-  await generate(member.apiKey, 6, "DALL_E_3");
-  await generate(member.apiKey, 6, "STABLE_DIFFUSION_XL", 2);
+  await generate(member.apiKey, 6, "DALL_E_3", 1, ["launch"]);
+  await generate(member.apiKey, 6, "STABLE_DIFFUSION_XL", 2, ["launch", "brand"]);
   await generate(other.apiKey, 3, "DALL_E_3");
   await generate(member.apiKey, 0, "DALL_E_3");
   await generate(other.apiKey, 0, "STABLE_DIFFUSION_XL");
   server.setClock(null);
+  // A user's own budget, for the finance budgets page.
+  const memberBudget = { userId: member.userId, period: "MONTHLY", limit: "20.00" } as const;
+  dataOf(await server.graphql(SetBudgetDocument, memberBudget, admin.apiKey));
 });
 
 afterAll(async () => {
@@ -106,6 +122,16 @@ async function rangeOf(page: Page): Promise<{ from: string; to: string }> {
   const to = await page.locator('input[name="to"]').inputValue();
   return { from: `${from}T00:00:00.000Z`, to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString() };
 }
+
+test("the bundle reaches the API through @imagegate/sdk without graphql-js (the SDK prints documents itself)", async () => {
+  const assets = path.resolve(__dirname, "../../console/dist/assets");
+  const scripts = (await readdir(assets)).filter((name) => name.endsWith(".js"));
+  const code = (await Promise.all(scripts.map((name) => readFile(path.join(assets, name), "utf8")))).join("\n");
+  // The SDK's documents (ASTs) and its errors' class are there; graphql-js's printer, parser and errors are not.
+  expect(code).toMatch(/value:\s*["'`]SpendReport["'`]/);
+  expect(code).toContain("ImagegateError");
+  expect(code).not.toMatch(/Invalid AST Node|Syntax Error|GraphQLError/);
+});
 
 describe("finance", () => {
   let page: Page;
@@ -155,7 +181,7 @@ describe("finance", () => {
       page.waitForEvent("download"),
       page.getByRole("button", { name: "Download CSV (per day)" }).click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^spend-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
+    expect(download.suggestedFilename()).toMatch(/^spend-day-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/);
     const rows = parseCsv(await readFile((await download.path())!, "utf8"));
     expect(rows[0]).toEqual(["day", "requests", "images", "cost_usd"]);
     const body = rows.slice(1).filter((row) => row.length > 1);
@@ -171,13 +197,58 @@ describe("finance", () => {
     );
   });
 
+  test("breaks spend down by tag and by API key as spendReport does, and downloads each as CSV", async () => {
+    const range = await rangeOf(page);
+    type Row = { tag?: string | null; apiKeyId?: string | null };
+    const breakdowns = [
+      { dimension: "TAG", name: (row: Row) => row.tag ?? "(untagged)", cell: (row: Row) => row.tag ?? "" },
+      {
+        dimension: "API_KEY",
+        name: (row: Row) => row.apiKeyId ?? "(no key recorded)",
+        cell: (row: Row) => row.apiKeyId ?? "",
+      },
+    ] as const;
+    for (const { dimension, name, cell } of breakdowns) {
+      const report = dataOf(
+        await env.server.graphql(SpendReportDocument, { ...range, groupBy: [dimension] }, finance.apiKey),
+      ).spendReport;
+      await page.getByLabel("Spend by", { exact: true }).selectOption(dimension);
+      // The table for this dimension's own answer (the previous dimension's rows are never shown under it).
+      const table = page.locator(`[data-testid="breakdown-table"][data-dimension="${dimension}"]`);
+      await table.waitFor();
+      const rows = table.locator("tbody tr");
+      expect(await attributesOf(rows, "data-name")).toEqual(report.rows.map(name));
+      expect(await attributesOf(table.locator("td[data-money]"), "data-money")).toEqual(
+        report.rows.map((row) => row.cost),
+      );
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: /^Download CSV \(by / }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^spend-${dimension.toLowerCase()}-`));
+      const csv = parseCsv(await readFile((await download.path())!, "utf8"));
+      expect(csv[0]).toEqual([dimension === "TAG" ? "tag" : "api_key_id", "requests", "images", "cost_usd"]);
+      expect(
+        csv
+          .slice(1)
+          .filter((line) => line.length > 1)
+          .sort(),
+      ).toEqual(report.rows.map((row) => [cell(row), String(row.requests), String(row.images), row.cost]).sort());
+    }
+    // The fixtures' tags and the untagged spend are all there.
+    const byTag = dataOf(await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["TAG"] }, finance.apiKey))
+      .spendReport.rows;
+    expect(byTag.map((row) => row.tag).sort()).toEqual(["brand", "launch", null].sort());
+    await screenshot(page, "finance-spend-by-tag");
+  });
+
   test("sees the team's budget with its use, the alert it raised, and is refused the admin pages", async () => {
     await page.getByRole("link", { name: "Budgets" }).click();
     const budgets = page.getByTestId("budgets-table").first();
     await budgets.getByText("Team Design").waitFor();
     const team = dataOf(await env.server.graphql(TeamDocument, { id: teamId }, finance.apiKey)).team!;
     expect(await attributesOf(budgets.locator("td[data-money]"), "data-money")).toEqual([team.budgets[0]!.remaining]);
-    await screenshot(page, "finance-budgets");
 
     await page.getByRole("link", { name: "Budget alerts" }).click();
     const alerts = page.getByTestId("alerts-table");
@@ -187,6 +258,26 @@ describe("finance", () => {
 
     await page.goto(`${env.server.url}/console/admin/users`);
     await expect(page.locator("[data-refused]").textContent()).resolves.toContain("This page is for ADMIN");
+  });
+});
+
+describe("finance, users' budgets", () => {
+  test("finds a user's own budget by search, with its use as the API has it", async () => {
+    const page = await signIn(finance.apiKey);
+    const email = dataOf(await env.server.graphql(MeDocument, {}, member.apiKey)).me.email;
+    await page.goto(`${env.server.url}/console/finance/budgets`);
+    const section = page.getByTestId("user-budgets");
+    await section.getByLabel("Search users").fill(email);
+    const row = section.getByTestId("budgets-table").locator("tbody tr", { hasText: email });
+    await row.waitFor();
+    // The search's own answer: this user's rows alone.
+    await section.locator("tbody tr", { hasNotText: email }).first().waitFor({ state: "detached" });
+    const budgets = dataOf(await env.server.graphql(UserBudgetsDocument, { id: member.userId }, finance.apiKey)).user!
+      .budgets;
+    expect(budgets).toEqual([expect.objectContaining({ period: "MONTHLY", limit: "20.000000" })]);
+    expect(await attributesOf(section.locator("td[data-money]"), "data-money")).toEqual([budgets[0]!.remaining]);
+    await screenshot(page, "finance-budgets");
+    await page.context().close();
   });
 });
 
@@ -260,6 +351,82 @@ describe("admin", () => {
     await page.getByTestId("audit-table").getByText("new.hire@example.com").first().waitFor();
     await screenshot(page, "admin-audit");
     expect(await page.locator(".error").count()).toBe(0);
+  });
+
+  test("renames a team (a taken name refused beside the field), limits its models, and deletes it", async () => {
+    await page.getByRole("link", { name: "Teams and budgets" }).click();
+    const create = page.locator('form[data-form="create-team"]');
+    await create.getByLabel("Name").fill("Ops");
+    await create.getByRole("button", { name: "Create team" }).click();
+    const ops = page.locator('[data-team="Ops"]');
+    await ops.waitFor();
+    const teams = dataOf(await env.server.graphql(SdkTeamsDocument, {}, admin.apiKey)).teams;
+    const id = teams.find((team) => team.name === "Ops")!.id;
+    const team = async () => dataOf(await env.server.graphql(SdkTeamDocument, { id }, admin.apiKey)).team!;
+
+    const rename = ops.locator('form[data-form="rename-team"]');
+    await rename.getByLabel("Name").fill("Design");
+    await rename.getByRole("button", { name: "Rename team" }).click();
+    const nameField = rename.locator(".field", { has: page.getByLabel("Name") });
+    await expect(nameField.locator("[data-field-error]").textContent()).resolves.toContain("already exists");
+    await rename.getByLabel("Name").fill("Operations");
+    await rename.getByRole("button", { name: "Rename team" }).click();
+    const operations = page.locator('[data-team="Operations"]');
+    await operations.waitFor();
+    expect((await team()).name).toBe("Operations");
+
+    const allow = operations.locator('form[data-form="allowed-models"]');
+    await allow.getByLabel("No restriction").uncheck();
+    await allow.getByLabel("DALL E 3", { exact: true }).check();
+    await allow.getByRole("button", { name: "Save models" }).click();
+    await operations.getByTestId("team-models").getByText("DALL E 3").waitFor();
+    expect((await team()).allowedModels).toEqual(["DALL_E_3"]);
+    await screenshot(page, "admin-teams");
+
+    // Deleting asks for the tick first (the browser refuses the form without it), then the card goes.
+    const remove = operations.locator('form[data-form="delete-team"]');
+    await remove.getByLabel(/its budgets are removed/).check();
+    await remove.getByRole("button", { name: "Delete team" }).click();
+    await operations.waitFor({ state: "detached" });
+    expect((await team()).deletedAt).not.toBeNull();
+    expect(await page.locator('[data-team="Design"]').count()).toBe(1);
+  });
+
+  test("schedules a price, and lists past and scheduled prices only when asked (prices(includeHistory))", async () => {
+    await page.getByRole("link", { name: "Prices" }).click();
+    const form = page.locator('form[data-form="set-price"]');
+    await form.getByLabel("Model").locator('option[value="DALL_E_3"]').waitFor({ state: "attached" });
+    await form.getByLabel("Model").selectOption("DALL_E_3");
+    await form.getByLabel("Per image (USD)").fill("0.050000");
+    await form.getByLabel("From", { exact: true }).fill("2999-01-01T00:00");
+    await form.getByRole("button", { name: "Set price" }).click();
+    // The row in force shows the scheduled change as its end (the browser's zone may make it the day before).
+    const table = page.getByTestId("prices-table");
+    await table
+      .locator('tr[data-state="in force"]')
+      .getByText(/299[89]-/)
+      .waitFor();
+    const inForce = dataOf(await env.server.graphql(SdkPricesDocument, {}, admin.apiKey)).prices;
+    const every = dataOf(await env.server.graphql(SdkPricesDocument, { includeHistory: true }, admin.apiKey)).prices;
+    const scheduled = every.filter((price) => Date.parse(price.effectiveFrom) > Date.now());
+    expect(scheduled).toEqual([expect.objectContaining({ model: "DALL_E_3", perImage: "0.050000" })]);
+    expect(await attributesOf(table.locator("tbody tr"), "data-from")).toEqual(inForce.map((p) => p.effectiveFrom));
+    expect(await table.locator('tr[data-state="scheduled"]').count()).toBe(0);
+
+    await page.getByLabel(/Show past and scheduled prices/).check();
+    const history = page.locator('[data-testid="prices-table"][data-history="true"][data-current="true"]');
+    await history.waitFor();
+    expect(await attributesOf(history.locator("tbody tr"), "data-from")).toEqual(every.map((p) => p.effectiveFrom));
+    expect(await attributesOf(history.locator('tr[data-state="scheduled"] td[data-money]'), "data-money")).toEqual([
+      "0.050000",
+    ]);
+    // One model's rows (its history among them) make a picture that fits.
+    await page.getByLabel("Model filter").selectOption("DALL_E_3");
+    await history.locator('tr[data-state="scheduled"]').waitFor();
+    expect(await history.locator("tbody tr", { hasNotText: "DALL E 3" }).count()).toBe(0);
+    await screenshot(page, "admin-prices");
+    await page.getByLabel("Model filter").selectOption("");
+    await page.getByLabel(/Show past and scheduled prices/).uncheck();
   });
 
   test("finds a member by search, limits its models, and gives it a key with an expiry", async () => {

@@ -47,7 +47,10 @@ function newestMtimeMs(entry: string): number {
  */
 export function ensureConsoleBuilt(): void {
   const built = path.join(CONSOLE, "dist", "index.html");
-  const sources = ["src", "index.html", "vite.config.ts", "package.json"].map((name) => path.join(CONSOLE, name));
+  // The console bundles @imagegate/sdk from its source (console/vite.config.ts): a change there is one here too.
+  const sources = ["src", "index.html", "vite.config.ts", "package.json", "../sdk/src"].map((name) =>
+    path.join(CONSOLE, name),
+  );
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestMtimeMs))) return;
   execFileSync("npm", ["run", "build", "--workspace", "console"], {
     cwd: path.resolve(CONSOLE, ".."),

@@ -1,10 +1,10 @@
-// The console's one way to the API: typed documents (./generated, from ./operations by `npm run codegen`) sent to
-// the server that served the console. When @imagegate/sdk is ready, this module is what changes; pages import only
-// from here and from ./generated's types.
-import type { TypedDocumentString } from "./generated/graphql";
+// The console's one way to the API: @imagegate/sdk's typed documents, sent by the SDK's client to the server that
+// served the console, with the signed-in key. Pages import documents and types from here; this module turns the
+// SDK's ImagegateError into what forms need: every error of the answer, by the input field it names.
+import { createImagegateClient, ImagegateError, type TypedDocumentNode } from "@imagegate/sdk";
 import { apiKey } from "./session";
 
-export * from "./generated/graphql";
+export * from "@imagegate/sdk";
 
 /** One error of the API: its `extensions.code`, and the input field at fault when the API names one. */
 export class ApiError extends Error {
@@ -47,7 +47,7 @@ interface RawError {
 }
 
 // A variable the API could not coerce (a Money of "abc") is refused before any resolver runs, and its message names
-// the variable; the console names each variable after the argument, so that is the field.
+// the variable; the SDK's documents name each variable after its argument, so that is the field.
 const VARIABLE_IN_MESSAGE = /^Variable "\$(\w+)"/;
 
 function toApiError(raw: RawError): ApiError {
@@ -57,9 +57,18 @@ function toApiError(raw: RawError): ApiError {
   return new ApiError(message, code, named ?? VARIABLE_IN_MESSAGE.exec(message)?.[1]);
 }
 
+/** The SDK's error as the console's: each GraphQL error; or the one failure when there was no GraphQL answer. */
+function toApiErrors(error: unknown): ApiErrors {
+  if (!(error instanceof ImagegateError))
+    return new ApiErrors([new ApiError(String(error), "INTERNAL_SERVER_ERROR", undefined)]);
+  if (error.errors.length > 0) return new ApiErrors(error.errors.map((raw) => toApiError(raw as RawError)));
+  const message = error.is("NETWORK_ERROR") ? "The server cannot be reached" : error.message;
+  return new ApiErrors([new ApiError(message, error.code, undefined)]);
+}
+
 /** Runs one operation with the signed-in key; resolves to its data, or rejects with ApiErrors. */
 export async function request<TData, TVariables>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables?: TVariables,
 ): Promise<TData> {
   return requestWithKey(apiKey() ?? "", document, variables);
@@ -67,39 +76,26 @@ export async function request<TData, TVariables>(
 
 export async function requestWithKey<TData, TVariables>(
   key: string,
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables?: TVariables,
 ): Promise<TData> {
-  let response: Response;
+  // A client per request is cheap (no socket: the console runs no subscriptions) and always has the current key.
+  const client = createImagegateClient({ url: new URL("/graphql", window.location.origin).toString(), apiKey: key });
+  // The SDK's typed `request` wants the variables an operation requires; the pages' generic hooks pass them on as given.
+  const run = client.request as (
+    document: TypedDocumentNode<TData, TVariables>,
+    variables?: TVariables,
+  ) => Promise<TData>;
   try {
-    response = await fetch(graphqlUrl(), {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
-    });
-  } catch {
-    throw new ApiErrors([new ApiError("The server cannot be reached", "NETWORK_ERROR", undefined)]);
+    return await run(document, variables);
+  } catch (error) {
+    throw toApiErrors(error);
   }
-  let body: { data?: TData | null; errors?: RawError[] };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch {
-    throw new ApiErrors([new ApiError(`The server answered ${response.status}`, "BAD_RESPONSE", undefined)]);
-  }
-  if (body.errors !== undefined && body.errors.length > 0) throw new ApiErrors(body.errors.map(toApiError));
-  if (body.data === undefined || body.data === null) {
-    throw new ApiErrors([new ApiError("The server answered no data", "BAD_RESPONSE", undefined)]);
-  }
-  return body.data;
-}
-
-function graphqlUrl(): string {
-  return new URL("/graphql", window.location.origin).toString();
 }
 
 /**
  * GET /reports/spend.csv for the range, grouped by the dimensions: fetched with the key (a plain link cannot send
- * it), then handed to the browser as a download.
+ * it), then handed to the browser as a download. Not GraphQL, so not the SDK's.
  */
 export async function downloadSpendCsv(range: { from: string; to: string }, groupBy: readonly string[]): Promise<void> {
   const url = new URL("/reports/spend.csv", window.location.origin);
@@ -117,7 +113,7 @@ export async function downloadSpendCsv(range: { from: string; to: string }, grou
   const blob = await response.blob();
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
-  link.download = `spend-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.csv`;
+  link.download = `spend-${groupBy.join("-").toLowerCase()}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.csv`;
   document.body.append(link);
   link.click();
   link.remove();

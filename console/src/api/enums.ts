@@ -1,6 +1,6 @@
 // The values of the API's enums, for the console's pickers. Typed against the generated unions: a value the schema
 // drops fails the type check; `satisfies` keeps each list complete where completeness matters.
-import type { BudgetPeriod, ImageModel, ImageQuality, ImageSize, Role } from "./generated/graphql";
+import type { BudgetPeriod, ImageModel, ImageQuality, ImageSize, Role } from "@imagegate/sdk";
 
 export const ROLES = ["MEMBER", "FINANCE", "ADMIN"] as const satisfies readonly Role[];
 export const BUDGET_PERIODS = ["DAILY", "WEEKLY", "MONTHLY", "TOTAL"] as const satisfies readonly BudgetPeriod[];

@@ -1,20 +1,27 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiErrors, request, type TypedDocumentString } from "../api/client";
+import { ApiErrors, request, type TypedDocumentNode } from "../api/client";
 
 export interface Loaded<T> {
   data: T | undefined;
   error: ApiErrors | undefined;
   loading: boolean;
+  /**
+   * Whether `data` answers the variables asked for now: after a change, the previous answer stays until the new one
+   * comes, which a page showing it under the new variables' headings must not do.
+   */
+  current: boolean;
   reload(): void;
 }
 
 /** Runs a query when mounted and whenever its variables change (compared as JSON); the last answer wins. */
 export function useQuery<TData, TVariables>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables?: TVariables,
   skip = false,
 ): Loaded<TData> {
-  const [state, setState] = useState<{ data?: TData; error?: ApiErrors; loading: boolean }>({ loading: !skip });
+  const [state, setState] = useState<{ data?: TData; error?: ApiErrors; loading: boolean; key?: string }>({
+    loading: !skip,
+  });
   const [generation, setGeneration] = useState(0);
   const key = JSON.stringify(variables ?? {});
   useEffect(() => {
@@ -22,15 +29,15 @@ export function useQuery<TData, TVariables>(
     let current = true;
     setState((previous) => ({ ...previous, loading: true }));
     request(document, JSON.parse(key) as TVariables).then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: asApiErrors(error), loading: false }),
+      (data) => current && setState({ data, loading: false, key }),
+      (error: unknown) => current && setState({ error: asApiErrors(error), loading: false, key }),
     );
     return () => {
       current = false;
     };
   }, [document, key, generation, skip]);
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  return { data: state.data, error: state.error, loading: state.loading, current: state.key === key, reload };
 }
 
 export function asApiErrors(error: unknown): ApiErrors {
@@ -54,7 +61,7 @@ export interface Submission<TData> {
 
 /** A form's mutation: field-named errors from the API land on the fields; the last result is kept. */
 export function useSubmit<TData, TVariables>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables: () => TVariables,
   onDone?: (data: TData) => void,
 ): Submission<TData> {
@@ -102,7 +109,7 @@ export const PAGE_SIZE = 20;
  * goes back. A change of the other variables starts again at the first page.
  */
 export function usePaged<TData, TVariables extends { first?: number | null; after?: string | null }, TNode>(
-  document: TypedDocumentString<TData, TVariables>,
+  document: TypedDocumentNode<TData, TVariables>,
   variables: Omit<TVariables, "first" | "after">,
   connectionOf: (data: TData) => Connection<TNode>,
   pageSize = PAGE_SIZE,

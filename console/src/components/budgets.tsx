@@ -1,11 +1,11 @@
-import type { BudgetFieldsFragment } from "../api/client";
+import type { BudgetDetailsFragment } from "../api/client";
 import { toMicros } from "../api/money";
 import { label, Usd, When } from "./ui";
 
 /** Budgets with their use: spent and held against the limit, what remains, and when the period resets. */
 export function BudgetTable(props: {
-  rows: { owner: string; budget: BudgetFieldsFragment }[];
-  onRemove?: (budget: BudgetFieldsFragment) => void;
+  rows: { owner: string; budget: BudgetDetailsFragment }[];
+  onRemove?: (budget: BudgetDetailsFragment) => void;
 }) {
   if (props.rows.length === 0) return <p className="muted">No budgets.</p>;
   return (
@@ -62,7 +62,7 @@ export function BudgetTable(props: {
   );
 }
 
-function Use({ budget }: { budget: BudgetFieldsFragment }) {
+function Use({ budget }: { budget: BudgetDetailsFragment }) {
   const limit = toMicros(budget.limit);
   const used = toMicros(budget.spent) + toMicros(budget.held);
   const percent = limit === 0n ? 100 : Number((used * 1000n) / limit) / 10;

@@ -2,9 +2,9 @@ import { useState } from "react";
 import {
   ModelsDocument,
   request,
-  TryGenerationDocument,
+  GenerateImageDocument,
+  type GenerateImageMutation,
   type ImageModel,
-  type TryGenerationMutation,
 } from "../../api/client";
 import { asApiErrors, useQuery } from "../../app/hooks";
 import { ErrorNote, Usd, label } from "../../components/ui";
@@ -19,7 +19,7 @@ export function TryGeneration() {
   const [prompt, setPrompt] = useState("");
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<
-    { done: TryGenerationMutation["generateImage"] } | { code: string; message: string; field?: string }
+    { done: GenerateImageMutation["generateImage"] } | { code: string; message: string; field?: string }
   >();
   const chosen = model === "" ? enabled[0] : model;
   return (
@@ -32,7 +32,7 @@ export function TryGeneration() {
         if (chosen === undefined) return;
         setBusy(true);
         setOutcome(undefined);
-        request(TryGenerationDocument, { model: chosen, prompt })
+        request(GenerateImageDocument, { input: { model: chosen, prompt } })
           .then(
             (data) => setOutcome({ done: data.generateImage }),
             (failure: unknown) => {

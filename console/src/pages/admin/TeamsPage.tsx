@@ -1,21 +1,18 @@
-import { useState } from "react";
 import {
   CreateTeamDocument,
-  RemoveBudgetDocument,
-  request,
   SetTeamBudgetDocument,
-  TeamsDocument,
+  TeamsWithBudgetsDocument,
   type BudgetPeriod,
 } from "../../api/client";
 import { BUDGET_PERIODS } from "../../api/enums";
-import { messageOf, useFields, useQuery, useSubmit } from "../../app/hooks";
-import { BudgetTable } from "../../components/budgets";
+import { useFields, useQuery, useSubmit } from "../../app/hooks";
 import { SelectInput, TextInput } from "../../components/inputs";
-import { ErrorNote, Form, Link, Loading, When } from "../../components/ui";
+import { ErrorNote, Form, Loading } from "../../components/ui";
+import { TeamCard } from "./TeamCard";
 import { thresholdsOf } from "./thresholds";
 
 export function TeamsPage() {
-  const teams = useQuery(TeamsDocument);
+  const teams = useQuery(TeamsWithBudgetsDocument);
   const list = teams.data?.teams ?? [];
   const createForm = useFields({ name: "" });
   const create = useSubmit(
@@ -37,7 +34,6 @@ export function TeamsPage() {
     }),
     teams.reload,
   );
-  const [removeError, setRemoveError] = useState<string>();
   return (
     <>
       <div className="row">
@@ -71,28 +67,8 @@ export function TeamsPage() {
       </div>
       <ErrorNote error={teams.error} />
       <Loading when={teams.loading} />
-      {removeError === undefined ? null : <p className="error">{removeError}</p>}
       {list.map((team) => (
-        <section className="card" key={team.id} data-team={team.name}>
-          <h2>{team.name}</h2>
-          <p className="muted">
-            Created <When value={team.createdAt} /> · {team.members.length} members:{" "}
-            {team.members.map((member, index) => (
-              <span key={member.id}>
-                {index === 0 ? "" : ", "}
-                <Link to={`/admin/users/${member.id}`}>{member.email}</Link>
-              </span>
-            ))}
-          </p>
-          <BudgetTable
-            rows={team.budgets.map((budget) => ({ owner: team.name, budget }))}
-            onRemove={(budget) =>
-              request(RemoveBudgetDocument, { id: budget.id }).then(teams.reload, (e: unknown) =>
-                setRemoveError(messageOf(e)),
-              )
-            }
-          />
-        </section>
+        <TeamCard key={team.id} team={team} onChange={teams.reload} />
       ))}
     </>
   );

@@ -6,38 +6,46 @@ import {
   SetBudgetDocument,
   SetUserRateLimitDocument,
   SetUserTeamDocument,
-  ModelsDocument,
-  SetAllowedModelsDocument,
   SetUserActiveDocument,
   SetUserRoleDocument,
   TeamsDocument,
-  UserDetailDocument,
-  UserLedgerDocument,
+  LedgerDocument,
+  UserApiKeysDocument,
+  UserDocument,
   type BudgetPeriod,
-  type ImageModel,
   type Role,
-  type UserDetailQuery,
+  type UserApiKeysQuery,
+  type UserQuery,
 } from "../../api/client";
 import { BUDGET_PERIODS, ROLES } from "../../api/enums";
 import { orNull, usePaged, useFields, useQuery, useSubmit, messageOf } from "../../app/hooks";
 import { request } from "../../api/client";
+import { AllowedModelsForm } from "../../components/allowed-models";
 import { BudgetTable } from "../../components/budgets";
 import { SelectInput, TextInput } from "../../components/inputs";
 import { ErrorNote, Form, label, Loading, Pager, Usd, When } from "../../components/ui";
 import { useState } from "react";
 import { thresholdsOf } from "./thresholds";
 
+// The user (facts and budgets) and its keys are the SDK's two queries; a change reloads both.
 export function UserPage({ id }: { id: string }) {
-  const user = useQuery(UserDetailDocument, { id });
-  if (user.error !== undefined) return <ErrorNote error={user.error} />;
-  if (user.data === undefined) return <Loading when />;
+  const user = useQuery(UserDocument, { id });
+  const keys = useQuery(UserApiKeysDocument, { id });
+  const reload = () => {
+    user.reload();
+    keys.reload();
+  };
+  const error = user.error ?? keys.error;
+  if (error !== undefined) return <ErrorNote error={error} />;
+  if (user.data === undefined || keys.data === undefined) return <Loading when />;
   if (user.data.user === null || user.data.user === undefined) return <p className="error">No user with id {id}.</p>;
-  return <UserDetail user={user.data.user} reload={user.reload} />;
+  return <UserDetail user={user.data.user} keys={keys.data.user?.apiKeys ?? []} reload={reload} />;
 }
 
-type Detail = NonNullable<UserDetailQuery["user"]>;
+type Detail = NonNullable<UserQuery["user"]>;
+type Keys = NonNullable<UserApiKeysQuery["user"]>["apiKeys"];
 
-function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
+function UserDetail({ user, keys, reload }: { user: Detail; keys: Keys; reload(): void }) {
   const [budgetError, setBudgetError] = useState<string>();
   return (
     <>
@@ -85,13 +93,13 @@ function UserDetail({ user, reload }: { user: Detail; reload(): void }) {
       <div className="row">
         <RoleForm userId={user.id} role={user.role} onDone={reload} />
         <ActiveForm userId={user.id} active={user.active} onDone={reload} />
-        <AllowedModelsForm userId={user.id} allowed={user.allowedModels ?? null} onDone={reload} />
+        <AllowedModelsForm owner={{ userId: user.id }} allowed={user.allowedModels ?? null} onDone={reload} />
       </div>
       <div className="row">
         <GrantForm userId={user.id} onDone={reload} />
         <KeyForms userId={user.id} onDone={reload} />
       </div>
-      <KeyTable keys={user.apiKeys} />
+      <KeyTable keys={keys} />
       <div className="row">
         <BudgetForm userId={user.id} onDone={reload} />
         <RateLimitForm userId={user.id} onDone={reload} />
@@ -198,7 +206,7 @@ function utcInstant(value: string): string | null {
   return Number.isNaN(instant.getTime()) ? value : instant.toISOString();
 }
 
-function KeyTable({ keys }: { keys: Detail["apiKeys"] }) {
+function KeyTable({ keys }: { keys: Keys }) {
   return (
     <section className="card">
       <h2>API keys</h2>
@@ -278,60 +286,6 @@ function ActiveForm({ userId, active, onDone }: { userId: string; active: boolea
   );
 }
 
-/** The models this user may ask for: "no restriction" (null), or the ticked ones (none ticked: no model at all). */
-function AllowedModelsForm(props: { userId: string; allowed: readonly ImageModel[] | null; onDone(): void }) {
-  const models = useQuery(ModelsDocument);
-  const [unrestricted, setUnrestricted] = useState(props.allowed === null);
-  const [ticked, setTicked] = useState<ReadonlySet<ImageModel>>(() => new Set(props.allowed ?? []));
-  const all = (models.data?.models ?? []).map((m) => m.model);
-  const set = useSubmit(
-    SetAllowedModelsDocument,
-    // In the catalogue's order, so that the stored list reads the same way.
-    () => ({ userId: props.userId, models: unrestricted ? null : all.filter((model) => ticked.has(model)) }),
-    props.onDone,
-  );
-  const error = set.errors.models;
-  return (
-    <Form title="Allowed models" submission={set} submitLabel="Save models" name="allowed-models">
-      <ErrorNote error={models.error} />
-      <label className="check">
-        <input type="checkbox" checked={unrestricted} onChange={(e) => setUnrestricted(e.target.checked)} /> No
-        restriction
-      </label>
-      <fieldset className={error === undefined ? "models" : "models invalid"} disabled={unrestricted}>
-        <legend>Models</legend>
-        {all.map((model) => (
-          <label key={model} className="check">
-            <input
-              type="checkbox"
-              name="models"
-              value={model}
-              checked={ticked.has(model)}
-              onChange={(e) =>
-                setTicked((previous) => {
-                  const next = new Set(previous);
-                  if (e.target.checked) next.add(model);
-                  else next.delete(model);
-                  return next;
-                })
-              }
-            />{" "}
-            {label(model)}
-          </label>
-        ))}
-        {error === undefined ? null : (
-          <small className="field-error" role="alert" data-field-error>
-            {error}
-          </small>
-        )}
-      </fieldset>
-      {!unrestricted && ticked.size === 0 ? (
-        <p className="muted">No model ticked: every generation is refused.</p>
-      ) : null}
-    </Form>
-  );
-}
-
 function BudgetForm({ userId, onDone }: { userId: string; onDone(): void }) {
   const form = useFields({ period: "MONTHLY", limit: "", alertThresholds: "80, 100" });
   const set = useSubmit(
@@ -393,7 +347,7 @@ function TeamForm({ userId, teamId, onDone }: { userId: string; teamId: string; 
 }
 
 function Ledger({ userId }: { userId: string }) {
-  const page = usePaged(UserLedgerDocument, { userId }, (data) => data.ledger);
+  const page = usePaged(LedgerDocument, { userId }, (data) => data.ledger);
   return (
     <section className="card">
       <h2>Ledger</h2>

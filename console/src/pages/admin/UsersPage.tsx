@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { CreateUserDocument, UserListDocument, type ApiErrors, type Role } from "../../api/client";
+import { CreateUserDocument, UsersDocument, type ApiErrors, type Role } from "../../api/client";
 import { ROLES } from "../../api/enums";
 import { orNull, useFields, usePaged, useSubmit } from "../../app/hooks";
 import { navigate } from "../../app/router";
@@ -19,7 +19,7 @@ export function UsersPage() {
   const filters = useFields({ search: "", role: "" });
   // The list follows the search box as it is typed: each change starts again at the first page (usePaged).
   const page = usePaged(
-    UserListDocument,
+    UsersDocument,
     { search: orNull(filters.values.search), role: (orNull(filters.values.role) as Role | null) ?? null },
     (data) => data.users,
   );

@@ -1,16 +1,18 @@
 import { useState } from "react";
-import { downloadSpendCsv, SpendBreakdownDocument, SpendByDayDocument, type SpendDimension } from "../../api/client";
+import { downloadSpendCsv, SpendReportDocument, type SpendDimension } from "../../api/client";
 import { sumMoney, toNumber } from "../../api/money";
 import { BarChart } from "../../components/charts";
 import { ErrorNote, Field, Loading, Usd } from "../../components/ui";
 import { messageOf, useQuery } from "../../app/hooks";
 import { dayOfRow, daysOf, lastDays, toInstants, type DayRange } from "./range";
 
-/** What spend can be broken down by here; TAG and API_KEY join once the API has them. */
+/** What spend can be broken down by here (SIZE and QUALITY are in the CSV's API, not asked for on screen). */
 const BREAKDOWNS: { dimension: SpendDimension; label: string }[] = [
   { dimension: "TEAM", label: "Team" },
   { dimension: "MODEL", label: "Model" },
   { dimension: "USER", label: "User" },
+  { dimension: "API_KEY", label: "API key" },
+  { dimension: "TAG", label: "Tag" },
 ];
 
 export function SpendPage() {
@@ -18,8 +20,8 @@ export function SpendPage() {
   const [range, setRange] = useState<DayRange>(draft);
   const [dimension, setDimension] = useState<SpendDimension>("TEAM");
   const instants = toInstants(range);
-  const byDay = useQuery(SpendByDayDocument, instants);
-  const breakdown = useQuery(SpendBreakdownDocument, { ...instants, groupBy: [dimension] });
+  const byDay = useQuery(SpendReportDocument, { ...instants, groupBy: ["DAY"] });
+  const breakdown = useQuery(SpendReportDocument, { ...instants, groupBy: [dimension] });
   const [csvError, setCsvError] = useState<string>();
   const fieldErrors = byDay.error?.byField() ?? {};
 
@@ -115,12 +117,14 @@ export function SpendPage() {
               downloadSpendCsv(instants, [dimension]).catch((error: unknown) => setCsvError(messageOf(error)));
             }}
           >
-            Download CSV (by {dimension.toLowerCase()})
+            Download CSV (by {labelOf(dimension).toLowerCase()})
           </button>
         </div>
         <ErrorNote error={breakdown.error} />
         <Loading when={breakdown.loading} />
-        {breakdown.data === undefined ? null : <Breakdown dimension={dimension} report={breakdown.data.spendReport} />}
+        {breakdown.data === undefined || !breakdown.current ? null : (
+          <Breakdown dimension={dimension} report={breakdown.data.spendReport} />
+        )}
       </section>
     </>
   );
@@ -181,15 +185,31 @@ interface BreakdownRow {
   user?: { id: string; email: string } | null;
   team?: { id: string; name: string } | null;
   model?: string | null;
+  apiKeyId?: string | null;
+  tag?: string | null;
   cost: string;
   requests: number;
   images: number;
 }
 
+function labelOf(dimension: SpendDimension): string {
+  return BREAKDOWNS.find((item) => item.dimension === dimension)?.label ?? dimension;
+}
+
+/** A row's name; a null one is the API's "none" for that dimension (no team, no tag, spend before keys were kept). */
 function nameOf(dimension: SpendDimension, row: BreakdownRow): string {
-  if (dimension === "TEAM") return row.team?.name ?? "(no team)";
-  if (dimension === "USER") return row.user?.email ?? "(unknown user)";
-  return row.model ?? "";
+  switch (dimension) {
+    case "TEAM":
+      return row.team?.name ?? "(no team)";
+    case "USER":
+      return row.user?.email ?? "(unknown user)";
+    case "API_KEY":
+      return row.apiKeyId ?? "(no key recorded)";
+    case "TAG":
+      return row.tag ?? "(untagged)";
+    default:
+      return row.model ?? "";
+  }
 }
 
 const CHART_ROWS_MAX = 15;
@@ -207,21 +227,23 @@ function Breakdown({
       <p className="totals" data-testid="breakdown-total">
         Total <Usd value={report.total} /> across {report.rows.length} {report.rows.length === 1 ? "row" : "rows"}
         {report.rows.length > CHART_ROWS_MAX ? ` (the chart shows the top ${CHART_ROWS_MAX})` : ""}
+        {/* A generation with several tags counts toward each: the rows may add up to more than the spend. */}
+        {dimension === "TAG" ? " · a generation counts toward each of its tags" : ""}
       </p>
       <BarChart
         name={`spend-by-${dimension.toLowerCase()}`}
         horizontal
         height={Math.max(160, top.length * 28)}
         series={{
-          label: `Spend by ${dimension.toLowerCase()}`,
+          label: `Spend by ${labelOf(dimension).toLowerCase()}`,
           labels: top.map((row) => nameOf(dimension, row)),
           values: top.map((row) => toNumber(row.cost)),
         }}
       />
-      <table data-testid="breakdown-table">
+      <table data-testid="breakdown-table" data-dimension={dimension}>
         <thead>
           <tr>
-            <th>{BREAKDOWNS.find((item) => item.dimension === dimension)?.label}</th>
+            <th>{labelOf(dimension)}</th>
             <th>Requests</th>
             <th>Images</th>
             <th>Spend</th>
@@ -229,7 +251,10 @@ function Breakdown({
         </thead>
         <tbody>
           {report.rows.map((row) => (
-            <tr key={`${row.user?.id}-${row.team?.id}-${row.model}`}>
+            <tr
+              key={`${row.user?.id}-${row.team?.id}-${row.model}-${row.apiKeyId}-${row.tag}`}
+              data-name={nameOf(dimension, row)}
+            >
               <td>{nameOf(dimension, row)}</td>
               <td>{row.requests}</td>
               <td>{row.images}</td>
