@@ -38,6 +38,6 @@ if (omitsDev() || !["prisma", "typescript"].every(installed)) {
   const npm = process.env.npm_execpath;
   const [command, args] = npm ? [process.execPath, [npm, "run", "build"]] : ["npm", ["run", "build"]];
   execFileSync(command, args, { cwd: root, stdio: "inherit" });
-  // The SDK workspace (sdk/), which tests and the console import from its dist/.
+  // The SDK workspace (sdk/) for its users and its tests, which import sdk/dist; the console bundles sdk/src itself.
   execFileSync(process.execPath, [path.join(root, "sdk", "build.cjs")], { cwd: root, stdio: "inherit" });
 }
