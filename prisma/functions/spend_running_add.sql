@@ -9,7 +9,7 @@ AS $function$
 DECLARE
     ids uuid[];
     key_ids integer[];
-    hours timestamptz[];
+    minutes timestamptz[];
     requests bigint[];
     images bigint[];
     costs bigint[];
@@ -21,9 +21,9 @@ BEGIN
     INSERT INTO "spend_running_keys" ("grain", "user_id", "team_key", "api_key_key", "model", "tag_set")
     SELECT DISTINCT x.grain, x.user_id, x.team_key, x.api_key_key, x.model, x.tag_set FROM spend_running_keyed(ids) x
     ON CONFLICT DO NOTHING;
-    SELECT array_agg(d.key_id), array_agg(d.hour), array_agg(d.requests), array_agg(d.images), array_agg(d.cost_micros)
-      INTO key_ids, hours, requests, images, costs
-      FROM (SELECT k.id AS key_id, x.hour, sum(x.requests) AS requests, sum(x.images) AS images,
+    SELECT array_agg(d.key_id), array_agg(d.minute), array_agg(d.requests), array_agg(d.images), array_agg(d.cost_micros)
+      INTO key_ids, minutes, requests, images, costs
+      FROM (SELECT k.id AS key_id, x.minute, sum(x.requests) AS requests, sum(x.images) AS images,
                    sum(x.cost_micros) AS cost_micros
               FROM spend_running_keyed(ids) x
               JOIN "spend_running_keys" k
@@ -31,21 +31,21 @@ BEGIN
                AND k.api_key_key = x.api_key_key AND k.model IS NOT DISTINCT FROM x.model
                AND k.tag_set IS NOT DISTINCT FROM x.tag_set
              GROUP BY 1, 2) d;
-    INSERT INTO "spend_running" ("key_id", "hour", "requests", "images", "cost_micros")
-    SELECT d.key_id, d.hour, COALESCE(p.requests, 0), COALESCE(p.images, 0), COALESCE(p.cost_micros, 0)
-      FROM unnest(key_ids, hours) AS d(key_id, hour)
+    INSERT INTO "spend_running" ("key_id", "minute", "requests", "images", "cost_micros")
+    SELECT d.key_id, d.minute, COALESCE(p.requests, 0), COALESCE(p.images, 0), COALESCE(p.cost_micros, 0)
+      FROM unnest(key_ids, minutes) AS d(key_id, minute)
       LEFT JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM "spend_running" r
-                          WHERE r.key_id = d.key_id AND r.hour < d.hour ORDER BY r.hour DESC LIMIT 1) p ON true
+                          WHERE r.key_id = d.key_id AND r.minute < d.minute ORDER BY r.minute DESC LIMIT 1) p ON true
     ON CONFLICT DO NOTHING;
     UPDATE "spend_running" r
        SET "requests" = r.requests + a.requests, "images" = r.images + a.images,
            "cost_micros" = r.cost_micros + a.cost_micros
-      FROM (SELECT r2.key_id, r2.hour, sum(d.requests) AS requests, sum(d.images) AS images,
+      FROM (SELECT r2.key_id, r2.minute, sum(d.requests) AS requests, sum(d.images) AS images,
                    sum(d.cost_micros) AS cost_micros
-              FROM unnest(key_ids, hours, requests, images, costs) AS d(key_id, hour, requests, images, cost_micros)
-              JOIN "spend_running" r2 ON r2.key_id = d.key_id AND r2.hour >= d.hour
+              FROM unnest(key_ids, minutes, requests, images, costs) AS d(key_id, minute, requests, images, cost_micros)
+              JOIN "spend_running" r2 ON r2.key_id = d.key_id AND r2.minute >= d.minute
              GROUP BY 1, 2) a
-     WHERE r.key_id = a.key_id AND r.hour = a.hour;
+     WHERE r.key_id = a.key_id AND r.minute = a.minute;
     RETURN NULL;
 END
 $function$

@@ -165,11 +165,11 @@ describe("verifyLedger", () => {
   it.each(["FULL", "OWNER", "OWNER_MODEL", "OWNER_TAGS"])(
     "reports running totals of the %s grain that disagree with the ledger",
     async (grain) => {
-      const latest = Prisma.sql`(SELECT r.key_id, r.hour FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
-         WHERE k.user_id = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.hour DESC LIMIT 1)`;
+      const latest = Prisma.sql`(SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
+         WHERE k.user_id = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
       const shift = (micros: number) =>
         db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
-          FROM ${latest} l WHERE s.key_id = l.key_id AND s.hour = l.hour`;
+          FROM ${latest} l WHERE s.key_id = l.key_id AND s.minute = l.minute`;
       const report = await reportWith(
         () => shift(5),
         () => shift(-5),

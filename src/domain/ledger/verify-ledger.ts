@@ -201,7 +201,7 @@ async function aggregateMismatches(tx: Tx) {
         FROM (SELECT DISTINCT user_id FROM spend_running_keys) u
        CROSS JOIN unnest(enum_range(NULL::"SpendGrain")) AS gr(grain)
         LEFT JOIN spend_running_keys k ON k.user_id = u.user_id AND k.grain = gr.grain
-        LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, cost_micros FROM spend_running ORDER BY key_id, hour DESC) r
+        LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, cost_micros FROM spend_running ORDER BY key_id, minute DESC) r
           ON r.key_id = k.id
        GROUP BY u.user_id, gr.grain),
     running AS (SELECT user_id, min(micros) AS low, max(micros) AS high FROM per_grain GROUP BY user_id),

@@ -4,7 +4,7 @@ import type { SpendDimension } from "./spend-dimension";
 import type { SpendSegment, SpendSource } from "./spend-sources";
 import type { RangeSplit } from "./spend-range";
 
-// One set-based statement per report: whole days from the daily aggregates (spend-sources.ts), whole hours from
+// One set-based statement per report: whole days from the daily aggregates (spend-sources.ts), whole minutes from
 // the running totals (two probes per spend key: the totals before the end less those before the start), and the
 // rest from the ledger (CHARGE: one request, n images, -amount; REFUND: -amount only), unioned, then grouped by the
 // chosen dimensions (spend-plan.ts decides which part reads what). Every identifier below is a constant of this
@@ -108,7 +108,7 @@ export interface SpendQuery {
   groupBy: readonly SpendDimension[];
   /** Whole days, each range from the aggregate that has the grouping's dimensions (planSegments). */
   segments: SpendSegment[];
-  /** Whole UTC hours, from the running totals; `day` (YYYY-MM-DD) when grouped by DAY. */
+  /** Whole UTC minutes, from the running totals; `day` (YYYY-MM-DD) when grouped by DAY. */
   running: RunningPart[];
   /** The running totals' grain to read them from (spend-grains.ts); null when there are none to read. */
   grain: SpendGrain | null;
@@ -121,7 +121,7 @@ export interface SpendQuery {
   limit?: number;
 }
 
-/** [from, to) on whole UTC hours, read as the running totals before `to` less those before `from`. */
+/** [from, to) on whole UTC minutes, read as the running totals before `to` less those before `from`. */
 export interface RunningPart {
   from: Date;
   to: Date;
@@ -247,9 +247,9 @@ function runningRows(query: SpendQuery, dims: DimensionSql[]): Prisma.Sql {
         FROM (VALUES ${parts}) AS p(from_at, to_at, day)
        JOIN spend_running_keys k ON k.grain = ${grain}::"SpendGrain"
        CROSS JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM spend_running r
-                            WHERE r.key_id = k.id AND r.hour < p.to_at ORDER BY r.hour DESC LIMIT 1) hi
+                            WHERE r.key_id = k.id AND r.minute < p.to_at ORDER BY r.minute DESC LIMIT 1) hi
         LEFT JOIN LATERAL (SELECT r.requests, r.images, r.cost_micros FROM spend_running r
-                            WHERE r.key_id = k.id AND r.hour < p.from_at ORDER BY r.hour DESC LIMIT 1) lo ON true
+                            WHERE r.key_id = k.id AND r.minute < p.from_at ORDER BY r.minute DESC LIMIT 1) lo ON true
        ${tags}
        WHERE (hi.requests, hi.cost_micros) IS DISTINCT FROM (lo.requests, lo.cost_micros)`;
 }
