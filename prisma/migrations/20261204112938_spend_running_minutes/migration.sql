@@ -6,6 +6,11 @@
 -- from the ledger (8 minutes at 10M generations on a 2-core machine).
 ALTER TABLE "spend_running" RENAME COLUMN "hour" TO "minute";
 
+-- Every column in one index, so a report's two probes per key are index-only scans and never visit the heap: at 10M
+-- generations a rolling 30 days by TAG (3,000 keys) took 113 ms p50 with heap visits and 45 ms without. Key columns,
+-- as Prisma cannot say INCLUDE; 2.2 GB at 10M beside the primary key's 1.2 GB.
+CREATE INDEX "spend_running_covering" ON "spend_running" ("key_id", "minute", "requests", "images", "cost_micros");
+
 -- Its result's column is renamed, which CREATE OR REPLACE cannot do.
 DROP FUNCTION "spend_running_keyed"(uuid[]);
 
