@@ -1,13 +1,13 @@
 -- Running totals per UTC minute instead of per hour: a report reads only its range's partial minutes from the ledger
 -- (under two minutes of charges) instead of its partial hours (up to two hours of charges: a rolling 30 days read
--- 1,114 ledger rows and their generations at 10M generations a year, about half of its 68 ms). A key gets a row per minute it spent
--- in, so at most one per charge or refund and grain, as an hour did whenever a key spent less than once an hour.
--- Hour rows hold totals to the end of their hour, which a minute's reading would misplace: the rows are rebuilt
--- from the ledger (8 minutes at 10M generations on a 2-core machine).
+-- 1,114 ledger rows and their generations at 10M generations a year, about half of its 68 ms). A key gets a row per
+-- minute it spent in, so at most one per charge or refund and grain, as an hour did whenever a key spent less than
+-- once an hour. Hour rows hold totals to the end of their hour, which a minute's reading would misplace: the rows are
+-- rebuilt from the ledger (8 minutes at 10M generations on a 2-core machine).
 ALTER TABLE "spend_running" RENAME COLUMN "hour" TO "minute";
 
 -- Every column in one index, so a report's two probes per key are index-only scans and never visit the heap: at 10M
--- generations a rolling 30 days by TAG (3,000 keys) took 113 ms p50 with heap visits and 45 ms without. Key columns,
+-- generations a rolling 30 days by TAG (3,000 keys) took 108 ms p50 with heap visits and 57 ms without. Key columns,
 -- as Prisma cannot say INCLUDE; 2.2 GB at 10M beside the primary key's 1.2 GB.
 CREATE INDEX "spend_running_covering" ON "spend_running" ("key_id", "minute", "requests", "images", "cost_micros");
 
