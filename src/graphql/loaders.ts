@@ -68,6 +68,10 @@ export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
   return {
     userById: loaderById((ids) => db.user.findMany({ where: { id: { in: ids } } })),
     teamById: loaderById((ids) => db.team.findMany({ where: { id: { in: ids } } })),
+    apiKeyById: loaderById(async (ids) => {
+      const keys = await db.apiKey.findMany({ where: { id: { in: ids } }, omit: { secretHash: true } });
+      return keys.map((key) => ({ ...key, models: key.models.length ? key.models : null }));
+    }),
     membersByTeamId: new DataLoader(async (teamIds: readonly string[]) => {
       const members = await db.user.findMany({ where: { teamId: { in: [...teamIds] } }, orderBy: { email: "asc" } });
       const byTeam = new Map<string, typeof members>(teamIds.map((teamId) => [teamId, []]));

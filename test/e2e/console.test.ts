@@ -199,12 +199,17 @@ describe("finance", () => {
 
   test("breaks spend down by tag and by API key as spendReport does, and downloads each as CSV", async () => {
     const range = await rangeOf(page);
-    type Row = { tag?: string | null; apiKeyId?: string | null };
+    type Row = {
+      tag?: string | null;
+      apiKeyId?: string | null;
+      apiKey?: { id: string; name: string; prefix: string } | null;
+    };
     const breakdowns = [
       { dimension: "TAG", name: (row: Row) => row.tag ?? "(untagged)", cell: (row: Row) => row.tag ?? "" },
       {
         dimension: "API_KEY",
-        name: (row: Row) => row.apiKeyId ?? "(no key recorded)",
+        // The key's name and prefix, not its id (which is the cell's title).
+        name: (row: Row) => (row.apiKey ? `${row.apiKey.name} (${row.apiKey.prefix}…)` : "(no key recorded)"),
         cell: (row: Row) => row.apiKeyId ?? "",
       },
     ] as const;
@@ -218,6 +223,19 @@ describe("finance", () => {
       await table.waitFor();
       const rows = table.locator("tbody tr");
       expect(await attributesOf(rows, "data-name")).toEqual(report.rows.map(name));
+      if (dimension === "API_KEY") {
+        // The fixtures' keys, made by the CLI, are named: every keyed row shows that name, never the bare id.
+        const keyed = report.rows.filter((row) => row.apiKeyId !== null);
+        expect(keyed.length).toBeGreaterThan(0);
+        expect(keyed.every((row) => row.apiKey?.id === row.apiKeyId && row.apiKey?.name === "created by the cli")).toBe(
+          true,
+        );
+        expect(await attributesOf(rows.locator("td:first-child"), "title")).toEqual(
+          report.rows.map((row) => row.apiKeyId ?? ""),
+        );
+        const texts = await rows.locator("td:first-child").allTextContents();
+        expect(texts.filter((text) => text.startsWith("created by the cli ("))).toHaveLength(keyed.length);
+      }
       expect(await attributesOf(table.locator("td[data-money]"), "data-money")).toEqual(
         report.rows.map((row) => row.cost),
       );

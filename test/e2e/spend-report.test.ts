@@ -212,6 +212,7 @@ describe("spendReport agrees with the ledger", () => {
         user: null,
         team: null,
         apiKeyId: null,
+        apiKey: null,
         tag: null,
         model: null,
         size: null,

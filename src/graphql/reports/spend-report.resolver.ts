@@ -1,5 +1,6 @@
 import { Args, ArgsType, Authorized, Ctx, Field, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { MAX_REPORT_ROWS, spendReport } from "../../domain/reports/spend-report";
+import { ApiKeyType } from "../account/api-key.type";
 import { UserType } from "../account/user.type";
 import type { GraphQLContext } from "../context";
 import { TeamType } from "../teams/team.type";
@@ -42,5 +43,13 @@ export class SpendReportResolver {
   @FieldResolver(() => TeamType, { nullable: true })
   team(@Root() row: SpendRowType, @Ctx() ctx: GraphQLContext) {
     return row.teamId === null ? null : ctx.loaders.teamById.load(row.teamId);
+  }
+
+  @FieldResolver(() => ApiKeyType, {
+    nullable: true,
+    description: "The API key the spend came with, when grouped by API_KEY (null: before keys were recorded).",
+  })
+  apiKey(@Root() row: SpendRowType, @Ctx() ctx: GraphQLContext) {
+    return row.apiKeyId === null ? null : ctx.loaders.apiKeyById.load(row.apiKeyId);
   }
 }

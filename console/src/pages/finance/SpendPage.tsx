@@ -186,6 +186,7 @@ interface BreakdownRow {
   team?: { id: string; name: string } | null;
   model?: string | null;
   apiKeyId?: string | null;
+  apiKey?: { id: string; name: string; prefix: string } | null;
   tag?: string | null;
   cost: string;
   requests: number;
@@ -204,6 +205,7 @@ function nameOf(dimension: SpendDimension, row: BreakdownRow): string {
     case "USER":
       return row.user?.email ?? "(unknown user)";
     case "API_KEY":
+      if (row.apiKey) return `${row.apiKey.name} (${row.apiKey.prefix}…)`;
       return row.apiKeyId ?? "(no key recorded)";
     case "TAG":
       return row.tag ?? "(untagged)";
@@ -255,7 +257,9 @@ function Breakdown({
               key={`${row.user?.id}-${row.team?.id}-${row.model}-${row.apiKeyId}-${row.tag}`}
               data-name={nameOf(dimension, row)}
             >
-              <td>{nameOf(dimension, row)}</td>
+              <td title={dimension === "API_KEY" ? (row.apiKeyId ?? undefined) : undefined}>
+                {nameOf(dimension, row)}
+              </td>
               <td>{row.requests}</td>
               <td>{row.images}</td>
               <td data-money={row.cost}>
