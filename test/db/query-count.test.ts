@@ -233,3 +233,22 @@ it("a team's members with their spend and budgets: 12 members cost what 2 do", a
   expect(members(large).every((member) => member.budgets[0]?.period === "MONTHLY")).toBe(true);
   expect(large.queries).toHaveLength(small.queries.length);
 });
+
+it("spendReport by API_KEY names every row's key in one more query, however many keys", async () => {
+  const keys = [apiKey];
+  for (let i = 0; i < 3; i++) {
+    keys.push((await createUserWithKey(db, { email: `keyed-${i}@example.com`, role: "MEMBER", credits: "1" })).apiKey);
+  }
+  for (const key of keys) await counted(GENERATE, { n: 1 }, key);
+  const finance = await createUserWithKey(db, { email: "counting-finance@example.com", role: "FINANCE" });
+  const report = (fields: string) => `query {
+    spendReport(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [API_KEY]) { rows { apiKeyId ${fields} } }
+  }`;
+  await counted(report(""), {}, finance.apiKey);
+  const bare = await counted(report(""), {}, finance.apiKey);
+  const named = await counted(report("apiKey { id name prefix }"), {}, finance.apiKey);
+  const rows = (named.data.spendReport as { rows: { apiKeyId: string; apiKey: { id: string; name: string } }[] }).rows;
+  expect(rows.length).toBeGreaterThanOrEqual(keys.length);
+  expect(rows.every((row) => row.apiKey.id === row.apiKeyId && row.apiKey.name === "created by the cli")).toBe(true);
+  expect(named.queries).toHaveLength(bare.queries.length + 1);
+});
