@@ -60,8 +60,8 @@ export interface Loaders {
   userById: DataLoader<string, User | null>;
   generationById: DataLoader<string, GenerationRecord | null>;
   teamById: DataLoader<string, Team | null>;
-  /** A key by id, without its secret's hash. */
-  apiKeyById: DataLoader<string, Omit<ApiKeyRow, "userId"> | null>;
+  /** A key by id, never its secret or hash. */
+  apiKeyById: DataLoader<string, ApiKeyRow | null>;
   /** A team's members, ordered by email. */
   membersByTeamId: DataLoader<string, User[]>;
   /** Net spend of a user, or of a team, over a window (from, to already checked). */

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { budgetUsagesOfOwners, type BudgetUsage } from "../domain/budgets/budget-usage";
 import type { Db } from "../domain/db";
-import { apiKeysOfUsers, type ApiKeyRow } from "../domain/accounts/api-key.queries";
+import { apiKeysById, apiKeysOfUsers, type ApiKeyRow } from "../domain/accounts/api-key.queries";
 import { WITH_IMAGES } from "../domain/generation/generation.queries";
 import { sourcesOfGenerations } from "../domain/edits/edit-sources.queries";
 import { spendMicrosOfTeams, spendMicrosOfUsers, type OwnerWindow } from "../domain/reports/owner-spend";
@@ -68,10 +68,7 @@ export function createLoaders(db: Db, periods: Periods = UTC_NOW): Loaders {
   return {
     userById: loaderById((ids) => db.user.findMany({ where: { id: { in: ids } } })),
     teamById: loaderById((ids) => db.team.findMany({ where: { id: { in: ids } } })),
-    apiKeyById: loaderById(async (ids) => {
-      const keys = await db.apiKey.findMany({ where: { id: { in: ids } }, omit: { secretHash: true } });
-      return keys.map((key) => ({ ...key, models: key.models.length ? key.models : null }));
-    }),
+    apiKeyById: loaderById((ids) => apiKeysById(db, ids)),
     membersByTeamId: new DataLoader(async (teamIds: readonly string[]) => {
       const members = await db.user.findMany({ where: { teamId: { in: [...teamIds] } }, orderBy: { email: "asc" } });
       const byTeam = new Map<string, typeof members>(teamIds.map((teamId) => [teamId, []]));

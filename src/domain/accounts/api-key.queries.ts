@@ -44,8 +44,19 @@ export async function apiKeysOfUsers(db: Db, userIds: readonly string[], listing
          ORDER BY x.created_at DESC, x.id DESC
          LIMIT ${listing.first}) k`;
   const byUser = new Map<string, ApiKeyRow[]>(userIds.map((id) => [id, []]));
-  for (const row of rows) {
-    byUser.get(row.userId)!.push({ ...row, models: row.models?.length ? row.models : null });
-  }
+  for (const row of rows) byUser.get(row.userId)!.push(withModelsOrNull(row));
   return userIds.map((id) => byUser.get(id)!);
+}
+
+/** Keys by id, whoever owns them (the keys that spend rows name), as apiKeysOfUsers gives them. */
+export async function apiKeysById(db: Db, ids: readonly string[]): Promise<ApiKeyRow[]> {
+  const keys = await db.apiKey.findMany({ where: { id: { in: [...ids] } }, omit: { secretHash: true } });
+  return keys.map(withModelsOrNull);
+}
+
+/** A key limited to no model is one limited to none: `models` null, "any", as ApiKeyType says. */
+function withModelsOrNull<T extends { models: ImageModel[] | null }>(
+  row: T,
+): Omit<T, "models"> & { models: ImageModel[] | null } {
+  return { ...row, models: row.models?.length ? row.models : null };
 }
