@@ -5,9 +5,9 @@
 --   psql postgresql://postgres@127.0.0.1:5432/imagegate_bench -v statements=2000 -f bench/running-totals-cost.sql
 --
 -- Each statement is one REFUND of 1 micro on a different generation, at now(): the first pass puts each key's row
--- for this hour in place (a charge's usual case is a key that already has one), the next two are timed.
+-- for this minute in place (a charge's usual case is a key that already has one), the next two are timed.
 -- `-v grains=full` keeps the FULL grain alone for the run (spend_grain_keys replaced inside the rolled-back
--- transaction): the trigger's cost before the OWNER, OWNER_MODEL and OWNER_TAGS grains, to compare in one sitting.
+-- transaction): the trigger's cost before the coarser grains, to compare in one sitting.
 
 \set ON_ERROR_STOP on
 \if :{?statements} \else \set statements 2000 \endif
@@ -15,9 +15,13 @@
 BEGIN;
 SELECT :'grains' = 'full' AS full_grain_only \gset
 \if :full_grain_only
-CREATE OR REPLACE FUNCTION spend_grain_keys(p_model "ImageModel", p_tags text[])
- RETURNS TABLE(grain "SpendGrain", model "ImageModel", tag_set text) LANGUAGE sql IMMUTABLE
-AS $$ VALUES ('FULL'::"SpendGrain", p_model, array_to_string(COALESCE(p_tags, '{}'), chr(31))) $$;
+CREATE OR REPLACE FUNCTION spend_grain_keys(p_user uuid, p_team uuid, p_api_key uuid, p_model "ImageModel",
+                                            p_tags text[])
+ RETURNS TABLE(grain "SpendGrain", user_key uuid, team_key uuid, api_key_key uuid, shard smallint, model "ImageModel",
+               tag_set text) LANGUAGE sql IMMUTABLE
+AS $$ VALUES ('FULL'::"SpendGrain", p_user, COALESCE(p_team, '00000000-0000-0000-0000-000000000000'),
+              COALESCE(p_api_key, '00000000-0000-0000-0000-000000000000'), spend_shard(p_user), p_model,
+              array_to_string(COALESCE(p_tags, '{}'), chr(31))) $$;
 \endif
 SELECT set_config('bench.statements', :'statements', true);
 DO $$

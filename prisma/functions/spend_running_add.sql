@@ -18,8 +18,10 @@ BEGIN
     IF ids IS NULL THEN
         RETURN NULL;
     END IF;
-    INSERT INTO "spend_running_keys" ("grain", "user_id", "team_key", "api_key_key", "model", "tag_set")
-    SELECT DISTINCT x.grain, x.user_id, x.team_key, x.api_key_key, x.model, x.tag_set FROM spend_running_keyed(ids) x
+    INSERT INTO "spend_running_keys" ("grain", "user_key", "team_key", "api_key_key", "shard", "model", "tag_set")
+    SELECT DISTINCT x.grain, x.user_key, x.team_key, x.api_key_key, x.shard, x.model, x.tag_set
+      FROM spend_running_keyed(ids) x
+     ORDER BY 1, 2, 3, 4, 5, 6, 7
     ON CONFLICT DO NOTHING;
     SELECT array_agg(d.key_id), array_agg(d.minute), array_agg(d.requests), array_agg(d.images), array_agg(d.cost_micros)
       INTO key_ids, minutes, requests, images, costs
@@ -27,10 +29,13 @@ BEGIN
                    sum(x.cost_micros) AS cost_micros
               FROM spend_running_keyed(ids) x
               JOIN "spend_running_keys" k
-                ON k.grain = x.grain AND k.user_id = x.user_id AND k.team_key = x.team_key
-               AND k.api_key_key = x.api_key_key AND k.model IS NOT DISTINCT FROM x.model
+                ON k.grain = x.grain AND k.user_key = x.user_key AND k.team_key = x.team_key
+               AND k.api_key_key = x.api_key_key AND k.shard = x.shard AND k.model IS NOT DISTINCT FROM x.model
                AND k.tag_set IS NOT DISTINCT FROM x.tag_set
              GROUP BY 1, 2) d;
+    PERFORM 1 FROM "spend_running_keys" k
+      WHERE k.id = ANY (key_ids) AND k.user_key = '00000000-0000-0000-0000-000000000000'
+      ORDER BY k.id FOR UPDATE;
     INSERT INTO "spend_running" ("key_id", "minute", "requests", "images", "cost_micros")
     SELECT d.key_id, d.minute, COALESCE(p.requests, 0), COALESCE(p.images, 0), COALESCE(p.cost_micros, 0)
       FROM unnest(key_ids, minutes) AS d(key_id, minute)

@@ -6,23 +6,25 @@ AS $function$
 BEGIN
     TRUNCATE "spend_running", "spend_running_keys";
     CREATE TEMP TABLE spend_running_rebuild_minutes ON COMMIT DROP AS
-    SELECT k.grain, l.user_id, COALESCE(g.team_id, '00000000-0000-0000-0000-000000000000') AS team_key,
-           COALESCE(g.api_key_id, '00000000-0000-0000-0000-000000000000') AS api_key_key, k.model, k.tag_set,
+    SELECT k.grain, k.user_key, k.team_key, k.api_key_key, k.shard, k.model, k.tag_set,
            date_trunc('minute', l.created_at, 'UTC') AS minute, count(*) FILTER (WHERE l.kind = 'CHARGE') AS requests,
            COALESCE(sum(g.n) FILTER (WHERE l.kind = 'CHARGE'), 0) AS images, -sum(l.amount_micros) AS cost_micros
       FROM ledger_entries l
       JOIN image_generations g ON g.id = l.generation_id
-     CROSS JOIN LATERAL spend_grain_keys(g.model, g.tags) k
+     CROSS JOIN LATERAL spend_grain_keys(l.user_id, g.team_id, g.api_key_id, g.model, g.tags) k
      WHERE l.kind IN ('CHARGE', 'REFUND')
-     GROUP BY 1, 2, 3, 4, 5, 6, 7;
-    INSERT INTO "spend_running_keys" ("grain", "user_id", "team_key", "api_key_key", "model", "tag_set")
-    SELECT DISTINCT grain, user_id, team_key, api_key_key, model, tag_set FROM spend_running_rebuild_minutes;
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+    INSERT INTO "spend_running_keys" ("grain", "user_key", "team_key", "api_key_key", "shard", "model", "tag_set")
+    SELECT DISTINCT grain, user_key, team_key, api_key_key, shard, model, tag_set FROM spend_running_rebuild_minutes;
     INSERT INTO "spend_running" ("key_id", "minute", "requests", "images", "cost_micros")
+    -- Within a grain a column is always NULL or never: COALESCE keeps keys apart as IS NOT DISTINCT FROM would, and
+    -- lets the join hash every column (a SHARD_ grain's keys differ only in the model or tag set).
     SELECT k.id, h.minute, sum(h.requests) OVER w, sum(h.images) OVER w, sum(h.cost_micros) OVER w
       FROM spend_running_rebuild_minutes h
       JOIN "spend_running_keys" k
-        ON k.grain = h.grain AND k.user_id = h.user_id AND k.team_key = h.team_key AND k.api_key_key = h.api_key_key
-       AND k.model IS NOT DISTINCT FROM h.model AND k.tag_set IS NOT DISTINCT FROM h.tag_set
+        ON k.grain = h.grain AND k.user_key = h.user_key AND k.team_key = h.team_key
+       AND k.api_key_key = h.api_key_key AND k.shard = h.shard
+       AND COALESCE(k.model::text, '') = COALESCE(h.model::text, '') AND COALESCE(k.tag_set, '') = COALESCE(h.tag_set, '')
     WINDOW w AS (PARTITION BY k.id ORDER BY h.minute);
     DROP TABLE spend_running_rebuild_minutes;
 END

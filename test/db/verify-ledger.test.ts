@@ -166,7 +166,7 @@ describe("verifyLedger", () => {
     "reports running totals of the %s grain that disagree with the ledger",
     async (grain) => {
       const latest = Prisma.sql`(SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
-         WHERE k.user_id = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
+         WHERE k.user_key = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
       const shift = (micros: number) =>
         db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
           FROM ${latest} l WHERE s.key_id = l.key_id AND s.minute = l.minute`;
@@ -185,12 +185,37 @@ describe("verifyLedger", () => {
     },
   );
 
+  it.each(["SHARD_MODEL", "SHARD_TAGS"])(
+    "reports running totals of the %s grain that disagree with the ledger of the shard's users",
+    async (grain) => {
+      const latest = Prisma.sql`(SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
+         WHERE k.shard = spend_shard(${userId}::uuid) AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
+      const shift = (micros: number) =>
+        db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
+          FROM ${latest} l WHERE s.key_id = l.key_id AND s.minute = l.minute`;
+      const [{ shard } = { shard: -1 }] = await db.$queryRaw<
+        { shard: number }[]
+      >`SELECT spend_shard(${userId}::uuid)::int AS shard`;
+      const report = await reportWith(
+        () => shift(7),
+        () => shift(-7),
+      );
+      expect(report).toMatchObject({
+        ok: false,
+        aggregates: {
+          ok: true,
+          shards: { ok: false, count: 1, rows: [{ grain, shard, spendRunning: "0.016007", ledgerNet: "0.016000" }] },
+        },
+      });
+    },
+  );
+
   it("reports a grain that lost a user's keys", async () => {
     const stray = "5a5a5a5a-0000-4000-8000-000000000001";
     const report = await reportWith(
       () =>
-        db.$executeRaw`UPDATE spend_running_keys SET user_id = ${stray}::uuid WHERE user_id = ${userId}::uuid AND grain = 'OWNER'`,
-      () => db.$executeRaw`UPDATE spend_running_keys SET user_id = ${userId}::uuid WHERE user_id = ${stray}::uuid`,
+        db.$executeRaw`UPDATE spend_running_keys SET user_key = ${stray}::uuid WHERE user_key = ${userId}::uuid AND grain = 'OWNER'`,
+      () => db.$executeRaw`UPDATE spend_running_keys SET user_key = ${userId}::uuid WHERE user_key = ${stray}::uuid`,
     );
     expect(report.aggregates).toMatchObject({ ok: false, count: 2 });
     expect(report.aggregates.rows).toContainEqual({

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../../src/domain/db";
+import type { Db, Tx } from "../../src/domain/db";
 import type { ImageModel, ImageQuality, ImageSize } from "../../src/domain/enums";
 
 // History that the API cannot make (charges at chosen past instants), written the way the settle and refund
@@ -23,7 +23,7 @@ export interface FixtureCharge {
 }
 
 /** A SUCCEEDED generation charged at `at`; returns its id. The user needs the credit (CHECK balance >= reserved). */
-export async function insertCharge(db: Db, charge: FixtureCharge, timeZone: string): Promise<string> {
+export async function insertCharge(db: Db | Tx, charge: FixtureCharge, timeZone: string): Promise<string> {
   const id = randomUUID();
   const teamId = charge.teamId ?? null;
   const inserted = await db.$executeRaw`

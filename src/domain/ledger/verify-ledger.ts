@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db";
 import { formatMoney } from "../money";
+import { SHARD_GRAINS, USER_GRAINS } from "../reports/spend-grains";
 
 // Proves the caches against what they cache, in set-based SQL (whole-table hash aggregates and joins, never a query
 // per row), inside one REPEATABLE READ snapshot so that a running system is seen at one instant:
@@ -7,8 +8,9 @@ import { formatMoney } from "../money";
 // - holds: a hold is OPEN exactly while its generation is PENDING;
 // - charges: a SUCCEEDED generation has exactly one CHARGE, of its cost; any other generation has none;
 // - balanceChain: each user's entries chain from 0 to the balance (every entry starts where another ended);
-// - aggregates: spend_daily's cost per user is the net of its CHARGE and REFUND entries, and so is, in every grain,
-//   the sum of the user's spend keys' latest running totals (spend_running).
+// - aggregates: spend_daily's cost per user is the net of its CHARGE and REFUND entries, and so is, in every grain
+//   that keeps the user, the sum of the user's spend keys' latest running totals (spend_running); in the grains that
+//   keep only the user's shard, the sum of a shard's keys' latest totals is the net of the shard's users.
 
 /** Rows listed per failing check; the counts are always complete. */
 const LISTED_MAX = 100;
@@ -42,6 +44,8 @@ export interface LedgerReport {
   aggregates: Section<{ userId: string; spendDaily: string; ledgerNet: string; spendRunning?: string }> & {
     spendDailyTotal: string;
     ledgerNetTotal: string;
+    /** Shards whose running totals, in a grain that keeps only the shard, disagree with their users' ledger. */
+    shards: Section<{ grain: string; shard: number; spendRunning: string; ledgerNet: string }>;
   };
   /**
    * What reported usage cost beyond the holds it was settled against, uncharged: not a mismatch (the charge never
@@ -59,10 +63,10 @@ export async function verifyLedger(db: Db): Promise<LedgerReport> {
     const holds = await holdMismatches(tx);
     const charges = await chargeMismatches(tx);
     const balanceChain = await brokenChains(tx);
-    const aggregates = await aggregateMismatches(tx);
+    const aggregates = { ...(await aggregateMismatches(tx)), shards: await shardMismatches(tx) };
     const shortfalls = await shortfallTotal(tx);
     return {
-      ok: accounts.ok && holds.ok && charges.ok && balanceChain.ok && aggregates.ok,
+      ok: accounts.ok && holds.ok && charges.ok && balanceChain.ok && aggregates.ok && aggregates.shards.ok,
       accountsChecked,
       mismatches: accounts.rows,
       mismatchCount: accounts.count,
@@ -196,11 +200,11 @@ async function aggregateMismatches(tx: Tx) {
       SELECT user_id, -sum(amount_micros) AS micros FROM ledger_entries
        WHERE kind IN ('CHARGE', 'REFUND') GROUP BY user_id),
     per_grain AS (
-      -- Each user with running totals, in every grain (a grain with no key of the user's counts as 0).
+      -- Each user with running totals, in every grain that keeps users (one with no key of the user's counts as 0).
       SELECT u.user_id, COALESCE(sum(r.cost_micros), 0) AS micros
-        FROM (SELECT DISTINCT user_id FROM spend_running_keys) u
-       CROSS JOIN unnest(enum_range(NULL::"SpendGrain")) AS gr(grain)
-        LEFT JOIN spend_running_keys k ON k.user_id = u.user_id AND k.grain = gr.grain
+        FROM (SELECT DISTINCT user_key AS user_id FROM spend_running_keys WHERE grain = ANY (${USER_GRAINS}::"SpendGrain"[])) u
+       CROSS JOIN unnest(${USER_GRAINS}::"SpendGrain"[]) AS gr(grain)
+        LEFT JOIN spend_running_keys k ON k.user_key = u.user_id AND k.grain = gr.grain
         LEFT JOIN (SELECT DISTINCT ON (key_id) key_id, cost_micros FROM spend_running ORDER BY key_id, minute DESC) r
           ON r.key_id = k.id
        GROUP BY u.user_id, gr.grain),
@@ -235,4 +239,36 @@ async function aggregateMismatches(tx: Tx) {
       ...(row.spendRunning === row.ledgerNet ? {} : { spendRunning: formatMoney(row.spendRunning ?? 0n) }),
     })),
   };
+}
+
+async function shardMismatches(tx: Tx): Promise<LedgerReport["aggregates"]["shards"]> {
+  const rows = await tx.$queryRaw<
+    { grain: string; shard: number; spendRunning: bigint; ledgerNet: bigint; total: number }[]
+  >`
+    WITH net AS (
+      SELECT spend_shard(user_id) AS shard, -sum(amount_micros) AS micros FROM ledger_entries
+       WHERE kind IN ('CHARGE', 'REFUND') GROUP BY 1),
+    running AS (
+      -- Every shard in every such grain (a shard with no key counts as 0).
+      SELECT gr.grain, s.shard, COALESCE(sum(r.cost_micros), 0) AS micros
+        FROM unnest(${SHARD_GRAINS}::"SpendGrain"[]) AS gr(grain)
+       CROSS JOIN generate_series(0, 15) AS s(shard)
+        LEFT JOIN spend_running_keys k ON k.grain = gr.grain AND k.shard = s.shard
+        LEFT JOIN LATERAL (SELECT cost_micros FROM spend_running WHERE key_id = k.id ORDER BY minute DESC LIMIT 1) r
+          ON true
+       GROUP BY 1, 2),
+    wrong AS (
+      SELECT r.grain, r.shard, r.micros AS running, COALESCE(n.micros, 0) AS net
+        FROM running r LEFT JOIN net n ON n.shard = r.shard
+       WHERE r.micros <> COALESCE(n.micros, 0))
+    SELECT grain::text, shard, running::bigint AS "spendRunning", net::bigint AS "ledgerNet",
+           (count(*) OVER ())::int AS total
+      FROM wrong ORDER BY grain, shard LIMIT ${LISTED_MAX}`;
+  return section(
+    rows.map((row) => ({
+      ...row,
+      spendRunning: formatMoney(row.spendRunning),
+      ledgerNet: formatMoney(row.ledgerNet),
+    })),
+  );
 }

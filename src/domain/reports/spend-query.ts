@@ -33,7 +33,7 @@ const DIMENSIONS: Record<SpendDimension, DimensionSql> = {
   USER: {
     key: Prisma.raw("user_id"),
     aggregate: Prisma.raw("d.user_id"),
-    running: Prisma.raw("k.user_id"),
+    running: Prisma.raw("k.user_key"),
     ledger: raw("l.user_id"),
     output: raw("s.user_id::text AS user_id"),
     orderBy: Prisma.raw("user_id"),
