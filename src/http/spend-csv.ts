@@ -141,7 +141,10 @@ const DIMENSION_COLUMNS: Record<SpendDimension, Column[]> = {
     { header: "team_id", value: (row) => text(row.teamId) },
     { header: "team_name", value: (row) => text(row.teamName) },
   ],
-  API_KEY: [{ header: "api_key_id", value: (row) => text(row.apiKeyId) }],
+  API_KEY: [
+    { header: "api_key_id", value: (row) => text(row.apiKeyId) },
+    { header: "api_key_name", value: (row) => text(row.apiKeyName) },
+  ],
   MODEL: [{ header: "model", value: (row) => text(row.model) }],
   SIZE: [{ header: "size", value: (row) => text(row.size) }],
   QUALITY: [{ header: "quality", value: (row) => text(row.quality) }],

@@ -205,15 +205,15 @@ describe("finance", () => {
       apiKey?: { id: string; name: string; prefix: string } | null;
     };
     const breakdowns = [
-      { dimension: "TAG", name: (row: Row) => row.tag ?? "(untagged)", cell: (row: Row) => row.tag ?? "" },
+      { dimension: "TAG", name: (row: Row) => row.tag ?? "(untagged)", cells: (row: Row) => [row.tag ?? ""] },
       {
         dimension: "API_KEY",
         // The key's name and prefix, not its id (which is the cell's title).
         name: (row: Row) => (row.apiKey ? `${row.apiKey.name} (${row.apiKey.prefix}…)` : "(no key recorded)"),
-        cell: (row: Row) => row.apiKeyId ?? "",
+        cells: (row: Row) => [row.apiKeyId ?? "", row.apiKey?.name ?? ""],
       },
     ] as const;
-    for (const { dimension, name, cell } of breakdowns) {
+    for (const { dimension, name, cells } of breakdowns) {
       const report = dataOf(
         await env.server.graphql(SpendReportDocument, { ...range, groupBy: [dimension] }, finance.apiKey),
       ).spendReport;
@@ -246,13 +246,18 @@ describe("finance", () => {
       ]);
       expect(download.suggestedFilename()).toMatch(new RegExp(`^spend-${dimension.toLowerCase()}-`));
       const csv = parseCsv(await readFile((await download.path())!, "utf8"));
-      expect(csv[0]).toEqual([dimension === "TAG" ? "tag" : "api_key_id", "requests", "images", "cost_usd"]);
+      expect(csv[0]).toEqual([
+        ...(dimension === "TAG" ? ["tag"] : ["api_key_id", "api_key_name"]),
+        "requests",
+        "images",
+        "cost_usd",
+      ]);
       expect(
         csv
           .slice(1)
           .filter((line) => line.length > 1)
           .sort(),
-      ).toEqual(report.rows.map((row) => [cell(row), String(row.requests), String(row.images), row.cost]).sort());
+      ).toEqual(report.rows.map((row) => [...cells(row), String(row.requests), String(row.images), row.cost]).sort());
     }
     // The fixtures' tags and the untagged spend are all there.
     const byTag = dataOf(await env.server.graphql(SpendReportDocument, { ...range, groupBy: ["TAG"] }, finance.apiKey))

@@ -232,6 +232,7 @@ describe("the CSV export", () => {
     ["USER", "MODEL"],
     ["DAY"],
     ["TEAM", "USER", "DAY"],
+    ["API_KEY"],
     [],
     [...SPEND_DIMENSIONS],
   ];
@@ -299,7 +300,9 @@ function csvRecord(row: ReportRow, groupBy: SpendDimension[]): Record<string, st
   const record: Record<string, string> = {};
   if (groupBy.includes("USER")) Object.assign(record, { user_id: row.user!.id, user_email: row.user!.email });
   if (groupBy.includes("TEAM")) Object.assign(record, { team_id: row.team?.id ?? "", team_name: row.team?.name ?? "" });
-  if (groupBy.includes("API_KEY")) record.api_key_id = row.apiKeyId ?? "";
+  if (groupBy.includes("API_KEY")) {
+    Object.assign(record, { api_key_id: row.apiKeyId ?? "", api_key_name: row.apiKey?.name ?? "" });
+  }
   for (const dimension of ["MODEL", "SIZE", "QUALITY", "TAG"] as const) {
     if (groupBy.includes(dimension)) record[dimension.toLowerCase()] = row[dimension.toLowerCase() as "model"] ?? "";
   }

@@ -16,6 +16,8 @@ export interface SpendExportRow extends SpendRow {
   email?: string | null;
   /** Next to teamId when grouped by TEAM. */
   teamName?: string | null;
+  /** Next to apiKeyId when grouped by API_KEY (never the key's secret). */
+  apiKeyName?: string | null;
 }
 
 export interface SpendExport {
@@ -51,5 +53,6 @@ function toExportRow(row: SpendSqlRow): SpendExportRow {
   const out: SpendExportRow = toSpendRow(row);
   if (row.email !== undefined) out.email = row.email;
   if (row.team_name !== undefined) out.teamName = row.team_name;
+  if (row.api_key_name !== undefined) out.apiKeyName = row.api_key_name;
   return out;
 }

@@ -115,7 +115,10 @@ export interface SpendQuery {
   /** The rest, from the ledger. */
   edges: RangeSplit["edges"];
   timeZone: string;
-  /** Adds `email` next to `user_id` and `team_name` next to `team_id` (for the CSV): an index probe per row. */
+  /**
+   * Adds `email` next to `user_id`, `team_name` next to `team_id` and `api_key_name` next to `api_key_id` (for the
+   * CSV): an index probe per row.
+   */
   withNames?: boolean;
   /** At most this many rows (a LIMIT); none when undefined. */
   limit?: number;
@@ -134,6 +137,7 @@ export interface SpendSqlRow {
   tag?: string | null;
   email?: string | null;
   team_name?: string | null;
+  api_key_name?: string | null;
   team_id?: string | null;
   model?: string;
   size?: string;
@@ -153,6 +157,9 @@ export function spendReportSql(query: SpendQuery): Prisma.Sql {
   }
   if (query.withNames === true && groupBy.includes("TEAM")) {
     outputs.push(Prisma.raw("(SELECT t.name FROM teams t WHERE t.id = s.team_key) AS team_name"));
+  }
+  if (query.withNames === true && groupBy.includes("API_KEY")) {
+    outputs.push(Prisma.raw("(SELECT k.name FROM api_keys k WHERE k.id = s.api_key_key) AS api_key_name"));
   }
   const groupClause = dims.length === 0 ? Prisma.empty : Prisma.sql`GROUP BY ${Prisma.join(dims.map((d) => d.key))}`;
   const byCost = Prisma.raw("cost_micros DESC");
