@@ -8,6 +8,7 @@ import {
 import type { Browser, Page } from "playwright-core";
 import {
   AllowedModelsDocument,
+  AuditLogDocument,
   CreateTeamDocument,
   GenerateImageDocument,
   MeDocument,
@@ -374,6 +375,32 @@ describe("admin", () => {
     await page.getByTestId("audit-table").getByText("new.hire@example.com").first().waitFor();
     await screenshot(page, "admin-audit");
     expect(await page.locator(".error").count()).toBe(0);
+  });
+
+  test("filters the audit log by days, with the API's refusal of a backward range beside To", async () => {
+    const entries = dataOf(await env.server.graphql(AuditLogDocument, { first: 100 }, admin.apiKey)).auditLog.edges;
+    const hire = entries.find(({ node }) => JSON.stringify(node.after).includes("new.hire@example.com"))!.node;
+    const hireDay = hire.createdAt.slice(0, 10);
+    const filter = page.getByRole("form", { name: "Filter" });
+    const table = page.getByTestId("audit-table");
+    const dates = async (from: string, to: string) => {
+      await filter.getByLabel("From").fill(from);
+      await filter.getByLabel("To").fill(to);
+      await filter.getByRole("button", { name: "Filter" }).click();
+    };
+
+    // A day long before this run: no entry.
+    await dates("2001-01-01", "2001-01-01");
+    await table.getByText("new.hire@example.com").first().waitFor({ state: "detached" });
+    await expect(table.locator("tbody tr").count()).resolves.toBe(0);
+    // To before From: the API's message, next to To.
+    await dates("2001-01-02", "2001-01-01");
+    const to = filter.locator(".field", { has: page.getByLabel("To") });
+    await expect(to.locator("[data-field-error]").textContent()).resolves.toContain("after from");
+    // The entry's own day, both ends inclusive: it is back.
+    await dates(hireDay, hireDay);
+    await table.getByText("new.hire@example.com").first().waitFor();
+    expect(await to.locator("[data-field-error]").count()).toBe(0);
   });
 
   test("renames a team (a taken name refused beside the field), limits its models, and deletes it", async () => {

@@ -1,18 +1,32 @@
 import { useState } from "react";
 import { AuditLogDocument, type AuditAction } from "../../api/client";
 import { orNull, usePaged } from "../../app/hooks";
+import { TextInput } from "../../components/inputs";
 import { ErrorNote, Loading, Pager, When } from "../../components/ui";
+import { dayEnd, dayStart } from "../finance/range";
+
+const NO_FILTER = { action: "", targetId: "", from: "", to: "" };
 
 export function AuditLogPage() {
-  const [draft, setDraft] = useState({ action: "", targetId: "" });
+  const [draft, setDraft] = useState(NO_FILTER);
   const [filter, setFilter] = useState(draft);
   const page = usePaged(
     AuditLogDocument,
-    // Typed as the API's enum but sent as typed: an unknown action comes back as BAD_USER_INPUT beside the field.
-    { action: orNull(filter.action) as AuditAction | null, targetId: orNull(filter.targetId) },
+    {
+      // Typed as the API's enum but sent as typed: an unknown action comes back as BAD_USER_INPUT beside the field.
+      action: orNull(filter.action) as AuditAction | null,
+      targetId: orNull(filter.targetId),
+      // Whole UTC days, both inclusive, as the spend pages pick them.
+      from: filter.from === "" ? null : dayStart(filter.from),
+      to: filter.to === "" ? null : dayEnd(filter.to),
+    },
     (data) => data.auditLog,
   );
   const errors = page.error?.byField() ?? {};
+  const form = {
+    values: draft,
+    set: (name: keyof typeof draft, value: string) => setDraft({ ...draft, [name]: value }),
+  };
   return (
     <>
       <form
@@ -23,26 +37,10 @@ export function AuditLogPage() {
           setFilter(draft);
         }}
       >
-        <div className={errors.action === undefined ? "field" : "field invalid"}>
-          <label htmlFor="audit-action">Action</label>
-          <input
-            id="audit-action"
-            name="action"
-            value={draft.action}
-            onChange={(e) => setDraft({ ...draft, action: e.target.value })}
-          />
-          {errors.action === undefined ? null : <small className="field-error">{errors.action}</small>}
-        </div>
-        <div className={errors.targetId === undefined ? "field" : "field invalid"}>
-          <label htmlFor="audit-target">Target id</label>
-          <input
-            id="audit-target"
-            name="targetId"
-            value={draft.targetId}
-            onChange={(e) => setDraft({ ...draft, targetId: e.target.value })}
-          />
-          {errors.targetId === undefined ? null : <small className="field-error">{errors.targetId}</small>}
-        </div>
+        <TextInput form={form} name="action" label="Action" errors={errors} />
+        <TextInput form={form} name="targetId" label="Target id" errors={errors} />
+        <TextInput form={form} name="from" label="From" type="date" errors={errors} />
+        <TextInput form={form} name="to" label="To" type="date" errors={errors} />
         <button type="submit">Filter</button>
       </form>
       <section className="card">

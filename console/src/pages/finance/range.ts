@@ -20,9 +20,18 @@ export function lastDays(count: number, now = new Date()): DayRange {
 
 /** The API's [from, to): from the first day's start to the day after the last. */
 export function toInstants(range: DayRange): { from: string; to: string } {
-  const end = Date.parse(`${range.to}T00:00:00Z`);
-  const to = Number.isNaN(end) ? `${range.to}T00:00:00Z` : new Date(end + DAY_MS).toISOString();
-  return { from: `${range.from}T00:00:00Z`, to };
+  return { from: dayStart(range.from), to: dayEnd(range.to) };
+}
+
+/** The instant a day (YYYY-MM-DD) starts. */
+export function dayStart(day: string): string {
+  return `${day}T00:00:00Z`;
+}
+
+/** The instant after a day (YYYY-MM-DD), its end as the API's exclusive `to`; a malformed day is sent as typed. */
+export function dayEnd(day: string): string {
+  const start = Date.parse(dayStart(day));
+  return Number.isNaN(start) ? dayStart(day) : new Date(start + DAY_MS).toISOString();
 }
 
 /** Each calendar day of the range, at most `limit` of them. */
