@@ -162,14 +162,17 @@ describe("verifyLedger", () => {
       aggregates: { ok: false, count: 1, rows: [{ userId, spendDaily: "0.016003", ledgerNet: "0.016000" }] },
     });
   });
+  /** Moves the cost of the latest running totals of the grain's first key matching `key` (on `k`) by `micros`. */
+  const shiftLatestTotals = (grain: string, key: Prisma.Sql) => (micros: number) =>
+    db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
+      FROM (SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
+             WHERE ${key} AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1) l
+     WHERE s.key_id = l.key_id AND s.minute = l.minute`;
+
   it.each(["FULL", "OWNER", "OWNER_MODEL", "OWNER_TAGS"])(
     "reports running totals of the %s grain that disagree with the ledger",
     async (grain) => {
-      const latest = Prisma.sql`(SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
-         WHERE k.user_key = ${userId}::uuid AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
-      const shift = (micros: number) =>
-        db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
-          FROM ${latest} l WHERE s.key_id = l.key_id AND s.minute = l.minute`;
+      const shift = shiftLatestTotals(grain, Prisma.sql`k.user_key = ${userId}::uuid`);
       const report = await reportWith(
         () => shift(5),
         () => shift(-5),
@@ -188,11 +191,7 @@ describe("verifyLedger", () => {
   it.each(["SHARD_MODEL", "SHARD_TAGS"])(
     "reports running totals of the %s grain that disagree with the ledger of the shard's users",
     async (grain) => {
-      const latest = Prisma.sql`(SELECT r.key_id, r.minute FROM spend_running r JOIN spend_running_keys k ON k.id = r.key_id
-         WHERE k.shard = spend_shard(${userId}::uuid) AND k.grain = ${grain}::"SpendGrain" ORDER BY r.minute DESC LIMIT 1)`;
-      const shift = (micros: number) =>
-        db.$executeRaw`UPDATE spend_running s SET cost_micros = s.cost_micros + ${micros}
-          FROM ${latest} l WHERE s.key_id = l.key_id AND s.minute = l.minute`;
+      const shift = shiftLatestTotals(grain, Prisma.sql`k.shard = spend_shard(${userId}::uuid)`);
       const [{ shard } = { shard: -1 }] = await db.$queryRaw<
         { shard: number }[]
       >`SELECT spend_shard(${userId}::uuid)::int AS shard`;

@@ -37,8 +37,8 @@ export function dayEnd(day: string): string {
 /** Each calendar day of the range, at most `limit` of them. */
 export function daysOf(range: DayRange, limit = 3_700): string[] {
   const days: string[] = [];
-  const last = Date.parse(`${range.to}T00:00:00Z`);
-  for (let at = Date.parse(`${range.from}T00:00:00Z`); at <= last && days.length < limit; at += DAY_MS) {
+  const last = Date.parse(dayStart(range.to));
+  for (let at = Date.parse(dayStart(range.from)); at <= last && days.length < limit; at += DAY_MS) {
     days.push(isoDay(new Date(at)));
   }
   return days;
