@@ -45,7 +45,8 @@ export const USAGE = `usage: npm run bench -- [options]
  Realistic payloads (bench/phases/payloads.ts): GPT_IMAGE_2 1536x1024, a 2-4 MB incompressible PNG
   --no-payloads         skip it
   --payload-formats <list>  of b64,url: how the provider answers   (default b64,url)
-  --payload-targets <list>  of direct,bare,portkey,imagegate        (default all)
+  --payload-targets <list>  of direct,bare,portkey,imagegate,storing (default all); storing: a proxy that
+                        stores and serves the images as imagegate does (bench/storing-proxy.ts)
   --payload-duration <s>    measured seconds per target and format    (default 30)
   --payload-rounds <n>      in that many slices, the targets in turn  (default 3)
   --payload-concurrency <c> connections                              (default 32)
@@ -76,6 +77,11 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   portkey: "Portkey",
   imagegate: "imagegate",
 };
+
+/** The payload phase adds a baseline that stores and serves the images, as imagegate does (bench/storing-proxy.ts). */
+export type PayloadTargetName = TargetName | "storing";
+export const PAYLOAD_TARGET_NAMES: PayloadTargetName[] = [...TARGET_NAMES, "storing"];
+export const PAYLOAD_TARGET_LABELS: Record<PayloadTargetName, string> = { ...TARGET_LABELS, storing: "storing proxy" };
 
 export type PhaseName =
   "throughput" | "round-trips" | "two-processes" | "in-flight" | "payloads" | "hostile" | "profile" | "finance";
@@ -116,7 +122,7 @@ export interface InFlightOptions {
 
 export interface PayloadOptions {
   formats: PayloadFormat[];
-  targets: TargetName[];
+  targets: PayloadTargetName[];
   durationSeconds: number;
   rounds: number;
   profile: boolean;
@@ -292,7 +298,7 @@ function inFlightOptions(values: Values, quick: boolean): InFlightOptions {
 function payloadOptions(values: Values, quick: boolean): PayloadOptions {
   return {
     formats: names(values["payload-formats"], ["b64", "url"] as const, "payload-formats"),
-    targets: names(values["payload-targets"], TARGET_NAMES, "payload-targets"),
+    targets: names(values["payload-targets"], PAYLOAD_TARGET_NAMES, "payload-targets"),
     durationSeconds: number(values["payload-duration"], quick ? 3 : 30, "payload-duration"),
     rounds: Math.max(1, Math.round(number(values["payload-rounds"], quick ? 1 : 3, "payload-rounds"))),
     profile: values["payload-profile"] === true,

@@ -52,26 +52,34 @@ export async function setFakeLatency(fake: Fake, latencyMs: number): Promise<voi
   if (response.status !== 204) throw new Error(`the fake refused latency ${latencyMs}: ${response.status}`);
 }
 
-/** bench/bare-proxy.ts transpiled to plain JS first, so that its memory is the proxy's, not a compiler's. */
-export async function startBareProxy(
+/** The proxies of a few lines: bench/<name>.ts. */
+export type ScriptProxy = "bare-proxy" | "storing-proxy";
+
+/** bench/<proxy>.ts transpiled to plain JS first, so that its memory is the proxy's, not a compiler's. */
+export async function startScriptProxy(
+  proxy: ScriptProxy,
   upstream: string,
   workDir: string,
   extra: ExtraArgs = {},
 ): Promise<{ child: Child; url: string }> {
-  const source = await readFile(path.join(ROOT, "bench/bare-proxy.ts"), "utf8");
+  const source = await readFile(path.join(ROOT, `bench/${proxy}.ts`), "utf8");
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
-  const file = path.join(workDir, "bare-proxy.js");
+  const file = path.join(workDir, `${proxy}.js`);
   await writeFile(file, outputText);
+  const env = { PATH: process.env.PATH, NODE_ENV: "production", UPSTREAM_URL: upstream, PORT: "0" };
   const { child, announced } = await startJsonAnnouncingChild<{ url: string }>(
-    "bare proxy",
+    proxy.replace("-", " "),
     process.execPath,
     [...(extra.nodeArgs ?? []), file],
-    { PATH: process.env.PATH, NODE_ENV: "production", UPSTREAM_URL: upstream, PORT: "0", ...extra.env },
+    { ...env, STORE_DIR: path.join(workDir, `${proxy}-images`), ...extra.env },
   );
   return { child, url: announced.url };
 }
+
+export const startBareProxy = (upstream: string, workDir: string, extra: ExtraArgs = {}) =>
+  startScriptProxy("bare-proxy", upstream, workDir, extra);
 
 export async function startPortkey(
   name = "Portkey",

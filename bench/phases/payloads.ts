@@ -2,7 +2,7 @@ import { holdingAgent, runClosedLoop, windowOf, type Exchanges } from "../lib/cl
 import type { BenchContext } from "../lib/context";
 import { summarizeLatency, type LatencySummary } from "../lib/load";
 import { coresLine, leastDisturbed, othersCores, type Measured } from "../lib/measure";
-import { TARGET_LABELS, type TargetName } from "../lib/options";
+import { PAYLOAD_TARGET_LABELS, type PayloadTargetName } from "../lib/options";
 import { fixed, MB, out, table, verdict } from "../lib/output";
 import { PhaseMeter, type PhaseUsage } from "../lib/proc-stats";
 import { payloadExchange, type PayloadFormat, type PayloadTarget } from "../lib/payload-requests";
@@ -13,6 +13,7 @@ import {
   probeProcess,
   setFakeMode,
   startBareProxy,
+  startScriptProxy,
   startFake,
   startImagegateProcess,
   startPortkey,
@@ -30,7 +31,7 @@ import { printProfileSummary } from "./profile";
 // processes (their own fake, bare proxy, Portkey and imagegate), so that their memory is this phase's.
 
 export interface PayloadSlice {
-  target: TargetName;
+  target: PayloadTargetName;
   format: PayloadFormat;
   seconds: number;
   ok: number;
@@ -59,7 +60,7 @@ export interface PayloadReport {
 interface Processes {
   fake: Fake;
   /** memoryFile: where the target's memory probe writes (none for the fake). */
-  targets: Record<TargetName, { target: PayloadTarget; measured: Measured[]; memoryFile?: string }>;
+  targets: Record<PayloadTargetName, { target: PayloadTarget; measured: Measured[]; memoryFile?: string }>;
   stop(): Promise<void>;
 }
 
@@ -95,7 +96,7 @@ export async function runPayloads(context: BenchContext): Promise<void> {
           options.warmupSeconds > 0 ? Math.min(3, options.warmupSeconds) : 0,
         );
       }
-      const slices = new Map<TargetName, PayloadSlice[]>(settings.targets.map((name) => [name, []]));
+      const slices = new Map<PayloadTargetName, PayloadSlice[]>(settings.targets.map((name) => [name, []]));
       for (let round = 1; round <= settings.rounds; round++) {
         for (const name of settings.targets) {
           const seconds = settings.durationSeconds / settings.rounds;
@@ -138,8 +139,14 @@ async function summarizePayloadProfile(context: BenchContext): Promise<void> {
 
 async function startProcesses(context: BenchContext): Promise<Processes> {
   const fake = await startFake(0, "noise-b64", "fake OpenAI (payloads)");
-  const memoryFile = (name: TargetName) => path.join(context.workDir, `memory-payloads-${name}.jsonl`);
+  const memoryFile = (name: PayloadTargetName) => path.join(context.workDir, `memory-payloads-${name}.jsonl`);
   const bare = await startBareProxy(fake.origin, context.workDir, processProbeArgs(memoryFile("bare")));
+  const storing = await startScriptProxy(
+    "storing-proxy",
+    fake.origin,
+    context.workDir,
+    processProbeArgs(memoryFile("storing")),
+  );
   const portkey = await startPortkey("Portkey (payloads)", processProbeArgs(memoryFile("portkey")));
   const probe = processProbeArgs(memoryFile("imagegate"));
   const profiling = context.options.payloads.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir(context)}`] : [];
@@ -154,6 +161,7 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
   const users = await createManyUsers(context.databaseUrl, "payloads", 32);
   out(
     `  fake ${fake.origin} (pid ${fake.child.pid}), bare proxy ${bare.url} (pid ${bare.child.pid}), ` +
+      `storing proxy ${storing.url} (pid ${storing.child.pid}), ` +
       `Portkey ${portkey.url} (pid ${portkey.child.pid}), imagegate ${imagegate.url} (pid ${imagegate.child.pid}); 32 users`,
   );
   const json = { "content-type": "application/json" };
@@ -167,6 +175,11 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
         target: { kind: "openai", origin: bare.url, headers: openAI },
         measured: [{ name: "bare", pid: bare.child.pid }, fakeProcess],
         memoryFile: memoryFile("bare"),
+      },
+      storing: {
+        target: { kind: "openai", origin: storing.url, headers: openAI },
+        measured: [{ name: "storing", pid: storing.child.pid }, fakeProcess],
+        memoryFile: memoryFile("storing"),
       },
       portkey: {
         target: {
@@ -184,7 +197,8 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
       },
     },
     stop: async () => {
-      await Promise.all([imagegate.child.stop(), portkey.child.stop(), bare.child.stop(), fake.child.stop()]);
+      const children = [imagegate, portkey, bare, storing, fake].map((started) => started.child);
+      await Promise.all(children.map((child) => child.stop()));
     },
   };
 }
@@ -193,7 +207,7 @@ async function startProcesses(context: BenchContext): Promise<Processes> {
 async function runSlice(
   context: BenchContext,
   processes: Processes,
-  name: TargetName,
+  name: PayloadTargetName,
   format: PayloadFormat,
   seconds: number,
 ): Promise<PayloadSlice> {
@@ -221,7 +235,7 @@ async function runSlice(
 }
 
 function sliceOf(
-  target: TargetName,
+  target: PayloadTargetName,
   format: PayloadFormat,
   seconds: number,
   exchanges: Exchanges,
@@ -296,7 +310,7 @@ function highestPeaks(reports: (ProcessProbeReport | undefined)[]): ProcessProbe
 
 function printSlice(slice: PayloadSlice, round: string): void {
   out(
-    `    ${TARGET_LABELS[slice.target].padEnd(14)} ${slice.format.padEnd(3)}${round}: ${fixed(slice.requestsPerSecond, 1)} req/s, ` +
+    `    ${PAYLOAD_TARGET_LABELS[slice.target].padEnd(14)} ${slice.format.padEnd(3)}${round}: ${fixed(slice.requestsPerSecond, 1)} req/s, ` +
       `${fixed(slice.imageMBPerSecond, 1)} MB/s of images, p50 ${fixed(slice.latencyMs.p50)} p99 ${fixed(slice.latencyMs.p99)} ms, ` +
       `${slice.ok} ok ${slice.failed} failed, cpu ${fixed(slice.cpuMsPerRequest, 2)} ms/req, peak RSS ${fixed(slice.peakRssMB, 0)} MB`,
   );
@@ -334,7 +348,7 @@ function printPayloads(report: PayloadReport): void {
         "others' cores",
       ],
       report.results.map((s) => [
-        TARGET_LABELS[s.target],
+        PAYLOAD_TARGET_LABELS[s.target],
         s.format,
         fixed(s.requestsPerSecond, 1),
         fixed(s.imageMBPerSecond, 1),
@@ -351,7 +365,7 @@ function printPayloads(report: PayloadReport): void {
   );
   const rows: string[][] = [];
   for (const format of ["b64", "url"] as const) {
-    const of = (target: TargetName) => report.results.find((s) => s.target === target && s.format === format);
+    const of = (target: PayloadTargetName) => report.results.find((s) => s.target === target && s.format === format);
     const imagegate = of("imagegate");
     const portkey = of("portkey");
     const bare = of("bare");
@@ -371,6 +385,14 @@ function printPayloads(report: PayloadReport): void {
       ]);
       const rss = imagegate.peakRssMB / bare.peakRssMB;
       rows.push([`${format}: peak RSS imagegate / bare proxy`, fixed(rss), "<= 1.5", verdict(rss <= 1.5)]);
+    }
+    const storing = of("storing");
+    if (storing !== undefined) {
+      // Proposed in issue 15 for a gateway that stores what it serves: against the proxy that does that work too.
+      const throughput = imagegate.imageMBPerSecond / storing.imageMBPerSecond;
+      const rss = imagegate.peakRssMB / storing.peakRssMB;
+      rows.push([`${format}: MB/s imagegate / storing proxy`, fixed(throughput), ">= 0.5", verdict(throughput >= 0.5)]);
+      rows.push([`${format}: peak RSS imagegate / storing proxy`, fixed(rss), "<= 1.5", verdict(rss <= 1.5)]);
     }
     if (portkey !== undefined && bare !== undefined) {
       rows.push([`${format}: peak RSS Portkey / bare proxy`, fixed(portkey.peakRssMB / bare.peakRssMB), "", ""]);

@@ -67,17 +67,16 @@ export function images(db: Db, storage: ImageStorage, logger: Logger) {
     res.setHeader("Content-Length", String(image.sizeBytes));
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
     res.setHeader("X-Content-Type-Options", "nosniff");
-    const stream = image.stream();
-    // Reading can still fail past the checks above (the file gone, no descriptor left): an 'error' event nobody
-    // listened to would end the process, and every generation in flight with it.
-    stream.on("error", (error) => {
-      loggerOf(req, logger).error({ generationId, cause: describeError(error) }, "could not read a stored image");
-      if (res.headersSent) return void res.destroy();
-      for (const header of ["Content-Type", "Content-Length", "Cache-Control"]) res.removeHeader(header);
-      res.status(503).json({ error: "unavailable" });
-    });
-    // A client gone mid-image: pipe() would leave the file open.
-    res.once("close", () => stream.destroy());
-    stream.pipe(res);
+    // Reading can still fail past the checks above (the file gone, no descriptor left), or the client go.
+    image.sendTo(res).then(
+      () => res.end(),
+      (error: unknown) => {
+        if (res.destroyed) return;
+        loggerOf(req, logger).error({ generationId, cause: describeError(error) }, "could not read a stored image");
+        if (res.headersSent) return void res.destroy();
+        for (const header of ["Content-Type", "Content-Length", "Cache-Control"]) res.removeHeader(header);
+        res.status(503).json({ error: "unavailable" });
+      },
+    );
   };
 }

@@ -131,18 +131,18 @@ function onResponse(
   if (status < 200 || status > 299) return fail(failure(options, `failed with HTTP ${status}`, status));
   const declared = Number(response.headers["content-length"] ?? "0");
   if (declared > options.maxBytes) return fail(failure(options, `is larger than ${options.maxBytes} bytes`));
-  const chunks: Buffer[] = [];
-  let received = 0;
+  const body = new BodyBytes(declared);
   response.on("data", (chunk: Buffer) => {
-    received += chunk.length;
     // Counted as it arrives: a body without a length (or with a false one) stops here, not at the timeout.
-    if (received > options.maxBytes) return fail(failure(options, `is larger than ${options.maxBytes} bytes`));
-    chunks.push(chunk);
+    if (body.length + chunk.length > options.maxBytes) {
+      return fail(failure(options, `is larger than ${options.maxBytes} bytes`));
+    }
+    body.append(chunk);
   });
   response.on("end", () => {
     if (!response.complete) return fail(transientFailure(options, "was cut short"));
-    if (received === 0) return fail(failure(options, "returned no bytes"));
-    done({ kind: "bytes", bytes: Buffer.concat(chunks, received) });
+    if (body.length === 0) return fail(failure(options, "returned no bytes"));
+    done({ kind: "bytes", bytes: body.bytes() });
   });
   response.on("error", () => fail(transientFailure(options, "was cut short")));
 }
@@ -162,3 +162,35 @@ const publicLookup: LookupFunction = (hostname, lookupOptions, callback) => {
     callback(null, first.address, first.family);
   });
 };
+
+/**
+ * A body gathered as it arrives. With a Content-Length, each chunk is copied at once into a buffer of that length
+ * and dropped: chunks held to the end of a download (a second or more under load) outlived the young generation,
+ * and chunks in the old one are freed only by a full collection, which they then triggered several times a
+ * second (bench/RESULTS.md, session 11). A body longer than it said it was, or without a length, is kept in chunks.
+ */
+class BodyBytes {
+  private readonly chunks: Buffer[] = [];
+  private readonly sized: Buffer | undefined;
+  length = 0;
+
+  constructor(declaredLength: number) {
+    this.sized =
+      Number.isSafeInteger(declaredLength) && declaredLength > 0 ? Buffer.allocUnsafeSlow(declaredLength) : undefined;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.sized !== undefined && this.chunks.length === 0 && this.length + chunk.length <= this.sized.length) {
+      chunk.copy(this.sized, this.length);
+    } else {
+      if (this.chunks.length === 0 && this.sized !== undefined) this.chunks.push(this.sized.subarray(0, this.length));
+      this.chunks.push(chunk);
+    }
+    this.length += chunk.length;
+  }
+
+  bytes(): Buffer {
+    if (this.chunks.length === 0) return this.sized!.subarray(0, this.length);
+    return Buffer.concat(this.chunks, this.length);
+  }
+}

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** Where image bytes live. */
 export interface ImageStorage {
@@ -12,6 +12,11 @@ export interface StoredImage {
   contentType: string;
   sizeBytes: number;
   stream(): Readable;
+  /**
+   * Writes the bytes to `out` (an HTTP response), holding one chunk at a time; resolves once `out` has taken them
+   * all, rejects when reading fails or `out` does. The caller ends `out`, or destroys it on failure.
+   */
+  sendTo(out: Writable): Promise<void>;
 }
 
 const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };

@@ -3,6 +3,7 @@ import { close, createReadStream, open, writev } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { copyFileRange } from "./file-range-copy";
 import { contentTypeOfExtension, extensionOf, type ImageStorage, type StoredImage } from "./image-storage";
 
 const openAsync = promisify(open);
@@ -78,6 +79,7 @@ export class SegmentImageStorage implements ImageStorage {
       contentType: contentTypeOfExtension(extension)!,
       sizeBytes: length,
       stream: () => createReadStream(file, { start, end: start + length - 1 }),
+      sendTo: (out) => copyFileRange(file, start, length, out),
     };
   }
 

@@ -86,7 +86,8 @@ export type FakeOpenAIBehaviour =
 
 /** What GET /files/<id> answers for a file put there by a test (beside the images the fake renders itself). */
 export type FakeFile =
-  | { kind: "bytes"; bytes: Buffer | string; contentType: string }
+  /** `chunked`: sent in pieces without a Content-Length. */
+  | { kind: "bytes"; bytes: Buffer | string; contentType: string; chunked?: boolean }
   | { kind: "redirect"; location: string; status?: 301 | 302 | 303 | 307 | 308 }
   /** A 200 that never ends, without Content-Length; `onClose` gets the bytes written when the client hangs up. */
   | { kind: "endless"; contentType?: string; onClose?: (bytesWritten: number) => void };
@@ -234,7 +235,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const servePutFile = (file: FakeFile, res: ServerResponse): Promise<void> | void => {
     switch (file.kind) {
       case "bytes":
-        return sendBytes(res, 200, file.bytes, { "content-type": file.contentType });
+        if (file.chunked !== true) return sendBytes(res, 200, file.bytes, { "content-type": file.contentType });
+        res.writeHead(200, { "content-type": file.contentType });
+        for (let at = 0; at < file.bytes.length; at += 64 * 1024) res.write(file.bytes.slice(at, at + 64 * 1024));
+        return void res.end();
       case "redirect":
         return sendBytes(res, file.status ?? 302, "", { location: file.location });
       case "endless":

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { downloadImage, type DownloadOptions } from "../../src/providers/image-download";
 import { openAIImageSources, type AddressRule, type ImageSources } from "../../src/providers/image-sources";
 import { renderPlaceholderPng } from "../../src/providers/placeholder-png";
@@ -171,6 +172,15 @@ describe("downloadImage", () => {
       ["/files/hop", false],
       ["/files/target", true],
     ]);
+  });
+
+  it("gathers a body of many chunks exactly, with a Content-Length and without one", async () => {
+    const bytes = randomBytes(600 * 1024);
+    const sized = fake.putFile("sized", { kind: "bytes", bytes, contentType: "image/png" });
+    const chunked = fake.putFile("chunked", { kind: "bytes", bytes, contentType: "image/png", chunked: true });
+
+    expect((await downloadImage(sized, options(always("ANY")))).equals(bytes)).toBe(true);
+    expect((await downloadImage(chunked, options(always("ANY")))).equals(bytes)).toBe(true);
   });
 
   it("refuses a redirect without a Location, and a body past maxBytes however it is sent", async () => {
