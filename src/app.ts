@@ -124,6 +124,7 @@ export async function startImagegate(args: {
     models,
     defaultModel: settings.defaultImageModel,
     holdTtlMs: settings.holdTtlMs,
+    maxBackgroundRuns: settings.maxBackgroundRuns,
     timeZone: settings.timeZone,
     now,
     userTag: userTagger(settings.userTagSecret),
@@ -177,6 +178,8 @@ export async function startImagegate(args: {
     registerGauges(metrics.registry, {
       pool: poolOf(db),
       holdsOpen: () => services.generation.holdsInFlight,
+      backgroundRuns: () => services.generation.backgroundRuns,
+      maxBackgroundRuns: settings.maxBackgroundRuns,
       openConnections: server.openConnections,
       maxConnections,
     });

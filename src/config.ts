@@ -80,6 +80,8 @@ const EnvSchema = z
     // graphql-ws connections (generationUpdated), each also one of MAX_CONNECTIONS.
     WS_MAX_CONNECTIONS: z.coerce.number().int().positive().max(1_000_000).default(1_000),
     WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().positive().max(10_000).default(10),
+    // Started generations (startImageGeneration) one process carries at once; past it, starts are refused.
+    MAX_BACKGROUND_RUNS: z.coerce.number().int().positive().max(1_000_000).default(1_000),
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.string().default(".data"),
     OPENAI_API_KEY: optionalString,
@@ -172,6 +174,8 @@ export interface Settings {
   providerMaxRetries: number;
   /** How long a hold may stay open before the sweeper releases it: by default, the longest a generation can take. */
   holdTtlMs: number;
+  /** MAX_BACKGROUND_RUNS: started generations carried at once by this process. */
+  maxBackgroundRuns: number;
   userTagSecret: string | undefined;
   logLevel: string;
   /** Rate-limit counters live in Redis when set, else in PostgreSQL. */
@@ -230,6 +234,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     providerTimeoutMs,
     providerMaxRetries: e.PROVIDER_MAX_RETRIES,
     holdTtlMs: e.HOLD_TTL_SECONDS === undefined ? holdTtlFloorMs : e.HOLD_TTL_SECONDS * 1000,
+    maxBackgroundRuns: e.MAX_BACKGROUND_RUNS,
     userTagSecret: e.USER_TAG_SECRET,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,

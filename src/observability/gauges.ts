@@ -9,6 +9,9 @@ export interface GaugeSources {
   pool: pg.Pool | undefined;
   /** Generations of this process between their hold and its charge or release. */
   holdsOpen(): number;
+  /** Started generations this process is carrying, and MAX_BACKGROUND_RUNS. */
+  backgroundRuns(): number;
+  maxBackgroundRuns: number;
   /** Connections the HTTP server has open. */
   openConnections(): Promise<number>;
   maxConnections: number;
@@ -23,6 +26,22 @@ export function registerGauges(registry: Registry, sources: GaugeSources): void 
     registers,
     collect() {
       this.set(sources.holdsOpen());
+    },
+  });
+  new Gauge({
+    name: "imagegate_background_runs",
+    help: "Started generations (startImageGeneration) this process is carrying",
+    registers,
+    collect() {
+      this.set(sources.backgroundRuns());
+    },
+  });
+  new Gauge({
+    name: "imagegate_background_runs_max",
+    help: "MAX_BACKGROUND_RUNS: starts beyond it are refused with SERVICE_UNAVAILABLE",
+    registers,
+    collect() {
+      this.set(sources.maxBackgroundRuns);
     },
   });
   new Gauge({

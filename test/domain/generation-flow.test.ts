@@ -66,7 +66,7 @@ function observedProvider(userId: () => string) {
   return { provider, calls };
 }
 
-function serviceWith(provider: ImageProvider, updates = recordingUpdates()) {
+function serviceWith(provider: ImageProvider, updates = recordingUpdates(), maxBackgroundRuns = 100) {
   const service = new GenerationService({
     db,
     providers: { forModel: () => provider },
@@ -75,6 +75,7 @@ function serviceWith(provider: ImageProvider, updates = recordingUpdates()) {
     models: { serve: async (model) => model },
     defaultModel: ImageModel.DALL_E_2,
     holdTtlMs: 60_000,
+    maxBackgroundRuns,
     timeZone: "UTC",
     userTag: (id) => `tag-${id.slice(0, 8)}`,
     logger: SILENT,
@@ -188,6 +189,31 @@ describe("the generation flow, without GraphQL", () => {
       reservedMicros: 0n,
       openHolds: 0,
     });
+  });
+
+  it("carries at most maxBackgroundRuns started runs: past them a start is refused before its hold", async () => {
+    const rich = await member();
+    const poor = await member("0.01");
+    const { provider } = observedProvider(() => rich.userId);
+    const gate = openGate();
+    const { service, updates } = serviceWith(gated(provider, gate.opened), recordingUpdates(), 2);
+
+    const first = await service.start(rich, REQUEST);
+    // A start refused on its own merits gives its place back.
+    await expect(service.start(poor, REQUEST)).rejects.toMatchObject({ code: "INSUFFICIENT_CREDITS" });
+    const second = await service.start(rich, REQUEST);
+    await expect(service.start(rich, REQUEST)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+
+    expect(await db.imageGeneration.count({ where: { userId: rich.userId } })).toBe(2);
+    expect(await accountMicros(db, rich.userId)).toMatchObject({ reservedMicros: 2n * PRICE_MICROS, openHolds: 2 });
+    gate.open();
+    for (const { id } of [first, second]) {
+      await eventually(() => updates.changes(id) === 2, 10_000, "the started runs to end");
+    }
+    // Their places are free again.
+    const third = await service.start(rich, REQUEST);
+    await eventually(() => updates.changes(third.id) === 2, 10_000, "the third run to end");
+    expect(await db.ledgerEntry.count({ where: { userId: rich.userId, kind: "CHARGE" } })).toBe(3);
   });
 
   it("a watcher that throws neither fails nor holds up the generation", async () => {

@@ -1,4 +1,4 @@
-import { GenerateImageDocument, type GenerateImageInput } from "../generated/graphql";
+import { GenerateImageDocument, StartImageGenerationDocument, type GenerateImageInput } from "../generated/graphql";
 import { startEnvironment, type TestEnvironment } from "../support/environment";
 import { eventually } from "../support/eventually";
 import { dataOf, errorOf } from "../support/graphql-client";
@@ -118,6 +118,26 @@ it("holds open: one while a generation waits for its provider, none after", asyn
   expect(sample(await scrape(), "imagegate_holds_open")).toBe(1);
   dataOf(await request);
   expect(sample(await scrape(), "imagegate_holds_open")).toBe(0);
+});
+
+it("background runs: one while a started generation waits for its provider, none after", async () => {
+  const user = await env.server.createUser("MEMBER", "1");
+  let answer = () => undefined as void;
+  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (answer = resolve)) });
+  const { id } = dataOf(
+    await env.server.graphql(StartImageGenerationDocument, { input: DALL_E_2 }, user.apiKey),
+  ).startImageGeneration;
+  await eventually(() => env.openai.generationRequests().length === 1, 10_000, "the provider call");
+  const during = await scrape();
+  expect(sample(during, "imagegate_background_runs")).toBe(1);
+  expect(sample(during, "imagegate_background_runs_max")).toBe(1000);
+  answer();
+  await eventually(
+    async () => (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id } })).status === "SUCCEEDED",
+    10_000,
+    "the started generation to end",
+  );
+  await eventually(async () => sample(await scrape(), "imagegate_background_runs") === 0, 10_000, "its place freed");
 });
 
 it("operation names are bounded: unnamed ones are 'anonymous', unknown names from unauthenticated callers 'other'", async () => {

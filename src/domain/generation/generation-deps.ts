@@ -16,6 +16,11 @@ export interface GenerationDeps {
   models: { serve(model: ImageModel, now: Date): Promise<ImageModel> };
   defaultModel: ImageModel;
   holdTtlMs: number;
+  /**
+   * Started runs (startImageGeneration and its siblings) this process carries at once; past it, a start is refused
+   * before its hold. Each holds a provider connection and its answer until it ends, and none holds a client's.
+   */
+  maxBackgroundRuns: number;
   /** Budgets' calendar periods and the spend aggregates' days are in this zone. */
   timeZone: string;
   userTag(userId: string): string;

@@ -60,6 +60,11 @@ export class GenerationService {
     return this.flow.inFlight.holdCount;
   }
 
+  /** Started runs this process carries right now (at most maxBackgroundRuns). */
+  get backgroundRuns(): number {
+    return this.flow.inFlight.backgroundRunCount;
+  }
+
   /**
    * Refuses new generations from now on (a request that reaches the server after the signal, on a connection it
    * already had, is answered SERVICE_UNAVAILABLE before anything is held), then waits until every call in progress

@@ -9,6 +9,7 @@ export class InFlight {
   private readonly calls = new Set<Promise<unknown>>();
   private readonly holds = new Set<string>();
   private draining = false;
+  private backgroundRuns = 0;
 
   /** Throws SERVICE_UNAVAILABLE once draining: a request that reaches us after the signal holds nothing. */
   refuseIfDraining(): void {
@@ -33,6 +34,30 @@ export class InFlight {
     } finally {
       this.holds.delete(id);
     }
+  }
+
+  /**
+   * A place for one started run, taken at once (so that starts arriving together cannot all pass a check first), or
+   * SERVICE_UNAVAILABLE when all `max` are taken. The answer gives the place back; calling it again does nothing.
+   */
+  reserveBackgroundRun(max: number): () => void {
+    if (this.backgroundRuns >= max) {
+      throw new DomainError(
+        "SERVICE_UNAVAILABLE",
+        `This server is running its most started generations (${max}); nothing was held. Try again shortly`,
+      );
+    }
+    this.backgroundRuns++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.backgroundRuns--;
+    };
+  }
+
+  get backgroundRunCount(): number {
+    return this.backgroundRuns;
   }
 
   get holdCount(): number {

@@ -47,8 +47,16 @@ export function startRun<Input extends { model?: ImageModel | null }, Request ex
   scope: RequestScope,
 ): Promise<GenerationRecord> {
   return admitted(flow, input, async (state) => {
-    const admission = await admitRequest(flow, kind, principal, input, state);
+    const release = flow.inFlight.reserveBackgroundRun(flow.deps.maxBackgroundRuns);
+    let admission;
+    try {
+      admission = await admitRequest(flow, kind, principal, input, state);
+    } catch (error) {
+      release();
+      throw error;
+    }
     if ("earlier" in admission) {
+      release();
       scope.generationId = admission.earlier.id;
       return admission.earlier;
     }
@@ -58,7 +66,8 @@ export function startRun<Input extends { model?: ImageModel | null }, Request ex
       return await flow.deps.db.imageGeneration.findUniqueOrThrow({ where: { id }, include: WITH_IMAGES });
     } finally {
       // Its failure is on the generation and in the log (failGeneration): nobody is left to throw it to.
-      flow.inFlight.track(runHeld(flow, kind, principal.userId, admission, scope, true)).catch(() => undefined);
+      const run = runHeld(flow, kind, principal.userId, admission, scope, true).finally(release);
+      flow.inFlight.track(run).catch(() => undefined);
     }
   });
 }
