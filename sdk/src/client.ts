@@ -195,6 +195,9 @@ export function createImagegateClient(options: ImagegateClientOptions): Imagegat
 
 const UNAUTHORIZED_CLOSE_CODE = 4401;
 const FORBIDDEN_CLOSE_CODE = 4403;
+const TOO_MANY_CLOSE_CODE = 4429;
+/** The wait the server's own refusals of a busy caller suggest (Retry-After: 1); a socket closed 4429 names none. */
+const SOCKET_RETRY_AFTER_SECONDS = 1;
 
 function isCloseEvent(value: unknown): value is { code: number; reason: string } {
   return typeof value === "object" && value !== null && typeof (value as { code?: unknown }).code === "number";
@@ -211,13 +214,23 @@ function socketError(cause: unknown): ImagegateError {
       ? "UNAUTHENTICATED"
       : closeCode === FORBIDDEN_CLOSE_CODE
         ? "FORBIDDEN"
-        : "NETWORK_ERROR";
+        : closeCode === TOO_MANY_CLOSE_CODE
+          ? "RATE_LIMITED"
+          : "NETWORK_ERROR";
+  // Too many sockets (for the key, or the process) is a limit, not a network failure: a client that backs off as it
+  // does for any RATE_LIMITED, closing a socket of its own or trying again shortly, gets one.
+  const extensions =
+    closeCode === undefined
+      ? {}
+      : code === "RATE_LIMITED"
+        ? { closeCode, retryAfterSeconds: SOCKET_RETRY_AFTER_SECONDS }
+        : { closeCode };
   return new ImagegateError({
     code,
     message:
       reason ??
       (closeCode === undefined ? `The subscription failed: ${String(cause)}` : `Socket closed (${closeCode})`),
-    extensions: closeCode === undefined ? {} : { closeCode },
+    extensions,
     cause,
   });
 }

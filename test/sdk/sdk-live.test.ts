@@ -243,3 +243,31 @@ it("a key revoked while its subscription is open ends the subscription with FORB
     "the generation to finish",
   );
 });
+
+it("a socket past WS_MAX_CONNECTIONS_PER_KEY (10) ends its subscription with RATE_LIMITED (closed 4429)", async () => {
+  const user = await env.server.createUser("MEMBER", "1");
+  let open!: () => void;
+  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
+  const { startImageGeneration: started } = await clientFor(user.apiKey).request(StartImageGenerationDocument, {
+    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW" },
+  });
+  // Each client has a socket of its own: ten, each with its first event, fill the key's share.
+  const watching = Array.from({ length: 10 }, () =>
+    clientFor(user.apiKey).subscribe(GenerationUpdatedDocument, { id: started.id }),
+  );
+  for (const events of watching) expect((await events.next()).done).toBe(false);
+
+  const error = await failure(clientFor(user.apiKey).subscribe(GenerationUpdatedDocument, { id: started.id }).next());
+  expect(error.code).toBe("RATE_LIMITED");
+  expect(error.extensions).toMatchObject({ closeCode: 4429, retryAfterSeconds: 1 });
+  expect(error.message).toContain("this API key");
+
+  await Promise.all(watching.map((events) => events.return?.()));
+  open();
+  await eventually(
+    async () =>
+      (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: started.id } })).status !== "PENDING",
+    10_000,
+    "the generation to finish",
+  );
+});
