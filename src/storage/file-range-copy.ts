@@ -7,9 +7,9 @@ const readAsync = promisify(read);
 const closeAsync = promisify(close);
 
 /**
- * Chunk buffers are reused: a read stream allocates a fresh 64 KiB buffer per read, 54 for each 3.4 MB image, a third
- * of what serving a URL-mode generation allocated, and so of its garbage collection (bench/RESULTS.md, session 11).
- * One chunk is held per image being sent, however slowly the client reads, as a read stream's buffer was.
+ * Chunk buffers are reused: a read stream allocates a fresh 64 KiB buffer per read (54 for a 3.4 MB image), a third
+ * of the bytes a URL-mode generation allocated, each a cause of garbage collection (bench/RESULTS.md, session 11).
+ * One chunk is held per image being sent, however slowly the client reads: a read stream held as much.
  */
 const CHUNK_BYTES = 128 * 1024;
 /** Buffers kept for the next image: enough for the images sent at once under load; more are allocated and dropped. */
