@@ -47,6 +47,26 @@ async function failure(promise: Promise<unknown>): Promise<ImagegateError> {
   return error;
 }
 
+/** A member's started generation, its provider call waiting until `open()`. */
+async function startedWaiting() {
+  const user = await env.server.createUser("MEMBER", "1");
+  let open!: () => void;
+  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
+  const { startImageGeneration: started } = await clientFor(user.apiKey).request(StartImageGenerationDocument, {
+    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW" },
+  });
+  return { user, started, open };
+}
+
+/** Waits for the generation, going on server-side, to reach its end. */
+function finished(id: string): Promise<void> {
+  return eventually(
+    async () => (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id } })).status !== "PENDING",
+    10_000,
+    "the generation to finish",
+  );
+}
+
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 type Update = GenerationUpdatedSubscription["generationUpdated"];
@@ -217,12 +237,7 @@ it("an aborted signal stops a subscription waiting for its next event, and the s
 });
 
 it("a key revoked while its subscription is open ends the subscription with FORBIDDEN (closed 4403)", async () => {
-  const user = await env.server.createUser("MEMBER", "1");
-  let open!: () => void;
-  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
-  const { startImageGeneration: started } = await clientFor(user.apiKey).request(StartImageGenerationDocument, {
-    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW" },
-  });
+  const { user, started, open } = await startedWaiting();
   const events = clientFor(user.apiKey).subscribe(GenerationUpdatedDocument, { id: started.id });
   expect((await events.next()).done).toBe(false);
 
@@ -236,21 +251,11 @@ it("a key revoked while its subscription is open ends the subscription with FORB
 
   // The generation itself goes on, server-side, to its end.
   open();
-  await eventually(
-    async () =>
-      (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: started.id } })).status !== "PENDING",
-    10_000,
-    "the generation to finish",
-  );
+  await finished(started.id);
 });
 
 it("a socket past WS_MAX_CONNECTIONS_PER_KEY (10) ends its subscription with RATE_LIMITED (closed 4429)", async () => {
-  const user = await env.server.createUser("MEMBER", "1");
-  let open!: () => void;
-  env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (open = resolve)) });
-  const { startImageGeneration: started } = await clientFor(user.apiKey).request(StartImageGenerationDocument, {
-    input: { prompt: "a kite", model: "GPT_IMAGE_2", quality: "LOW" },
-  });
+  const { user, started, open } = await startedWaiting();
   // Each client has a socket of its own: ten, each with its first event, fill the key's share.
   const watching = Array.from({ length: 10 }, () =>
     clientFor(user.apiKey).subscribe(GenerationUpdatedDocument, { id: started.id }),
@@ -264,10 +269,5 @@ it("a socket past WS_MAX_CONNECTIONS_PER_KEY (10) ends its subscription with RAT
 
   await Promise.all(watching.map((events) => events.return?.()));
   open();
-  await eventually(
-    async () =>
-      (await env.server.db.imageGeneration.findUniqueOrThrow({ where: { id: started.id } })).status !== "PENDING",
-    10_000,
-    "the generation to finish",
-  );
+  await finished(started.id);
 });
