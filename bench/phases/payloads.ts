@@ -397,6 +397,14 @@ function printPayloads(report: PayloadReport): void {
     if (portkey !== undefined && bare !== undefined) {
       rows.push([`${format}: peak RSS Portkey / bare proxy`, fixed(portkey.peakRssMB / bare.peakRssMB), "", ""]);
     }
+    // Whether the targets as written can be met at all by a gateway that keeps its images: does the least such one?
+    if (storing !== undefined && portkey !== undefined) {
+      const ratio = storing.imageMBPerSecond / portkey.imageMBPerSecond;
+      rows.push([`${format}: MB/s storing proxy / Portkey`, fixed(ratio), "", ""]);
+    }
+    if (storing !== undefined && bare !== undefined) {
+      rows.push([`${format}: peak RSS storing proxy / bare proxy`, fixed(storing.peakRssMB / bare.peakRssMB), "", ""]);
+    }
   }
   if (rows.length > 0) out(table(["ratio", "value", "target", ""], rows));
 }
