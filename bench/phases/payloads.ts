@@ -393,17 +393,22 @@ function printPayloads(report: PayloadReport): void {
       const rss = imagegate.peakRssMB / storing.peakRssMB;
       rows.push([`${format}: MB/s imagegate / storing proxy`, fixed(throughput), ">= 0.5", verdict(throughput >= 0.5)]);
       rows.push([`${format}: peak RSS imagegate / storing proxy`, fixed(rss), "<= 1.5", verdict(rss <= 1.5)]);
+      // Whether the targets as written can be met at all by a gateway that keeps its images: does the least one?
+      if (portkey !== undefined) {
+        const ratio = storing.imageMBPerSecond / portkey.imageMBPerSecond;
+        rows.push([`${format}: MB/s storing proxy / Portkey`, fixed(ratio), "", ""]);
+      }
+      if (bare !== undefined) {
+        rows.push([
+          `${format}: peak RSS storing proxy / bare proxy`,
+          fixed(storing.peakRssMB / bare.peakRssMB),
+          "",
+          "",
+        ]);
+      }
     }
     if (portkey !== undefined && bare !== undefined) {
       rows.push([`${format}: peak RSS Portkey / bare proxy`, fixed(portkey.peakRssMB / bare.peakRssMB), "", ""]);
-    }
-    // Whether the targets as written can be met at all by a gateway that keeps its images: does the least such one?
-    if (storing !== undefined && portkey !== undefined) {
-      const ratio = storing.imageMBPerSecond / portkey.imageMBPerSecond;
-      rows.push([`${format}: MB/s storing proxy / Portkey`, fixed(ratio), "", ""]);
-    }
-    if (storing !== undefined && bare !== undefined) {
-      rows.push([`${format}: peak RSS storing proxy / bare proxy`, fixed(storing.peakRssMB / bare.peakRssMB), "", ""]);
     }
   }
   if (rows.length > 0) out(table(["ratio", "value", "target", ""], rows));

@@ -122,7 +122,7 @@ it("holds open: one while a generation waits for its provider, none after", asyn
 
 it("background runs: one while a started generation waits for its provider, none after", async () => {
   const user = await env.server.createUser("MEMBER", "1");
-  let answer = () => undefined as void;
+  let answer!: () => void;
   env.openai.script({ kind: "wait", until: new Promise<void>((resolve) => (answer = resolve)) });
   const { id } = dataOf(
     await env.server.graphql(StartImageGenerationDocument, { input: DALL_E_2 }, user.apiKey),

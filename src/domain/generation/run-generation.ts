@@ -48,13 +48,10 @@ export function startRun<Input extends { model?: ImageModel | null }, Request ex
 ): Promise<GenerationRecord> {
   return admitted(flow, input, async (state) => {
     const release = flow.inFlight.reserveBackgroundRun(flow.deps.maxBackgroundRuns);
-    let admission;
-    try {
-      admission = await admitRequest(flow, kind, principal, input, state);
-    } catch (error) {
+    const admission = await admitRequest(flow, kind, principal, input, state).catch((error: unknown) => {
       release();
       throw error;
-    }
+    });
     if ("earlier" in admission) {
       release();
       scope.generationId = admission.earlier.id;
