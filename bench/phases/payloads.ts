@@ -392,7 +392,8 @@ function printPayloads(report: PayloadReport): void {
       const throughput = imagegate.imageMBPerSecond / storing.imageMBPerSecond;
       const rss = imagegate.peakRssMB / storing.peakRssMB;
       rows.push([`${format}: MB/s imagegate / storing proxy`, fixed(throughput), ">= 0.5", verdict(throughput >= 0.5)]);
-      rows.push([`${format}: peak RSS imagegate / storing proxy`, fixed(rss), "<= 1.5", verdict(rss <= 1.5)]);
+      // Context, not a target: the proxy's RSS grows as it runs (bench/RESULTS.md, session 11).
+      rows.push([`${format}: peak RSS imagegate / storing proxy`, fixed(rss), "", ""]);
       // Whether the targets as written can be met at all by a gateway that keeps its images: does the least one?
       if (portkey !== undefined) {
         const ratio = storing.imageMBPerSecond / portkey.imageMBPerSecond;
